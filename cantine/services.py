@@ -1,0 +1,275 @@
+"""Writes on enrolment dossiers. Family views and the admin both go through these functions."""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cantine import workflow
+from cantine.models import CrecheChoice, Dossier, DossierStatusChange, Establishment, Period, Service, Weekday
+
+Status = Dossier.Status
+MAX_CRECHE_CHOICES = 3
+
+
+def _duplicate_error():
+    return ValidationError(
+        _(
+            "Une demande existe déjà pour cet enfant, ce service et cette période : retrouvez-la sur votre tableau de bord."
+        ),
+        code="duplicate",
+    )
+
+
+@transaction.atomic
+def dossier_create(*, child, service: Service, period: Period, today: date | None = None) -> Dossier:
+    """Open a draft dossier, refusing closed periods and duplicates with a message the family can act on."""
+    today = today or timezone.localdate()
+    if not service.is_active:
+        raise ValidationError(_("Ce service n'est plus proposé."), code="inactive_service")
+    if period.service_id != service.pk:
+        raise ValidationError(_("Cette période ne correspond pas au service choisi."), code="wrong_period")
+    if today < period.enrolment_opens_on:
+        raise ValidationError(
+            _("Les inscriptions pour %(period)s ouvrent le %(day)s.")
+            % {"period": period.label, "day": period.enrolment_opens_on.strftime("%d/%m/%Y")},
+            code="not_open_yet",
+        )
+    if today > period.enrolment_closes_on:
+        raise ValidationError(
+            _("Les inscriptions pour %(period)s sont closes depuis le %(day)s.")
+            % {"period": period.label, "day": period.enrolment_closes_on.strftime("%d/%m/%Y")},
+            code="closed",
+        )
+    live = Dossier.objects.filter(child=child, service=service, period=period).exclude(
+        status=Status.CANCELLED
+    )
+    if live.exists():
+        raise _duplicate_error()
+    establishment = None
+    if (
+        service.kind == Service.Kind.CANTEEN
+        and child.school
+        and service.establishments.filter(pk=child.school_id).exists()
+    ):
+        establishment = child.school
+    try:
+        with transaction.atomic():
+            dossier = Dossier.objects.create(
+                child=child, service=service, period=period, establishment=establishment
+            )
+    except IntegrityError as exc:  # a concurrent request created the same dossier
+        raise _duplicate_error() from exc
+    DossierStatusChange.objects.create(
+        dossier=dossier, from_status="", to_status=Status.DRAFT, actor=child.household.owner
+    )
+    return dossier
+
+
+def _require_editable(dossier):
+    if dossier.status not in workflow.EDITABLE:
+        raise ValidationError(
+            _("Cette demande est « %(status)s » : elle ne peut plus être modifiée.")
+            % {"status": dossier.get_status_display()},
+            code="not_editable",
+        )
+
+
+def _check_canteen_details(dossier, *, establishment, days):
+    errors = {}
+    if establishment is None:
+        errors["establishment"] = _("Choisissez l'école où l'enfant déjeunera.")
+    elif not dossier.service.establishments.filter(pk=establishment.pk, is_active=True).exists():
+        errors["establishment"] = _("Cette école n'offre pas ce service.")
+    unknown = set(days) - set(Weekday.values)
+    if not days:
+        errors["days"] = _("Cochez au moins un jour de repas.")
+    elif unknown:
+        errors["days"] = _("Jour inconnu : %(days)s.") % {"days": ", ".join(sorted(unknown))}
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_creche_details(dossier, *, start_date, schedule, choices, today):
+    errors = {}
+    period, child, service = dossier.period, dossier.child, dossier.service
+    if start_date is None:
+        errors["start_date"] = _("Indiquez la date d'entrée souhaitée.")
+    elif start_date < today:
+        errors["start_date"] = _("La date d'entrée souhaitée ne peut pas être dans le passé.")
+    elif not period.starts_on <= start_date <= period.ends_on:
+        errors["start_date"] = _("Choisissez une date entre le %(start)s et le %(end)s.") % {
+            "start": period.starts_on.strftime("%d/%m/%Y"),
+            "end": period.ends_on.strftime("%d/%m/%Y"),
+        }
+    elif start_date < child.birth_date:
+        errors["start_date"] = _("La date d'entrée doit suivre la naissance de l'enfant.")
+    else:
+        limit = service.max_age_years_with_disability if child.has_disability else service.max_age_years
+        if limit and child.age_on(start_date) >= limit:
+            errors["start_date"] = _(
+                "À cette date, %(child)s aura %(age)s ans : la crèche accueille les enfants de moins de %(limit)s ans."
+            ) % {"child": child.first_names, "age": child.age_on(start_date), "limit": limit}
+    if not schedule:
+        errors["schedule"] = _("Indiquez au moins un jour d'accueil avec ses horaires.")
+    else:
+        for day, (start, end) in schedule.items():
+            if day not in Weekday.values:
+                errors["schedule"] = _("Jour inconnu : %(day)s.") % {"day": day}
+            elif start >= end:
+                errors["schedule"] = _("%(day)s : l'heure d'arrivée doit précéder l'heure de départ.") % {
+                    "day": Weekday(day).label
+                }
+    if not choices:
+        errors["choices"] = _("Choisissez au moins une crèche.")
+    elif len(choices) > MAX_CRECHE_CHOICES:
+        errors["choices"] = _("Trois crèches au plus.")
+    elif len({c.pk for c in choices}) != len(choices):
+        errors["choices"] = _("Chaque crèche ne peut être choisie qu'une fois.")
+    elif service.establishments.filter(pk__in=[c.pk for c in choices], is_active=True).count() != len(
+        choices
+    ):
+        errors["choices"] = _("Une des crèches choisies n'offre pas ce service.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def dossier_set_canteen_details(
+    *, dossier: Dossier, establishment: Establishment | None, days: list[str]
+) -> Dossier:
+    _require_editable(dossier)
+    _check_canteen_details(dossier, establishment=establishment, days=days)
+    dossier.establishment = establishment
+    dossier.canteen_days = [day for day in Weekday.values if day in days]
+    dossier.save(update_fields=["establishment", "canteen_days", "updated_at"])
+    return dossier
+
+
+@transaction.atomic
+def dossier_set_creche_details(
+    *,
+    dossier: Dossier,
+    start_date: date | None,
+    schedule: dict[str, tuple[str, str]],
+    choices: list[Establishment],
+    today: date | None = None,
+) -> Dossier:
+    """Record the wished start, the weekly hours and the crèches in order of preference."""
+    _require_editable(dossier)
+    today = today or timezone.localdate()
+    _check_creche_details(dossier, start_date=start_date, schedule=schedule, choices=choices, today=today)
+    dossier.creche_start_date = start_date
+    dossier.creche_schedule = {day: list(schedule[day]) for day in Weekday.values if day in schedule}
+    dossier.establishment = choices[0]
+    dossier.save(update_fields=["creche_start_date", "creche_schedule", "establishment", "updated_at"])
+    dossier.creche_choices.all().delete()
+    CrecheChoice.objects.bulk_create(
+        CrecheChoice(dossier=dossier, establishment=establishment, rank=rank)
+        for rank, establishment in enumerate(choices, start=1)
+    )
+    return dossier
+
+
+def dossier_missing_details(dossier: Dossier) -> list[str]:
+    """What the family still has to fill in before sending; empty when the dossier is complete."""
+    if dossier.service.kind == Service.Kind.CANTEEN:
+        complete = bool(dossier.establishment_id and dossier.canteen_days)
+        return [] if complete else [_("l'école et les jours de repas")]
+    if dossier.service.kind == Service.Kind.CRECHE:
+        complete = bool(
+            dossier.creche_start_date and dossier.creche_schedule and dossier.creche_choices.exists()
+        )
+        return [] if complete else [_("la date d'entrée, le planning et les crèches souhaitées")]
+    return []
+
+
+def _transition(*, dossier: Dossier, to_status: str, actor, actor_kind: str, note: str = "") -> Dossier:
+    locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    workflow.check_transition(locked.status, to_status, actor_kind, note)
+    from_status = locked.status
+    locked.status = to_status
+    update_fields = ["status", "updated_at"]
+    if to_status == Status.SUBMITTED:
+        locked.submitted_at = timezone.now()
+        update_fields.append("submitted_at")
+    locked.save(update_fields=update_fields)
+    DossierStatusChange.objects.create(
+        dossier=locked, from_status=from_status, to_status=to_status, actor=actor, note=note.strip()
+    )
+    dossier.refresh_from_db()
+    return dossier
+
+
+@transaction.atomic
+def dossier_submit(*, dossier: Dossier, actor) -> Dossier:
+    missing = dossier_missing_details(dossier)
+    if missing:
+        raise ValidationError(
+            _("Complétez d'abord : %(missing)s.") % {"missing": ", ".join(missing)}, code="incomplete"
+        )
+    return _transition(
+        dossier=dossier, to_status=Status.SUBMITTED, actor=actor, actor_kind=workflow.Actor.FAMILY
+    )
+
+
+@transaction.atomic
+def dossier_cancel(*, dossier: Dossier, actor) -> Dossier:
+    return _transition(
+        dossier=dossier, to_status=Status.CANCELLED, actor=actor, actor_kind=workflow.Actor.FAMILY
+    )
+
+
+@transaction.atomic
+def dossier_start_review(*, dossier: Dossier, agent) -> Dossier:
+    return _transition(
+        dossier=dossier, to_status=Status.UNDER_REVIEW, actor=agent, actor_kind=workflow.Actor.AGENT
+    )
+
+
+@transaction.atomic
+def dossier_accept(*, dossier: Dossier, agent, note: str = "") -> Dossier:
+    return _transition(
+        dossier=dossier, to_status=Status.ACCEPTED, actor=agent, actor_kind=workflow.Actor.AGENT, note=note
+    )
+
+
+@transaction.atomic
+def dossier_reject(*, dossier: Dossier, agent, reason: str) -> Dossier:
+    return _transition(
+        dossier=dossier, to_status=Status.REJECTED, actor=agent, actor_kind=workflow.Actor.AGENT, note=reason
+    )
+
+
+@transaction.atomic
+def dossier_request_documents(*, dossier: Dossier, agent, message: str) -> Dossier:
+    return _transition(
+        dossier=dossier,
+        to_status=Status.AWAITING_DOCUMENTS,
+        actor=agent,
+        actor_kind=workflow.Actor.AGENT,
+        note=message,
+    )
+
+
+AGENT_TRANSITIONS = {
+    Status.UNDER_REVIEW: lambda dossier, agent, note: dossier_start_review(dossier=dossier, agent=agent),
+    Status.ACCEPTED: lambda dossier, agent, note: dossier_accept(dossier=dossier, agent=agent, note=note),
+    Status.REJECTED: lambda dossier, agent, note: dossier_reject(dossier=dossier, agent=agent, reason=note),
+    Status.AWAITING_DOCUMENTS: lambda dossier, agent, note: dossier_request_documents(
+        dossier=dossier, agent=agent, message=note
+    ),
+}
+
+
+def dossier_decide(*, dossier: Dossier, agent, to_status: str, note: str = "") -> Dossier:
+    """The admin's single entry point: dispatch an agent's decision to its service function."""
+    try:
+        action = AGENT_TRANSITIONS[to_status]
+    except KeyError:
+        raise workflow.TransitionRefused(
+            _("Un agent ne peut pas faire cette action."), code="wrong_actor"
+        ) from None
+    return action(dossier, agent, note)

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from cantine import views
+
+app_name = "cantine"
+
+urlpatterns = [
+    path("inscription/", views.enrol_start, name="enrol_start"),
+    path("inscription/<slug:service_slug>/", views.enrol_period, name="enrol_period"),
+    path("dossiers/<int:pk>/", views.dossier_detail, name="dossier_detail"),
+    path("dossiers/<int:pk>/details/", views.dossier_details, name="dossier_details"),
+    path("dossiers/<int:pk>/verification/", views.dossier_review, name="dossier_review"),
+    path("dossiers/<int:pk>/annuler/", views.dossier_cancel, name="dossier_cancel"),
+]

@@ -1,0 +1,153 @@
+"""The enrolment journey: service → period → details → review → submit, then the dossier page."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cantine import selectors, services, workflow
+from cantine.forms import CanteenDetailsForm, CrecheDetailsForm, EnrolStartForm, PeriodForm
+from cantine.models import Service
+from portal.forms import add_service_errors
+from portal.selectors import child_get_for_family, children_for_household, household_for
+
+
+@login_required
+@require_GET
+def enrol_start(request):
+    """Step 1: which child, which service. Submitted by GET so the choice stays in the address."""
+    household = household_for(request.user)
+    children = children_for_household(household)
+    if not children.exists():
+        messages.info(request, _("Ajoutez d'abord l'enfant à inscrire."))
+        return redirect("portal:child_add")
+    form = EnrolStartForm(request.GET or None, children=children, services=selectors.services_offered())
+    if request.GET and form.is_valid():
+        query = urlencode({"child": form.cleaned_data["child"].pk})
+        return redirect(
+            reverse("cantine:enrol_period", args=[form.cleaned_data["service"].slug]) + f"?{query}"
+        )
+    return render(request, "cantine/enrol_start.html", {"form": form, "step": 1})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def enrol_period(request, service_slug):
+    """Step 2: the period; choosing it opens the draft dossier."""
+    service = get_object_or_404(selectors.services_offered(), slug=service_slug)
+    child_id = request.GET.get("child", "")
+    if not child_id.isdigit():
+        raise Http404("no child chosen")
+    child = child_get_for_family(user=request.user, pk=int(child_id))
+    form = PeriodForm(request.POST or None, periods=selectors.periods_for_service(service))
+    if request.method == "POST" and form.is_valid():
+        try:
+            dossier = services.dossier_create(
+                child=child, service=service, period=form.cleaned_data["period"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return redirect("cantine:dossier_details", pk=dossier.pk)
+    return render(
+        request, "cantine/enrol_period.html", {"form": form, "service": service, "child": child, "step": 2}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dossier_details(request, pk):
+    """Step 3: what the service needs to know (canteen days, or crèche dates, hours and choices)."""
+    dossier = selectors.dossier_get_for_family(user=request.user, pk=pk)
+    if dossier.status not in workflow.EDITABLE:
+        messages.info(request, _("Cette demande ne peut plus être modifiée."))
+        return redirect("cantine:dossier_detail", pk=dossier.pk)
+    if dossier.service.kind == Service.Kind.CRECHE:
+        form = CrecheDetailsForm(
+            request.POST or None, service=dossier.service, initial=CrecheDetailsForm.initial_from(dossier)
+        )
+    else:
+        form = CanteenDetailsForm(
+            request.POST or None,
+            service=dossier.service,
+            initial={"establishment": dossier.establishment_id, "days": dossier.canteen_days},
+        )
+    if request.method == "POST" and form.is_valid():
+        try:
+            if dossier.service.kind == Service.Kind.CRECHE:
+                services.dossier_set_creche_details(
+                    dossier=dossier,
+                    start_date=form.cleaned_data["start_date"],
+                    schedule=form.cleaned_data["schedule"],
+                    choices=form.cleaned_data["choices"],
+                )
+            else:
+                services.dossier_set_canteen_details(
+                    dossier=dossier,
+                    establishment=form.cleaned_data["establishment"],
+                    days=form.cleaned_data["days"],
+                )
+        except ValidationError as error:
+            add_service_errors(form, error, aliases={"choices": "choice_1"})
+        else:
+            return redirect("cantine:dossier_review", pk=dossier.pk)
+    return render(request, "cantine/dossier_details.html", {"form": form, "dossier": dossier, "step": 3})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dossier_review(request, pk):
+    """Step 4: read everything back, then send."""
+    dossier = selectors.dossier_get_for_family(user=request.user, pk=pk)
+    if dossier.status not in workflow.EDITABLE:
+        return redirect("cantine:dossier_detail", pk=dossier.pk)
+    errors = []
+    if request.method == "POST":
+        try:
+            services.dossier_submit(dossier=dossier, actor=request.user)
+        except ValidationError as error:
+            errors = error.messages
+        else:
+            messages.success(request, _("Votre demande %(ref)s est envoyée.") % {"ref": dossier.reference})
+            return redirect("cantine:dossier_detail", pk=dossier.pk)
+    missing = services.dossier_missing_details(dossier)
+    return render(
+        request,
+        "cantine/dossier_review.html",
+        {"dossier": dossier, "missing": missing, "errors": errors, "step": 4},
+    )
+
+
+@login_required
+@require_GET
+def dossier_detail(request, pk):
+    dossier = selectors.dossier_get_for_family(user=request.user, pk=pk)
+    return render(
+        request,
+        "cantine/dossier_detail.html",
+        {
+            "dossier": dossier,
+            "can_cancel": dossier.Status.CANCELLED
+            in workflow.allowed_targets(dossier.status, workflow.Actor.FAMILY),
+            "can_edit": dossier.status in workflow.EDITABLE,
+        },
+    )
+
+
+@login_required
+@require_POST
+def dossier_cancel(request, pk):
+    dossier = selectors.dossier_get_for_family(user=request.user, pk=pk)
+    try:
+        services.dossier_cancel(dossier=dossier, actor=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("La demande %(ref)s est annulée.") % {"ref": dossier.reference})
+    return redirect("cantine:dossier_detail", pk=dossier.pk)

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ImpotClientConfig(AppConfig):
+    name = "impot_client"
+    verbose_name = _("API Impôt particulier")

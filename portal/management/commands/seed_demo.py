@@ -1,0 +1,149 @@
+"""Demo data for `make run`: establishments, services, this school year and the next, an agent and a family.
+
+Idempotent: running it again leaves existing rows alone. Refuses to run with DEBUG off,
+so the published demo passwords never reach a production database.
+"""
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from cantine.models import Establishment, Period, Service
+from portal import services as portal_services
+from portal.models import Adult, Child, User
+
+DEMO_AGENT = ("agent.demo@example.org", "agent-demo-2026")
+DEMO_FAMILY = ("famille.demo@example.org", "famille-demo-2026")
+
+SCHOOLS = ["École Jules-Ferry", "École Louise-Michel"]
+CRECHES = ["Crèche Les Petits Pas", "Crèche Arc-en-ciel", "Micro-crèche Les Lucioles"]
+
+
+def school_year_start(today: date) -> int:
+    return today.year if today.month >= 9 else today.year - 1
+
+
+class Command(BaseCommand):
+    help = (
+        "Charge les données de démonstration (établissements, services, années scolaires, comptes de démo)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force", action="store_true", help="Autoriser l'exécution même avec DEBUG désactivé."
+        )
+
+    @transaction.atomic
+    def handle(self, *args, force=False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "seed_demo publie des mots de passe connus : réservé au développement (DEBUG=true)."
+            )
+        today = timezone.localdate()
+        schools = [self._establishment(name, Establishment.Kind.SCHOOL) for name in SCHOOLS]
+        creches = [self._establishment(name, Establishment.Kind.CRECHE) for name in CRECHES]
+        canteen = self._service(
+            "restauration-scolaire",
+            "Restauration scolaire",
+            Service.Kind.CANTEEN,
+            schools,
+            "Repas du midi dans les écoles de la commune, les jours de votre choix.",
+        )
+        creche = self._service(
+            "creche",
+            "Crèche municipale",
+            Service.Kind.CRECHE,
+            creches,
+            "Accueil régulier des enfants de moins de 3 ans (6 ans pour un enfant bénéficiaire de l'AEEH).",
+            max_age=3,
+            max_age_disability=6,
+        )
+        year = school_year_start(today)
+        for service in (canteen, creche):
+            # This school year: open all year for families who arrive in the commune.
+            self._period(service, year, opens=date(year, 5, 1), closes=date(year + 1, 6, 15))
+            # Next school year: opens in the spring, as the commune does.
+            self._period(service, year + 1, opens=date(year + 1, 3, 1), closes=date(year + 1, 7, 15))
+        self._agent()
+        self._family(today, schools[0])
+        self.stdout.write(self.style.SUCCESS("Données de démonstration prêtes."))
+        self.stdout.write(f"  Famille : {DEMO_FAMILY[0]} / {DEMO_FAMILY[1]}")
+        self.stdout.write(f"  Agent (administration /admin/) : {DEMO_AGENT[0]} / {DEMO_AGENT[1]}")
+
+    def _establishment(self, name, kind):
+        establishment, _ = Establishment.objects.get_or_create(
+            name=name, defaults={"kind": kind, "address": f"{name}, 1 rue de la Mairie"}
+        )
+        return establishment
+
+    def _service(self, slug, name, kind, establishments, description, max_age=None, max_age_disability=None):
+        service, created = Service.objects.get_or_create(
+            slug=slug,
+            defaults={
+                "name": name,
+                "kind": kind,
+                "description": description,
+                "max_age_years": max_age,
+                "max_age_years_with_disability": max_age_disability,
+            },
+        )
+        if created:
+            service.establishments.set(establishments)
+        return service
+
+    def _period(self, service, year, *, opens, closes):
+        ends = date(year + 1, 7, 4) if service.kind == Service.Kind.CANTEEN else date(year + 1, 8, 31)
+        Period.objects.get_or_create(
+            service=service,
+            label=f"Année scolaire {year}-{year + 1}",
+            defaults={
+                "starts_on": date(year, 9, 1),
+                "ends_on": ends,
+                "enrolment_opens_on": opens,
+                "enrolment_closes_on": closes,
+            },
+        )
+
+    def _agent(self):
+        email, password = DEMO_AGENT
+        if not User.objects.filter(email=email).exists():
+            User.objects.create_superuser(email=email, password=password, email_confirmed_at=timezone.now())
+
+    def _family(self, today, school):
+        email, password = DEMO_FAMILY
+        if User.objects.filter(email=email).exists():
+            return
+        user = portal_services.family_account_seed(
+            email=email,
+            password=password,
+            first_names="Claire",
+            last_name="Martin",
+            birth_date=date(1988, 4, 12),
+            phone="06 12 34 56 78",
+        )
+        household = user.household
+        portal_services.adult_save(
+            household=household,
+            role=Adult.Role.SECOND_PARENT,
+            first_names="Karim",
+            last_name="Martin",
+            birth_date=date(1986, 11, 3),
+        )
+        portal_services.child_create(
+            household=household,
+            first_names="Léa",
+            last_name="Martin",
+            birth_date=date(school_year_start(today) - 7, 3, 14),
+            school=school,
+            class_level=Child.ClassLevel.CE1,
+            diet=Child.Diet.NO_PORK,
+        )
+        portal_services.child_create(
+            household=household,
+            first_names="Hugo",
+            last_name="Martin",
+            birth_date=today - timedelta(days=300),
+        )

@@ -1,0 +1,175 @@
+"""Family accounts: the user who signs in, the household they own, its adults and children."""
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.update(is_staff=True, is_superuser=True, is_active=True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """An account, identified by its email address (families and agents alike)."""
+
+    email = models.EmailField(_("adresse électronique"), unique=True)
+    is_active = models.BooleanField(
+        _("actif"),
+        default=True,
+        help_text=_("Un compte familial devient actif quand son adresse est confirmée."),
+    )
+    is_staff = models.BooleanField(_("agent de la commune"), default=False)
+    date_joined = models.DateTimeField(_("date d'inscription"), default=timezone.now)
+    email_confirmed_at = models.DateTimeField(_("adresse confirmée le"), null=True, blank=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    class Meta:
+        verbose_name = _("compte")
+        verbose_name_plural = _("comptes")
+
+    def __str__(self):
+        return self.email
+
+    def clean(self):
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+
+class Household(models.Model):
+    """What a family account owns: the adults and children the démarches are about."""
+
+    owner = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="household", verbose_name=_("compte")
+    )
+    address = models.TextField(_("adresse postale"), blank=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("foyer")
+        verbose_name_plural = _("foyers")
+
+    def __str__(self):
+        holder = self.adults.filter(role=Adult.Role.HOLDER).first()
+        return str(holder) if holder else self.owner.email
+
+
+class Adult(models.Model):
+    class Role(models.TextChoices):
+        HOLDER = "holder", _("Titulaire du compte")
+        SECOND_PARENT = "second_parent", _("Second parent")
+
+    household = models.ForeignKey(
+        Household, on_delete=models.CASCADE, related_name="adults", verbose_name=_("foyer")
+    )
+    role = models.CharField(_("rôle"), max_length=20, choices=Role.choices)
+    first_names = models.CharField(_("prénoms"), max_length=150)
+    last_name = models.CharField(_("nom"), max_length=150)
+    birth_date = models.DateField(_("date de naissance"), null=True, blank=True)
+    email = models.EmailField(_("adresse électronique"), blank=True)
+    phone = models.CharField(_("téléphone"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("adulte")
+        verbose_name_plural = _("adultes")
+        ordering = ["role", "last_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["household", "role"], name="one_adult_per_role"),
+        ]
+
+    def __str__(self):
+        return f"{self.first_names} {self.last_name}"
+
+
+class Child(models.Model):
+    class ClassLevel(models.TextChoices):
+        TPS = "TPS", _("Toute petite section")
+        PS = "PS", _("Petite section")
+        MS = "MS", _("Moyenne section")
+        GS = "GS", _("Grande section")
+        CP = "CP", _("CP")
+        CE1 = "CE1", _("CE1")
+        CE2 = "CE2", _("CE2")
+        CM1 = "CM1", _("CM1")
+        CM2 = "CM2", _("CM2")
+
+    class Diet(models.TextChoices):
+        STANDARD = "standard", _("Sans régime particulier")
+        NO_PORK = "no_pork", _("Sans porc")
+        NO_MEAT = "no_meat", _("Sans viande")
+        VEGETARIAN = "vegetarian", _("Végétarien")
+
+    household = models.ForeignKey(
+        Household, on_delete=models.CASCADE, related_name="children", verbose_name=_("foyer")
+    )
+    first_names = models.CharField(_("prénoms"), max_length=150)
+    last_name = models.CharField(_("nom"), max_length=150)
+    birth_date = models.DateField(_("date de naissance"))
+    school = models.ForeignKey(
+        "cantine.Establishment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="pupils",
+        limit_choices_to={"kind": "school"},
+        verbose_name=_("école"),
+    )
+    class_level = models.CharField(_("classe"), max_length=3, choices=ClassLevel.choices, blank=True)
+    has_disability = models.BooleanField(
+        _("en situation de handicap (AEEH)"),
+        default=False,
+        help_text=_("L'enfant bénéficie de l'allocation d'éducation de l'enfant handicapé."),
+    )
+    diet = models.CharField(
+        _("régime alimentaire"), max_length=20, choices=Diet.choices, default=Diet.STANDARD
+    )
+    has_pai = models.BooleanField(
+        _("projet d'accueil individualisé (PAI)"),
+        default=False,
+        help_text=_("Allergie ou trouble de santé qui demande un protocole validé par le médecin scolaire."),
+    )
+
+    class Meta:
+        verbose_name = _("enfant")
+        verbose_name_plural = _("enfants")
+        ordering = ["birth_date"]
+
+    def __str__(self):
+        return f"{self.first_names} {self.last_name}"
+
+    def clean(self):
+        super().clean()
+        if self.birth_date and self.birth_date > timezone.localdate():
+            raise ValidationError({"birth_date": _("La date de naissance ne peut pas être dans le futur.")})
+        if self.class_level and not self.school_id:
+            raise ValidationError({"school": _("Indiquez l'école de l'enfant pour préciser sa classe.")})
+
+    def age_on(self, day):
+        """Age in whole years on the given day."""
+        years = day.year - self.birth_date.year
+        if (day.month, day.day) < (self.birth_date.month, self.birth_date.day):
+            years -= 1
+        return years

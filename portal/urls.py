@@ -1,0 +1,42 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from portal import views
+
+family_urls = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("compte/creer/", views.signup, name="signup"),
+    path("compte/creer/verifiez-vos-courriels/", views.signup_done, name="signup_done"),
+    path("compte/confirmer/<uidb64>/<token>/", views.signup_confirm, name="signup_confirm"),
+    path("compte/connexion/", views.LoginView.as_view(), name="login"),
+    path("compte/deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("compte/mot-de-passe/", views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "compte/mot-de-passe/envoye/",
+        auth_views.PasswordResetDoneView.as_view(template_name="portal/password_reset_done.html"),
+        name="password_reset_done",
+    ),
+    path(
+        "compte/mot-de-passe/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "compte/mot-de-passe/termine/",
+        auth_views.PasswordResetCompleteView.as_view(template_name="portal/password_reset_complete.html"),
+        name="password_reset_complete",
+    ),
+    path("espace/", views.dashboard, name="dashboard"),
+    path("espace/foyer/<str:role>/", views.adult_edit, name="adult_edit"),
+    path("espace/foyer/second-parent/retirer/", views.second_parent_remove, name="second_parent_remove"),
+    path("espace/enfants/ajouter/", views.child_add, name="child_add"),
+    path("espace/enfants/<int:pk>/", views.child_edit, name="child_edit"),
+]
+
+urlpatterns = [
+    path("", include((family_urls, "portal"))),
+    path("demarches/", include("cantine.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,176 @@
+"""Family space and base pages. Views stay thin: forms validate, services write, selectors read."""
+
+import logging
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from cantine.selectors import dossiers_for_household
+from portal import selectors, services
+from portal.forms import AdultForm, ChildForm, LoginForm, SignupForm, add_service_errors
+from portal.models import Adult, User
+
+logger = logging.getLogger(__name__)
+
+
+@require_GET
+def home(request):
+    return render(request, "portal/home.html")
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    """For the load balancer: 200 when the database answers, 503 otherwise."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        logger.exception("health check: database unavailable")
+        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("portal:dashboard")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.family_account_create(
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+            first_names=form.cleaned_data["first_names"],
+            last_name=form.cleaned_data["last_name"],
+            site_url=request.build_absolute_uri("/"),
+        )
+        request.session["signup_email"] = form.cleaned_data["email"]
+        return redirect("portal:signup_done")
+    return render(request, "portal/signup.html", {"form": form})
+
+
+@require_GET
+def signup_done(request):
+    return render(request, "portal/signup_done.html", {"email": request.session.get("signup_email", "")})
+
+
+@require_GET
+def signup_confirm(request, uidb64, token):
+    try:
+        user = User.objects.get(pk=force_str(urlsafe_base64_decode(uidb64)))
+    except (ValueError, TypeError, OverflowError, User.DoesNotExist):
+        user = None
+    if user is None or not services.account_confirmation_token.check_token(user, token):
+        return render(request, "portal/signup_invalid.html", status=400)
+    services.family_account_confirm(user=user)
+    login(request, user, backend="portal.backends.EmailBackend")
+    messages.success(request, _("Votre adresse est confirmée : bienvenue sur votre espace famille."))
+    return redirect("portal:dashboard")
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "portal/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "portal/password_reset.html"
+    email_template_name = "portal/emails/password_reset_body.txt"
+    subject_template_name = "portal/emails/password_reset_subject.txt"
+    success_url = reverse_lazy("portal:password_reset_done")
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "portal/password_reset_confirm.html"
+    success_url = reverse_lazy("portal:password_reset_complete")
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    household = selectors.household_for(request.user)
+    return render(
+        request,
+        "portal/dashboard.html",
+        {
+            "household": household,
+            "holder": selectors.adult_for_role(household, Adult.Role.HOLDER),
+            "second_parent": selectors.adult_for_role(household, Adult.Role.SECOND_PARENT),
+            "children": selectors.children_for_household(household),
+            "dossiers": dossiers_for_household(household),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def adult_edit(request, role):
+    household = selectors.household_for(request.user)
+    if role not in Adult.Role.values:
+        raise Http404("unknown role")
+    role = Adult.Role(role)
+    adult = selectors.adult_for_role(household, role)
+    form = AdultForm(request.POST or None, instance=adult)
+    if request.method == "POST" and form.is_valid():
+        services.adult_save(household=household, role=role, **form.cleaned_data)
+        messages.success(request, _("Les informations du foyer sont enregistrées."))
+        return redirect("portal:dashboard")
+    return render(request, "portal/adult_form.html", {"form": form, "role": role, "adult": adult})
+
+
+@login_required
+@require_http_methods(["POST"])
+def second_parent_remove(request):
+    services.second_parent_remove(household=selectors.household_for(request.user))
+    messages.success(request, _("Le second parent a été retiré du foyer."))
+    return redirect("portal:dashboard")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def child_add(request):
+    household = selectors.household_for(request.user)
+    form = ChildForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            child = services.child_create(household=household, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request, _("%(name)s a été ajouté(e) à votre foyer.") % {"name": child.first_names}
+            )
+            return redirect(reverse("portal:dashboard") + "#enfants")
+    return render(request, "portal/child_form.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def child_edit(request, pk):
+    child = selectors.child_get_for_family(user=request.user, pk=pk)
+    form = ChildForm(request.POST or None, instance=child)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.child_update(child=child, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request, _("Les informations de %(name)s sont enregistrées.") % {"name": child.first_names}
+            )
+            return redirect(reverse("portal:dashboard") + "#enfants")
+    return render(request, "portal/child_form.html", {"form": form, "child": child})
