@@ -1,0 +1,68 @@
+import pytest
+
+from cantine import services
+from cantine.models import Dossier
+from tests.factories import PASSWORD, DossierFactory, HouseholdFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """Hashing with the production hasher costs ~0.3 s per account; tests do not need its strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def household(db):
+    return HouseholdFactory()
+
+
+@pytest.fixture
+def family_client(client, household):
+    """A browser signed in as the owner of `household`."""
+    client.force_login(household.owner)
+    return client
+
+
+@pytest.fixture
+def agent(db):
+    return UserFactory(is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def make_dossier(db):
+    """A dossier in the requested status, reached through the real workflow."""
+
+    def make(status=Dossier.Status.DRAFT, **kwargs):
+        dossier = DossierFactory(**kwargs)
+        if status == Dossier.Status.DRAFT:
+            return dossier
+        owner = dossier.child.household.owner
+        agent = UserFactory(is_staff=True)
+        path = {
+            Dossier.Status.SUBMITTED: ["submit"],
+            Dossier.Status.CANCELLED: ["cancel"],
+            Dossier.Status.UNDER_REVIEW: ["submit", "review"],
+            Dossier.Status.ACCEPTED: ["submit", "review", "accept"],
+            Dossier.Status.REJECTED: ["submit", "review", "reject"],
+            Dossier.Status.AWAITING_DOCUMENTS: ["submit", "review", "documents"],
+        }[status]
+        steps = {
+            "submit": lambda d: services.dossier_submit(dossier=d, actor=owner),
+            "cancel": lambda d: services.dossier_cancel(dossier=d, actor=owner),
+            "review": lambda d: services.dossier_start_review(dossier=d, agent=agent),
+            "accept": lambda d: services.dossier_accept(dossier=d, agent=agent),
+            "reject": lambda d: services.dossier_reject(dossier=d, agent=agent, reason="Hors secteur."),
+            "documents": lambda d: services.dossier_request_documents(
+                dossier=d, agent=agent, message="Merci de joindre un justificatif de domicile."
+            ),
+        }
+        for step in path:
+            dossier = steps[step](dossier)
+        return dossier
+
+    return make

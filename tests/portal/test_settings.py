@@ -1,0 +1,71 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from cantine.models import Period, Service
+from portal.models import User
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PRODUCTION_ENV = {
+    "DEBUG": "false",
+    "SECRET_KEY": "k3V9-production-like-secret-with-enough-entropy-7fQ2xL0pZr8sT4uW6yB1",
+    "ALLOWED_HOSTS": "portail.beauval.example",
+    "DATABASE_URL": "sqlite:///:memory:",
+    "EMAIL_URL": "smtp+tls://portail:secret@smtp.beauval.example:587",
+}
+
+
+def run_manage(*args, env):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_settings_pass_check_deploy_without_any_warning():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_does_warn_when_debug_is_on():
+    """Proves the check above can fail: the same command, DEBUG on, must complain."""
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env={**PRODUCTION_ENV, "DEBUG": "true"})
+    assert result.returncode != 0
+    assert "security.W018" in result.stderr + result.stdout
+
+
+def test_missing_secret_key_refuses_to_start():
+    result = run_manage("check", env={**PRODUCTION_ENV, "SECRET_KEY": ""})
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_to_run_with_debug_off(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("seed_demo")
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_builds_the_demo_and_can_run_twice(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    call_command("seed_demo")
+    assert set(Service.objects.values_list("kind", flat=True)) == {"canteen", "creche"}
+    assert Period.objects.count() == 4  # this school year and the next, for each service
+    family = User.objects.get(email="famille.demo@example.org")
+    assert family.check_password("famille-demo-2026")
+    assert family.household.children.count() == 2
+    assert User.objects.get(email="agent.demo@example.org").is_superuser

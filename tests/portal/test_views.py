@@ -1,0 +1,183 @@
+import re
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.core import mail
+from django.db import DatabaseError
+from django.urls import reverse
+from django.utils import timezone
+
+from portal.models import Adult, User
+from tests.factories import ChildFactory, EstablishmentFactory, HouseholdFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_page_is_french_and_names_the_commune(client, settings):
+    settings.COMMUNE_NAME = "Ville de Testville"
+    response = client.get(reverse("portal:home"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<html lang="fr">' in html
+    assert "Ville de Testville" in html
+
+
+def test_pages_send_the_security_headers(client):
+    response = client.get(reverse("portal:home"))
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert "default-src 'self'" in response["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+
+
+class TestHealthCheck:
+    def test_ok_when_the_database_answers(self, client):
+        response = client.get("/healthz")
+        assert response.status_code == 200
+        assert response.json() == {"status": "ok", "database": "ok"}
+
+    def test_503_when_the_database_does_not_answer(self, client):
+        with mock.patch("portal.views.connection.cursor", side_effect=DatabaseError("down")):
+            response = client.get("/healthz")
+        assert response.status_code == 503
+        assert response.json()["database"] == "unavailable"
+
+
+class TestSignup:
+    data = {
+        "first_names": "Inès",
+        "last_name": "Moreau",
+        "email": "ines@example.org",
+        "password1": "un-mot-de-passe-long",
+        "password2": "un-mot-de-passe-long",
+    }
+
+    def test_signup_then_confirmation_link_opens_the_family_space(self, client, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("portal:signup"), self.data)
+        assert response.url == reverse("portal:signup_done")
+        assert not User.objects.get(email="ines@example.org").is_active
+        link = re.search(r"http://testserver(/compte/confirmer/\S+)", mail.outbox[0].body).group(1)
+
+        response = client.get(link, follow=True)
+        assert response.redirect_chain[-1][0] == reverse("portal:dashboard")
+        assert "Votre adresse est confirmée" in response.content.decode()
+        assert User.objects.get(email="ines@example.org").is_active
+
+        client.logout()
+        assert client.get(link).status_code == 400  # single use
+
+    def test_invalid_form_keeps_what_was_typed(self, client):
+        response = client.post(reverse("portal:signup"), {**self.data, "password2": "autre"})
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "Les deux mots de passe ne sont pas identiques." in html
+        assert 'value="ines@example.org"' in html
+        assert 'value="Inès"' in html
+        assert 'aria-invalid="true"' in html
+
+    def test_forged_confirmation_link_is_refused(self, client):
+        response = client.get(reverse("portal:signup_confirm", args=["MTIz", "faux-jeton"]))
+        assert response.status_code == 400
+        assert "plus valable" in response.content.decode()
+
+
+class TestLogin:
+    def test_sign_in_with_any_case_email(self, client, password):
+        user = UserFactory(email="claire@example.org")
+        HouseholdFactory(owner=user)
+        response = client.post(reverse("portal:login"), {"username": "Claire@Example.org", "password": password})
+        assert response.url == reverse("portal:dashboard")
+
+    def test_wrong_password_gets_a_french_message_and_keeps_the_email(self, client):
+        UserFactory(email="claire@example.org")
+        response = client.post(reverse("portal:login"), {"username": "claire@example.org", "password": "faux"})
+        html = response.content.decode()
+        assert "Adresse électronique ou mot de passe incorrect." in html
+        assert 'value="claire@example.org"' in html
+
+    def test_unconfirmed_account_is_told_to_confirm(self, client, password):
+        UserFactory(email="attente@example.org", is_active=False, email_confirmed_at=None)
+        response = client.post(reverse("portal:login"), {"username": "attente@example.org", "password": password})
+        assert "pas encore confirmée" in response.content.decode()
+
+    def test_sign_out_is_a_post(self, family_client):
+        assert family_client.get(reverse("portal:logout")).status_code == 405
+        response = family_client.post(reverse("portal:logout"))
+        assert response.url == reverse("portal:home")
+        assert family_client.get(reverse("portal:dashboard")).status_code == 302
+
+
+def test_password_reset_sends_a_link(client):
+    UserFactory(email="claire@example.org")
+    response = client.post(reverse("portal:password_reset"), {"email": "claire@example.org"})
+    assert response.url == reverse("portal:password_reset_done")
+    assert "/compte/mot-de-passe/" in mail.outbox[0].body
+
+
+class TestDashboard:
+    def test_requires_sign_in(self, client):
+        response = client.get(reverse("portal:dashboard"))
+        assert response.url.startswith(reverse("portal:login"))
+
+    def test_lists_only_the_households_children_and_dossiers(self, family_client, household, make_dossier):
+        mine = make_dossier(child=ChildFactory(household=household, first_names="Léa"))
+        theirs = make_dossier(child=ChildFactory(first_names="Intrus"))
+        html = family_client.get(reverse("portal:dashboard")).content.decode()
+        assert "Léa" in html and mine.reference in html
+        assert "Intrus" not in html and theirs.reference not in html
+
+    def test_staff_without_household_gets_404(self, client, agent):
+        client.force_login(agent)
+        assert client.get(reverse("portal:dashboard")).status_code == 404
+
+
+class TestChildren:
+    def test_add_a_child(self, family_client, household):
+        school = EstablishmentFactory()
+        response = family_client.post(
+            reverse("portal:child_add"),
+            {
+                "first_names": "Léa",
+                "last_name": "Martin",
+                "birth_date": "2019-03-14",
+                "school": school.pk,
+                "class_level": "CE1",
+                "diet": "no_pork",
+                "has_pai": "on",
+            },
+        )
+        assert response.status_code == 302
+        child = household.children.get()
+        assert (child.school, child.class_level, child.diet, child.has_pai) == (school, "CE1", "no_pork", True)
+
+    def test_bad_birth_date_keeps_what_was_typed(self, family_client, household):
+        future = (timezone.localdate() + timedelta(days=10)).isoformat()
+        response = family_client.post(
+            reverse("portal:child_add"),
+            {"first_names": "Léa", "last_name": "Martin", "birth_date": future, "diet": "standard"},
+        )
+        html = response.content.decode()
+        assert "La date de naissance ne peut pas être dans le futur." in html
+        assert 'value="Léa"' in html and f'value="{future}"' in html
+        assert household.children.count() == 0
+
+    def test_edit_a_child(self, family_client, household):
+        child = ChildFactory(household=household)
+        data = {"first_names": "Léa Rose", "last_name": child.last_name, "birth_date": child.birth_date.isoformat(), "diet": "vegetarian"}
+        family_client.post(reverse("portal:child_edit", args=[child.pk]), data)
+        child.refresh_from_db()
+        assert (child.first_names, child.diet) == ("Léa Rose", "vegetarian")
+
+
+class TestHousehold:
+    def test_add_a_second_parent(self, family_client, household):
+        response = family_client.post(
+            reverse("portal:adult_edit", args=["second_parent"]), {"first_names": "Karim", "last_name": "Martin"}
+        )
+        assert response.status_code == 302
+        assert household.adults.get(role=Adult.Role.SECOND_PARENT).first_names == "Karim"
+
+    def test_unknown_role_is_404(self, family_client):
+        assert family_client.get(reverse("portal:adult_edit", args=["voisin"])).status_code == 404
