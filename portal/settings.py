@@ -154,6 +154,26 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# FranceConnect (OpenID Connect v2). Only settings differ between the embedded simulator, the FranceConnect
+# sandbox and production: the client has no branch for the simulator.
+FRANCECONNECT_SANDBOX = env.bool("FRANCECONNECT_SANDBOX", default=False)
+FRANCECONNECT_ISSUER = env.str(
+    "FRANCECONNECT_ISSUER",
+    default="http://127.0.0.1:8000/sandbox/franceconnect/api/v2" if FRANCECONNECT_SANDBOX else "",
+)
+FRANCECONNECT_CLIENT_ID = env.str(
+    "FRANCECONNECT_CLIENT_ID", default="portail-famille-sandbox" if FRANCECONNECT_SANDBOX else ""
+)
+FRANCECONNECT_CLIENT_SECRET = env.str(
+    "FRANCECONNECT_CLIENT_SECRET",
+    default="sandbox-secret-not-for-production" if FRANCECONNECT_SANDBOX else "",
+)
+FRANCECONNECT_SCOPES = env.str(
+    "FRANCECONNECT_SCOPES",
+    default="openid given_name family_name birthdate birthplace birthcountry gender email preferred_username",
+)
+FRANCECONNECT_TIMEOUT = env.float("FRANCECONNECT_TIMEOUT", default=5.0)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -43,6 +43,15 @@ WCAG_21_AA_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 
 
+def pytest_collection_modifyitems(config, items):
+    """Run browser tests last. While Playwright runs, the whole process needs
+    DJANGO_ALLOW_ASYNC_UNSAFE (see `browser`); last, it never reaches the other tests, nor the
+    subprocesses they start (`check --deploy` warns about it). Fast tests also report first."""
+    items[:] = [item for item in items if not item.get_closest_marker("browser")] + [
+        item for item in items if item.get_closest_marker("browser")
+    ]
+
+
 @pytest.fixture(scope="session")
 def browser():
     """One headless Chromium for the whole session (starting it costs about a second)."""
@@ -51,8 +60,9 @@ def browser():
         if os.environ.get("CI"):
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
-    # Sync Playwright keeps an asyncio loop running in the test thread; without this, Django
-    # refuses ORM calls from the test (seeding data, reading it back) as "async unsafe".
+    # Sync Playwright keeps an asyncio loop running in the main thread from start() to stop();
+    # without this, Django refuses every ORM call made meanwhile (seeding data, reading it back).
+    # Restored when the session ends; browser tests run last (pytest_collection_modifyitems).
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     playwright = sync_playwright().start()

@@ -91,6 +91,7 @@ def test_family_enrols_a_child_at_the_canteen(page, live_server, assert_accessib
     summary = page.get_by_role("alert")
     expect(summary).to_contain_text("Votre saisie est à corriger")
     expect(summary).to_contain_text("Cochez au moins un jour de repas.")
+    expect(summary).to_be_focused()  # announced first by screen readers (portal/static/portal/site.js)
     assert_accessible(page)
     # The error summary's link leads to the field to correct.
     summary.get_by_role("link", name=re.compile("Jours de repas")).click()

@@ -13,9 +13,7 @@ def agent_client(client, agent):
     return client
 
 
-@pytest.mark.parametrize(
-    "model", ["dossier", "service", "period", "establishment", "dossierstatuschange"]
-)
+@pytest.mark.parametrize("model", ["dossier", "service", "period", "establishment", "dossierstatuschange"])
 def test_changelists_open(agent_client, make_dossier, model):
     make_dossier(Status.SUBMITTED)
     assert agent_client.get(reverse(f"admin:cantine_{model}_changelist")).status_code == 200
@@ -29,9 +27,13 @@ def test_family_changelists_open(agent_client, household, model):
 def test_dossier_list_filters_by_status_and_searches_by_child(agent_client, make_dossier):
     submitted = make_dossier(Status.SUBMITTED)
     draft = make_dossier(Status.DRAFT)
-    page = agent_client.get(reverse("admin:cantine_dossier_changelist"), {"status__exact": "submitted"}).content.decode()
+    page = agent_client.get(
+        reverse("admin:cantine_dossier_changelist"), {"status__exact": "submitted"}
+    ).content.decode()
     assert submitted.reference in page and draft.reference not in page
-    page = agent_client.get(reverse("admin:cantine_dossier_changelist"), {"q": draft.child.first_names}).content.decode()
+    page = agent_client.get(
+        reverse("admin:cantine_dossier_changelist"), {"q": draft.child.first_names}
+    ).content.decode()
     assert draft.reference in page and submitted.reference not in page
 
 

@@ -31,7 +31,11 @@ class TestCreate:
         assert dossier.status == Status.DRAFT
         assert dossier.establishment == school
         change = dossier.history.get()
-        assert (change.from_status, change.to_status, change.actor) == ("", Status.DRAFT, child.household.owner)
+        assert (change.from_status, change.to_status, change.actor) == (
+            "",
+            Status.DRAFT,
+            child.household.owner,
+        )
 
     def test_refused_before_enrolment_opens(self):
         period = PeriodFactory(enrolment_opens_on=TODAY + timedelta(days=1))
@@ -39,7 +43,9 @@ class TestCreate:
             services.dossier_create(child=ChildFactory(), service=period.service, period=period)
 
     def test_refused_after_enrolment_closes(self):
-        period = PeriodFactory(enrolment_opens_on=TODAY - timedelta(days=9), enrolment_closes_on=TODAY - timedelta(days=1))
+        period = PeriodFactory(
+            enrolment_opens_on=TODAY - timedelta(days=9), enrolment_closes_on=TODAY - timedelta(days=1)
+        )
         with pytest.raises(ValidationError, match="closes depuis"):
             services.dossier_create(child=ChildFactory(), service=period.service, period=period)
 
@@ -65,7 +71,9 @@ class TestCreate:
 
     def test_a_cancelled_dossier_frees_the_slot(self, make_dossier):
         cancelled = make_dossier(Status.CANCELLED)
-        again = services.dossier_create(child=cancelled.child, service=cancelled.service, period=cancelled.period)
+        again = services.dossier_create(
+            child=cancelled.child, service=cancelled.service, period=cancelled.period
+        )
         assert again.pk != cancelled.pk
 
 
@@ -81,13 +89,17 @@ class TestCanteenDetails:
     def test_needs_a_day_and_a_school_of_the_service(self):
         dossier = DossierFactory()
         with pytest.raises(ValidationError) as error:
-            services.dossier_set_canteen_details(dossier=dossier, establishment=EstablishmentFactory(), days=[])
+            services.dossier_set_canteen_details(
+                dossier=dossier, establishment=EstablishmentFactory(), days=[]
+            )
         assert set(error.value.message_dict) == {"establishment", "days"}
 
     def test_refused_once_submitted(self, make_dossier):
         dossier = make_dossier(Status.SUBMITTED)
         with pytest.raises(ValidationError, match="ne peut plus être modifiée"):
-            services.dossier_set_canteen_details(dossier=dossier, establishment=dossier.establishment, days=["mon"])
+            services.dossier_set_canteen_details(
+                dossier=dossier, establishment=dossier.establishment, days=["mon"]
+            )
 
 
 @pytest.fixture
@@ -120,7 +132,9 @@ class TestCrecheDetails:
     def test_start_date_in_the_past_is_refused(self, creche_dossier):
         with pytest.raises(ValidationError) as error:
             creche_details(creche_dossier, start_date=TODAY - timedelta(days=1))
-        assert error.value.message_dict["start_date"] == ["La date d'entrée souhaitée ne peut pas être dans le passé."]
+        assert error.value.message_dict["start_date"] == [
+            "La date d'entrée souhaitée ne peut pas être dans le passé."
+        ]
 
     def test_child_too_old_for_a_creche_is_refused(self, creche_dossier):
         child = creche_dossier.child
@@ -179,8 +193,12 @@ class TestTransitions:
         services.dossier_start_review(dossier=dossier, agent=agent)
         services.dossier_accept(dossier=dossier, agent=agent)
         assert list(dossier.history.values_list("to_status", flat=True)) == [
-            Status.SUBMITTED, Status.UNDER_REVIEW, Status.AWAITING_DOCUMENTS,
-            Status.SUBMITTED, Status.UNDER_REVIEW, Status.ACCEPTED,
+            Status.SUBMITTED,
+            Status.UNDER_REVIEW,
+            Status.AWAITING_DOCUMENTS,
+            Status.SUBMITTED,
+            Status.UNDER_REVIEW,
+            Status.ACCEPTED,
         ]
         assert dossier.history.get(to_status=Status.AWAITING_DOCUMENTS).note.startswith("Merci de joindre")
 
@@ -201,8 +219,12 @@ class TestTransitions:
     def test_decide_dispatches_only_agent_moves(self, make_dossier):
         dossier = make_dossier(Status.SUBMITTED)
         with pytest.raises(TransitionRefused):
-            services.dossier_decide(dossier=dossier, agent=UserFactory(is_staff=True), to_status=Status.CANCELLED)
-        services.dossier_decide(dossier=dossier, agent=UserFactory(is_staff=True), to_status=Status.UNDER_REVIEW)
+            services.dossier_decide(
+                dossier=dossier, agent=UserFactory(is_staff=True), to_status=Status.CANCELLED
+            )
+        services.dossier_decide(
+            dossier=dossier, agent=UserFactory(is_staff=True), to_status=Status.UNDER_REVIEW
+        )
         assert dossier.status == Status.UNDER_REVIEW
 
     def test_stale_copy_cannot_move_twice(self, make_dossier):

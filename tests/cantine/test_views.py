@@ -17,7 +17,9 @@ def test_canteen_journey_from_start_to_submitted(family_client, household):
     school = period.service.establishments.get()
     child = ChildFactory(household=household, school=school, class_level="CE1")
 
-    response = family_client.get(reverse("cantine:enrol_start"), {"child": child.pk, "service": period.service.pk})
+    response = family_client.get(
+        reverse("cantine:enrol_start"), {"child": child.pk, "service": period.service.pk}
+    )
     assert response.url == reverse("cantine:enrol_period", args=[period.service.slug]) + f"?child={child.pk}"
 
     response = family_client.post(response.url, {"period": period.pk})
@@ -27,7 +29,9 @@ def test_canteen_journey_from_start_to_submitted(family_client, household):
     page = family_client.get(response.url).content.decode()
     assert f'value="{school.pk}" selected' in page  # the child's school is proposed
 
-    response = family_client.post(response.url, {"establishment": school.pk, "days": ["mon", "tue", "thu", "fri"]})
+    response = family_client.post(
+        response.url, {"establishment": school.pk, "days": ["mon", "tue", "thu", "fri"]}
+    )
     assert response.url == reverse("cantine:dossier_review", args=[dossier.pk])
     assert "Envoyer ma demande" in family_client.get(response.url).content.decode()
 
@@ -43,7 +47,9 @@ def test_creche_details_form_keeps_what_was_typed_on_error(family_client, househ
     service = CrecheServiceFactory()
     period = PeriodFactory(service=service)
     baby = ChildFactory(household=household, birth_date=TODAY - timedelta(days=200))
-    family_client.post(reverse("cantine:enrol_period", args=[service.slug]) + f"?child={baby.pk}", {"period": period.pk})
+    family_client.post(
+        reverse("cantine:enrol_period", args=[service.slug]) + f"?child={baby.pk}", {"period": period.pk}
+    )
     dossier = Dossier.objects.get()
     past = (TODAY - timedelta(days=3)).isoformat()
     first = service.establishments.first()
@@ -63,20 +69,29 @@ def test_half_filled_day_is_pointed_out(family_client, household):
     service = CrecheServiceFactory()
     period = PeriodFactory(service=service)
     baby = ChildFactory(household=household, birth_date=TODAY - timedelta(days=200))
-    family_client.post(reverse("cantine:enrol_period", args=[service.slug]) + f"?child={baby.pk}", {"period": period.pk})
+    family_client.post(
+        reverse("cantine:enrol_period", args=[service.slug]) + f"?child={baby.pk}", {"period": period.pk}
+    )
     dossier = Dossier.objects.get()
     response = family_client.post(
         reverse("cantine:dossier_details", args=[dossier.pk]),
-        {"start_date": (TODAY + timedelta(days=20)).isoformat(), "mon_start": "08:30", "choice_1": service.establishments.first().pk},
+        {
+            "start_date": (TODAY + timedelta(days=20)).isoformat(),
+            "mon_start": "08:30",
+            "choice_1": service.establishments.first().pk,
+        },
     )
     assert "Lundi : indiquez l&#x27;arrivée et le départ." in response.content.decode()
 
 
 def test_closed_period_message_on_the_form(family_client, household):
-    period = PeriodFactory(enrolment_opens_on=TODAY - timedelta(days=20), enrolment_closes_on=TODAY - timedelta(days=1))
+    period = PeriodFactory(
+        enrolment_opens_on=TODAY - timedelta(days=20), enrolment_closes_on=TODAY - timedelta(days=1)
+    )
     child = ChildFactory(household=household)
     response = family_client.post(
-        reverse("cantine:enrol_period", args=[period.service.slug]) + f"?child={child.pk}", {"period": period.pk}
+        reverse("cantine:enrol_period", args=[period.service.slug]) + f"?child={child.pk}",
+        {"period": period.pk},
     )
     assert response.status_code == 200
     assert "sont closes depuis le" in response.content.decode()
@@ -167,7 +182,9 @@ def test_another_familys_dossier_is_404(family_client, make_dossier, method, nam
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_another_familys_child_is_404(family_client, method):
     foreign = ChildFactory(first_names="Intrus")
-    response = getattr(family_client, method)(reverse("portal:child_edit", args=[foreign.pk]), {"first_names": "X"})
+    response = getattr(family_client, method)(
+        reverse("portal:child_edit", args=[foreign.pk]), {"first_names": "X"}
+    )
     assert response.status_code == 404
     foreign.refresh_from_db()
     assert foreign.first_names == "Intrus"

@@ -26,9 +26,7 @@ def test_allowed_transitions(current, target, actor):
     workflow.check_transition(current, target, actor, note="Motif.")
 
 
-@pytest.mark.parametrize(
-    ("current", "target", "actor"), [move for move in EVERY_MOVE if move not in ALLOWED]
-)
+@pytest.mark.parametrize(("current", "target", "actor"), [move for move in EVERY_MOVE if move not in ALLOWED])
 def test_every_other_transition_is_refused(current, target, actor):
     with pytest.raises(TransitionRefused):
         workflow.check_transition(current, target, actor, note="Motif.")

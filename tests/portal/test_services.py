@@ -56,8 +56,12 @@ def test_confirmation_token_is_single_use():
 
 def test_second_parent_can_be_added_updated_and_removed():
     household = HouseholdFactory()
-    services.adult_save(household=household, role=Adult.Role.SECOND_PARENT, first_names="Karim", last_name="M")
-    services.adult_save(household=household, role=Adult.Role.SECOND_PARENT, first_names="Karim", last_name="Martin")
+    services.adult_save(
+        household=household, role=Adult.Role.SECOND_PARENT, first_names="Karim", last_name="M"
+    )
+    services.adult_save(
+        household=household, role=Adult.Role.SECOND_PARENT, first_names="Karim", last_name="Martin"
+    )
     assert household.adults.get(role=Adult.Role.SECOND_PARENT).last_name == "Martin"
     services.second_parent_remove(household=household)
     assert list(household.adults.values_list("role", flat=True)) == [Adult.Role.HOLDER]

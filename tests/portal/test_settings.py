@@ -21,10 +21,12 @@ PRODUCTION_ENV = {
 
 
 def run_manage(*args, env):
+    # The browser tests allow sync database access from Playwright's event loop; a deployment never does.
+    inherited = {key: value for key, value in os.environ.items() if key != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env={**os.environ, **env},
+        env={**inherited, **env},
         capture_output=True,
         text=True,
         timeout=120,
@@ -39,7 +41,9 @@ def test_production_settings_pass_check_deploy_without_any_warning():
 
 def test_check_deploy_does_warn_when_debug_is_on():
     """Proves the check above can fail: the same command, DEBUG on, must complain."""
-    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env={**PRODUCTION_ENV, "DEBUG": "true"})
+    result = run_manage(
+        "check", "--deploy", "--fail-level", "WARNING", env={**PRODUCTION_ENV, "DEBUG": "true"}
+    )
     assert result.returncode != 0
     assert "security.W018" in result.stderr + result.stdout
 

@@ -53,7 +53,9 @@ class TestSignup:
         "password2": "un-mot-de-passe-long",
     }
 
-    def test_signup_then_confirmation_link_opens_the_family_space(self, client, django_capture_on_commit_callbacks):
+    def test_signup_then_confirmation_link_opens_the_family_space(
+        self, client, django_capture_on_commit_callbacks
+    ):
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(reverse("portal:signup"), self.data)
         assert response.url == reverse("portal:signup_done")
@@ -87,19 +89,25 @@ class TestLogin:
     def test_sign_in_with_any_case_email(self, client, password):
         user = UserFactory(email="claire@example.org")
         HouseholdFactory(owner=user)
-        response = client.post(reverse("portal:login"), {"username": "Claire@Example.org", "password": password})
+        response = client.post(
+            reverse("portal:login"), {"username": "Claire@Example.org", "password": password}
+        )
         assert response.url == reverse("portal:dashboard")
 
     def test_wrong_password_gets_a_french_message_and_keeps_the_email(self, client):
         UserFactory(email="claire@example.org")
-        response = client.post(reverse("portal:login"), {"username": "claire@example.org", "password": "faux"})
+        response = client.post(
+            reverse("portal:login"), {"username": "claire@example.org", "password": "faux"}
+        )
         html = response.content.decode()
         assert "Adresse électronique ou mot de passe incorrect." in html
         assert 'value="claire@example.org"' in html
 
     def test_unconfirmed_account_is_told_to_confirm(self, client, password):
         UserFactory(email="attente@example.org", is_active=False, email_confirmed_at=None)
-        response = client.post(reverse("portal:login"), {"username": "attente@example.org", "password": password})
+        response = client.post(
+            reverse("portal:login"), {"username": "attente@example.org", "password": password}
+        )
         assert "pas encore confirmée" in response.content.decode()
 
     def test_sign_out_is_a_post(self, family_client):
@@ -150,7 +158,12 @@ class TestChildren:
         )
         assert response.status_code == 302
         child = household.children.get()
-        assert (child.school, child.class_level, child.diet, child.has_pai) == (school, "CE1", "no_pork", True)
+        assert (child.school, child.class_level, child.diet, child.has_pai) == (
+            school,
+            "CE1",
+            "no_pork",
+            True,
+        )
 
     def test_bad_birth_date_keeps_what_was_typed(self, family_client, household):
         future = (timezone.localdate() + timedelta(days=10)).isoformat()
@@ -165,7 +178,12 @@ class TestChildren:
 
     def test_edit_a_child(self, family_client, household):
         child = ChildFactory(household=household)
-        data = {"first_names": "Léa Rose", "last_name": child.last_name, "birth_date": child.birth_date.isoformat(), "diet": "vegetarian"}
+        data = {
+            "first_names": "Léa Rose",
+            "last_name": child.last_name,
+            "birth_date": child.birth_date.isoformat(),
+            "diet": "vegetarian",
+        }
         family_client.post(reverse("portal:child_edit", args=[child.pk]), data)
         child.refresh_from_db()
         assert (child.first_names, child.diet) == ("Léa Rose", "vegetarian")
@@ -174,7 +192,8 @@ class TestChildren:
 class TestHousehold:
     def test_add_a_second_parent(self, family_client, household):
         response = family_client.post(
-            reverse("portal:adult_edit", args=["second_parent"]), {"first_names": "Karim", "last_name": "Martin"}
+            reverse("portal:adult_edit", args=["second_parent"]),
+            {"first_names": "Karim", "last_name": "Martin"},
         )
         assert response.status_code == 302
         assert household.adults.get(role=Adult.Role.SECOND_PARENT).first_names == "Karim"
