@@ -91,6 +91,15 @@ class LoginForm(AuthenticationForm):
 
 
 class AdultForm(forms.ModelForm):
+    CERTIFIED_FIELDS = ["first_names", "last_name", "birth_date"]
+
+    def __init__(self, *args, certified=False, **kwargs):
+        """A civil status certified by FranceConnect is shown but never taken from the form."""
+        super().__init__(*args, **kwargs)
+        for name in self.CERTIFIED_FIELDS if certified else []:
+            self.fields[name].disabled = True
+            self.fields[name].help_text = _("Certifié par FranceConnect : non modifiable.")
+
     class Meta:
         model = Adult
         fields = ["first_names", "last_name", "birth_date", "email", "phone"]

@@ -24,3 +24,8 @@ def child_get_for_family(*, user, pk) -> Child:
 
 def adult_for_role(household, role) -> Adult | None:
     return household.adults.filter(role=role).first()
+
+
+def is_certified(user) -> bool:
+    """Whether the account's civil status comes from FranceConnect (and so is read-only)."""
+    return hasattr(user, "franceconnect")

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -38,5 +39,10 @@ family_urls = [
 urlpatterns = [
     path("", include((family_urls, "portal"))),
     path("demarches/", include("cantine.urls")),
+    path("franceconnect/", include("franceconnect.urls")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.FRANCECONNECT_SANDBOX:
+    # The simulator refuses to serve unless DEBUG is on too (franceconnect.sandbox).
+    urlpatterns.append(path("sandbox/franceconnect/api/v2/", include("franceconnect.sandbox.urls")))

@@ -124,12 +124,17 @@ def adult_edit(request, role):
         raise Http404("unknown role")
     role = Adult.Role(role)
     adult = selectors.adult_for_role(household, role)
-    form = AdultForm(request.POST or None, instance=adult)
+    certified = role == Adult.Role.HOLDER and selectors.is_certified(request.user)
+    form = AdultForm(request.POST or None, instance=adult, certified=certified)
     if request.method == "POST" and form.is_valid():
         services.adult_save(household=household, role=role, **form.cleaned_data)
         messages.success(request, _("Les informations du foyer sont enregistrées."))
         return redirect("portal:dashboard")
-    return render(request, "portal/adult_form.html", {"form": form, "role": role, "adult": adult})
+    return render(
+        request,
+        "portal/adult_form.html",
+        {"form": form, "role": role, "adult": adult, "certified": certified},
+    )
 
 
 @login_required

@@ -1,0 +1,182 @@
+"""FranceConnect sign-in, account linking and logout. Every failure ends on a French page, never a 500."""
+
+import logging
+import secrets
+import time
+from dataclasses import asdict
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from franceconnect import services
+from franceconnect.client import Flow, FranceConnectClient, FranceConnectError, new_flow
+
+logger = logging.getLogger(__name__)
+
+FLOW_KEY = "franceconnect_flow"
+ID_TOKEN_KEY = "franceconnect_id_token"
+LOGOUT_STATE_KEY = "franceconnect_logout_state"
+FLOW_LIFETIME_SECONDS = 10 * 60
+
+ERRORS = {
+    "cancelled": (
+        gettext_lazy("Connexion annulée"),
+        gettext_lazy("Vous avez annulé la connexion avec FranceConnect. Rien n'a été enregistré."),
+    ),
+    "expired": (
+        gettext_lazy("La connexion a expiré"),
+        gettext_lazy(
+            "Cette tentative de connexion n'est plus valable (délai dépassé, ou page rechargée). Recommencez depuis le début."
+        ),
+    ),
+    "unavailable": (
+        gettext_lazy("FranceConnect ne répond pas"),
+        gettext_lazy(
+            "FranceConnect est momentanément injoignable ou trop lent. Réessayez dans quelques minutes, ou utilisez votre compte collectivité."
+        ),
+    ),
+    "invalid": (
+        gettext_lazy("La connexion n'a pas pu être vérifiée"),
+        gettext_lazy(
+            "La réponse de FranceConnect n'a pas passé nos contrôles de sécurité. Par précaution, vous n'êtes pas connecté(e). Réessayez."
+        ),
+    ),
+    "provider": (
+        gettext_lazy("FranceConnect a signalé une erreur"),
+        gettext_lazy(
+            "FranceConnect n'a pas pu terminer la connexion. Réessayez, ou utilisez votre compte collectivité."
+        ),
+    ),
+    "refused": (gettext_lazy("Connexion impossible"), ""),
+}
+
+
+def _error_page(request, reason, *, status=400, message=None, detail=""):
+    title, text = ERRORS.get(reason, ERRORS["invalid"])
+    logger.warning("franceconnect: sign-in stopped (%s) %s", reason, detail)
+    return render(
+        request,
+        "franceconnect/error.html",
+        {"title": title, "text": message or text, "reason": reason},
+        status=status,
+    )
+
+
+def _start(request, *, mode, next_url=""):
+    flow = new_flow(request.build_absolute_uri(reverse("franceconnect:callback")))
+    try:
+        url = FranceConnectClient().authorization_url(flow)
+    except FranceConnectError as error:
+        return _error_page(request, error.reason, status=502, detail=error.detail)
+    request.session[FLOW_KEY] = {**asdict(flow), "mode": mode, "next": next_url, "started_at": time.time()}
+    return redirect(url)
+
+
+@require_GET
+@never_cache
+def franceconnect_login(request):
+    next_url = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = ""
+    return _start(request, mode="login", next_url=next_url)
+
+
+@login_required
+@require_POST
+def franceconnect_link(request):
+    return _start(request, mode="link")
+
+
+@require_GET
+@never_cache
+def franceconnect_callback(request):
+    stored = request.session.pop(FLOW_KEY, None)  # single use, whatever happens next
+    state = request.GET.get("state", "")
+    if not stored or not secrets.compare_digest(stored["state"], state):
+        return _error_page(request, "expired", detail="unknown or replayed state")
+    if time.time() - stored["started_at"] > FLOW_LIFETIME_SECONDS:
+        return _error_page(request, "expired", detail="state too old")
+    if "error" in request.GET:
+        reason = "cancelled" if request.GET["error"] == "access_denied" else "provider"
+        return _error_page(
+            request, reason, status=200 if reason == "cancelled" else 502, detail=request.GET["error"]
+        )
+    client = FranceConnectClient()
+    if request.GET.get("iss") and request.GET["iss"].rstrip("/") != client.issuer:  # RFC 9207
+        return _error_page(request, "invalid", detail="iss parameter mismatch")
+    flow = Flow(**{field: stored[field] for field in ("state", "nonce", "code_verifier", "redirect_uri")})
+    try:
+        token = client.exchange_code(flow, request.GET.get("code", ""))
+        id_claims = client.verify_id_token(token["id_token"], nonce=flow.nonce)
+        identity = client.fetch_userinfo(token["access_token"], sub=id_claims["sub"])
+    except FranceConnectError as error:
+        return _error_page(
+            request, error.reason, status=502 if error.reason == "unavailable" else 400, detail=error.detail
+        )
+    try:
+        if stored["mode"] == "link":
+            if not request.user.is_authenticated:
+                return _error_page(request, "expired", detail="link flow without a session")
+            services.franceconnect_link(user=request.user, claims=identity, acr=id_claims["acr"])
+            user = request.user
+            messages.success(
+                request, _("Votre compte est maintenant lié à FranceConnect : votre identité est certifiée.")
+            )
+        else:
+            user = services.franceconnect_sign_in(claims=identity, acr=id_claims["acr"])
+    except services.SignInRefused as refusal:
+        return _error_page(request, "refused", message=refusal.message, status=409, detail=refusal.reason)
+    login(request, user, backend="portal.backends.EmailBackend")
+    request.session[ID_TOKEN_KEY] = token["id_token"]  # for logging out of FranceConnect later
+    return redirect(stored["next"] or "portal:dashboard")
+
+
+@require_POST
+def franceconnect_logout(request):
+    """End the portal session, then FranceConnect's, which sends the browser back to logout_callback."""
+    id_token = request.session.get(ID_TOKEN_KEY)
+    logout(request)
+    if not id_token:
+        return redirect("portal:home")
+    state = secrets.token_urlsafe(32)
+    request.session[LOGOUT_STATE_KEY] = state
+    try:
+        url = FranceConnectClient().end_session_url(
+            id_token_hint=id_token,
+            state=state,
+            post_logout_redirect_uri=request.build_absolute_uri(reverse("franceconnect:logout_callback")),
+        )
+    except FranceConnectError as error:
+        logger.warning("franceconnect: logout not forwarded (%s)", error.detail)
+        messages.warning(
+            request,
+            _(
+                "Vous êtes déconnecté(e) du portail. FranceConnect ne répond pas : fermez votre navigateur pour terminer la session FranceConnect."
+            ),
+        )
+        return redirect("portal:home")
+    return redirect(url)
+
+
+@require_GET
+def franceconnect_logout_callback(request):
+    expected = request.session.pop(LOGOUT_STATE_KEY, None)
+    if expected and secrets.compare_digest(expected, request.GET.get("state", "")):
+        messages.success(request, _("Vous êtes déconnecté(e) du portail et de FranceConnect."))
+    else:
+        logger.warning("franceconnect: logout callback with an unexpected state")
+        messages.warning(
+            request,
+            _("Vous êtes déconnecté(e) du portail. Le retour de FranceConnect n'a pas pu être vérifié."),
+        )
+    return redirect("portal:home")
