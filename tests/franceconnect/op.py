@@ -65,7 +65,8 @@ class FakeProvider:
         header = {"alg": alg or self.alg, "kid": kid or key.kid}
         return jwt.encode(header, claims, key, algorithms=[header["alg"]])
 
-    def id_token(self, **overrides):
+    def claims(self, **overrides):
+        """The ID token's claims, as FranceConnect sends them; None removes a claim."""
         now = int(time.time())
         claims = {
             "iss": ISSUER,
@@ -78,7 +79,10 @@ class FakeProvider:
             "nonce": self.nonce,
             **overrides,
         }
-        return self.sign({k: v for k, v in claims.items() if v is not None})
+        return {k: v for k, v in claims.items() if v is not None}
+
+    def id_token(self, **overrides):
+        return self.sign(self.claims(**overrides))
 
     def _token(self, request):
         form = parse_qs(request.content.decode())

@@ -89,15 +89,7 @@ class TestIdToken:
     def test_signature_from_another_key_is_refused(self, client, provider, flow):
         impostor = ECKey.generate_key("P-256", parameters={"kid": "key-1"})
         token = provider.sign(
-            {
-                "iss": ISSUER,
-                "sub": SUB,
-                "aud": CLIENT_ID,
-                "exp": int(time.time()) + 60,
-                "iat": int(time.time()),
-                "acr": "eidas1",
-                "nonce": flow.nonce,
-            },
+            provider.claims(),
             key=impostor,
         )
         with pytest.raises(TokenRejected):
@@ -106,15 +98,7 @@ class TestIdToken:
     def test_hs256_signed_with_the_client_secret_is_refused(self, client, provider, flow):
         secret = OctKey.import_key(CLIENT_SECRET)
         token = provider.sign(
-            {
-                "iss": ISSUER,
-                "sub": SUB,
-                "aud": CLIENT_ID,
-                "exp": int(time.time()) + 60,
-                "iat": int(time.time()),
-                "acr": "eidas1",
-                "nonce": flow.nonce,
-            },
+            provider.claims(),
             key=secret,
             alg="HS256",
             kid="key-1",
@@ -179,15 +163,7 @@ class TestJwksCache:
     def test_kid_still_unknown_after_refresh_is_refused(self, client, provider, flow):
         stranger = ECKey.generate_key("P-256", parameters={"kid": "key-9"})
         token = provider.sign(
-            {
-                "iss": ISSUER,
-                "sub": SUB,
-                "aud": CLIENT_ID,
-                "exp": int(time.time()) + 60,
-                "iat": int(time.time()),
-                "acr": "eidas1",
-                "nonce": flow.nonce,
-            },
+            provider.claims(),
             key=stranger,
         )
         with pytest.raises(TokenRejected):
