@@ -91,8 +91,7 @@ def test_unknown_state_is_refused(client, provider, state):
 def test_state_is_single_use(client, provider):
     query = start(client, provider)
     callback(client, code="code-1", state=query["state"])
-    client.logout()
-    response = callback(client, code="code-1", state=query["state"])
+    response = callback(client, code="code-1", state=query["state"])  # replayed, same browser
     assert response.status_code == 400
     assert provider.token_route.call_count == 1
 

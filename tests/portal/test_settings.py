@@ -17,6 +17,10 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "portail.beauval.example",
     "DATABASE_URL": "sqlite:///:memory:",
     "EMAIL_URL": "smtp+tls://portail:secret@smtp.beauval.example:587",
+    "FRANCECONNECT_SANDBOX": "false",
+    "FRANCECONNECT_ISSUER": "https://oidc.franceconnect.gouv.fr/api/v2",
+    "FRANCECONNECT_CLIENT_ID": "client-id-from-datapass",
+    "FRANCECONNECT_CLIENT_SECRET": "client-secret-from-datapass",
 }
 
 
@@ -46,6 +50,12 @@ def test_check_deploy_does_warn_when_debug_is_on():
     )
     assert result.returncode != 0
     assert "security.W018" in result.stderr + result.stdout
+
+
+def test_franceconnect_simulator_cannot_be_deployed():
+    result = run_manage("check", "--deploy", env={**PRODUCTION_ENV, "FRANCECONNECT_SANDBOX": "true"})
+    assert result.returncode != 0
+    assert "FRANCECONNECT_SANDBOX" in result.stderr
 
 
 def test_missing_secret_key_refuses_to_start():
