@@ -103,7 +103,7 @@ IDENTITIES = {
         ),
         Identity(
             key="avec_nom_dusage",
-            label=_("Avec un nom d'usage (DUBOIS)"),
+            label=_("Avec un nom d'usage"),
             given_names=("Pierre",),
             family_name="MERCIER",
             preferred_username="DUBOIS",
@@ -148,7 +148,7 @@ IDENTITIES = {
         ),
         Identity(
             key="date_naissance_partielle",
-            label=_("Date de naissance incomplète : jour inconnu (1992-11-00), né au Japon"),
+            label=_("Date de naissance incomplète (jour inconnu), né au Japon"),
             given_names=("Jean",),
             family_name="FLEURET",
             gender="male",
@@ -159,7 +159,7 @@ IDENTITIES = {
         ),
         Identity(
             key="caracteres_speciaux",
-            label=_("Apostrophe, traits d'union et accents ; né le 29 février en Corse (2A004)"),
+            label=_("Apostrophe, traits d'union et accents ; né un 29 février en Corse (2A004)"),
             given_names=("Jean-Noël", "Élie"),
             family_name="D'ARTAGNAN-ÉPÉE",
             gender="male",

@@ -262,12 +262,17 @@ def authorize(request):
                 redirect_uri, code=_issue_code(auth_request, identity.key), state=state
             )
         error = _("Choisissez une identité de test pour continuer.")
-    return render(
+    response = render(
         request,
         "franceconnect/sandbox/authorize.html",
         {"identities": IDENTITIES.values(), "auth_request": auth_request, "error": error},
         status=400 if error else 200,
     )
+    # Browsers apply CSP form-action to the redirect that answers the form too: allow the service's
+    # origin (what django-csp's csp_update decorator does, but with a per-request value).
+    service = urlsplit(redirect_uri)
+    response._csp_update = {"form-action": [f"{service.scheme}://{service.netloc}"]}
+    return response
 
 
 def _redirect_to_client(redirect_uri: str, **params) -> HttpResponseRedirect:

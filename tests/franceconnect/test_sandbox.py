@@ -254,6 +254,15 @@ def test_authorize_page_lists_the_test_identities_in_an_accessible_french_form(c
     assert "no-store" in response["Cache-Control"]
 
 
+def test_authorize_page_lets_its_form_redirect_to_the_service(client, settings):
+    """Chromium applies CSP form-action to the redirect answering the form: with 'self' alone, it blocks
+    the way back to a service on another origin (checked by hand in Chromium)."""
+    settings.FRANCECONNECT_SANDBOX_REDIRECT_URIS = ["http://localhost:8000/franceconnect/callback/"]
+    response = client.get(authorize_url(redirect_uri="http://localhost:8000/franceconnect/callback/"))
+    directives = [directive.strip() for directive in response["Content-Security-Policy"].split(";")]
+    assert "form-action 'self' http://localhost:8000" in directives
+
+
 def test_picking_an_identity_is_csrf_protected():
     browser = Client(enforce_csrf_checks=True)
     assert browser.post(authorize_url(), {"identity": "test"}).status_code == 403
@@ -494,6 +503,17 @@ def test_pkce_with_the_right_verifier_is_accepted(client):
 def test_pkce_without_the_right_verifier_is_refused(client, verifier):
     code = sign_in(client, code_challenge=CODE_CHALLENGE, code_challenge_method="S256")
     assert_invalid_grant(exchange(client, code, code_verifier=verifier))
+
+
+@pytest.mark.parametrize(
+    "verifier,status",
+    [("a" * 43, 200), ("~._-" * 32, 200), ("a" * 42, 400), ("a" * 129, 400), ("é" * 43, 400)],
+)
+def test_pkce_verifier_must_be_43_to_128_unreserved_characters(client, verifier, status):
+    """RFC 7636 §4.1, even when the verifier does hash to the challenge."""
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    code = sign_in(client, code_challenge=challenge, code_challenge_method="S256")
+    assert exchange(client, code, code_verifier=verifier).status_code == status
 
 
 def test_a_verifier_without_a_challenge_is_refused(client):
