@@ -5,6 +5,7 @@ host. DEBUG defaults to off so that a forgotten variable fails safe.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONE, SELF
@@ -174,6 +175,11 @@ FRANCECONNECT_SCOPES = env.str(
     default="openid given_name family_name birthdate birthplace birthcountry gender email preferred_username",
 )
 FRANCECONNECT_TIMEOUT = env.float("FRANCECONNECT_TIMEOUT", default=5.0)
+if FRANCECONNECT_ISSUER:
+    # The FranceConnect button is a form whose answer redirects to FranceConnect, and so is logout:
+    # browsers apply form-action to that redirect, so FranceConnect's origin must be allowed.
+    _issuer = urlsplit(FRANCECONNECT_ISSUER)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(f"{_issuer.scheme}://{_issuer.netloc}")
 
 LOGGING = {
     "version": 1,

@@ -104,7 +104,9 @@ class PeriodFactory(factory.django.DjangoModelFactory):
         model = Period
 
     service = factory.SubFactory(ServiceFactory)
-    label = factory.Sequence(lambda n: f"Année scolaire {_this_school_year()}-{_this_school_year() + 1} ({n})")
+    label = factory.Sequence(
+        lambda n: f"Année scolaire {_this_school_year()}-{_this_school_year() + 1} ({n})"
+    )
     starts_on = factory.LazyFunction(lambda: date(_this_school_year(), 9, 1))
     ends_on = factory.LazyFunction(lambda: date(_this_school_year() + 1, 8, 31))
     enrolment_opens_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=30))

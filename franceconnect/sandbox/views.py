@@ -119,8 +119,8 @@ def _s256(verifier: str) -> str:
     return urlsafe_b64encode(hashlib.sha256(verifier.encode("ascii")).digest()).decode("ascii")
 
 
-@require_GET
 @sandbox_only
+@require_GET
 def discovery(request):
     base = issuer()
     return JsonResponse(
@@ -149,8 +149,8 @@ def discovery(request):
     )
 
 
-@require_GET
 @sandbox_only
+@require_GET
 def jwks(request):
     return JsonResponse(keys.jwks())
 
@@ -224,9 +224,9 @@ def _amr_requested(raw_claims: str | None) -> bool:
     return "amr" in claims.get("id_token", {})
 
 
+@sandbox_only
 @never_cache
 @require_http_methods(["GET", "POST"])
-@sandbox_only
 def authorize(request):
     """The sign-in page: pick a test identity, or cancel. The form posts back to this URL, so the
     authorization request is read from the query string, and checked again, on both methods."""
@@ -286,6 +286,7 @@ def _redirect_to_client(redirect_uri: str, **params) -> HttpResponseRedirect:
 
 def _issue_code(auth_request: AuthorizationRequest, identity_key: str) -> str:
     code = secrets.token_urlsafe(32)
+    # The user has just signed in: auth_time is also when the code was issued.
     grant = {**asdict(auth_request), "identity": identity_key, "auth_time": now()}
     cache.set(_CODE_CACHE_PREFIX + code, grant, timeout=CODE_TTL)
     return code
@@ -321,8 +322,8 @@ def _grant_error(grant: dict | None, request) -> str:
 
 
 @csrf_exempt
-@require_POST
 @sandbox_only
+@require_POST
 def token(request):
     if not _client_authenticated(request):
         return _invalid_client()
@@ -382,8 +383,8 @@ def _live_access_token(access_token: str) -> dict | None:
     return record
 
 
-@require_GET
 @sandbox_only
+@require_GET
 def userinfo(request):
     """The identity as a signed JWT (application/jwt), as FranceConnect v2 returns it."""
     scheme, _space, access_token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
@@ -404,9 +405,9 @@ def userinfo(request):
     return HttpResponse(keys.sign(claims), content_type="application/jwt", headers=_NO_STORE)
 
 
+@sandbox_only
 @never_cache
 @require_GET
-@sandbox_only
 def session_end(request):
     """Logout: back to a registered post-logout URI with the service's `state`; never an open redirect."""
     hint = request.GET.get("id_token_hint", "")
@@ -433,8 +434,8 @@ def session_end(request):
 
 
 @csrf_exempt
-@require_POST
 @sandbox_only
+@require_POST
 def checktoken(request):
     """Token introspection for data providers (RFC 7662-like): is this access token live, for whom."""
     if not _client_authenticated(request):

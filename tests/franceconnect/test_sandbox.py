@@ -141,9 +141,11 @@ ENDPOINTS = [
 ]
 
 
-@pytest.mark.parametrize("method,path", ENDPOINTS)
+@pytest.mark.parametrize("path", [path for _method, path in ENDPOINTS])
+@pytest.mark.parametrize("method", ["get", "post"])
 @pytest.mark.parametrize("setting", ["DEBUG", "FRANCECONNECT_SANDBOX"])
 def test_every_endpoint_is_404_unless_debug_and_sandbox_are_on(client, settings, method, path, setting):
+    """Whatever the method: a 405 would already tell that the simulator is there."""
     setattr(settings, setting, False)
     assert getattr(client, method)(BASE + path).status_code == 404
 
@@ -259,8 +261,10 @@ def test_authorize_page_lets_its_form_redirect_to_the_service(client, settings):
     the way back to a service on another origin (checked by hand in Chromium)."""
     settings.FRANCECONNECT_SANDBOX_REDIRECT_URIS = ["http://localhost:8000/franceconnect/callback/"]
     response = client.get(authorize_url(redirect_uri="http://localhost:8000/franceconnect/callback/"))
-    directives = [directive.strip() for directive in response["Content-Security-Policy"].split(";")]
-    assert "form-action 'self' http://localhost:8000" in directives
+    directives = dict(
+        directive.strip().split(" ", 1) for directive in response["Content-Security-Policy"].split(";")
+    )
+    assert "http://localhost:8000" in directives["form-action"].split()
 
 
 def test_picking_an_identity_is_csrf_protected():

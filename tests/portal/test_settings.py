@@ -83,3 +83,23 @@ def test_seed_demo_builds_the_demo_and_can_run_twice(settings):
     assert family.check_password("famille-demo-2026")
     assert family.household.children.count() == 2
     assert User.objects.get(email="agent.demo@example.org").is_superuser
+
+
+def test_csp_lets_forms_redirect_to_franceconnect_and_nowhere_else():
+    script = (
+        "from django.conf import settings;"
+        "print(' '.join(settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['form-action']))"
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import django, os; os.environ['DJANGO_SETTINGS_MODULE']='portal.settings'; {script}",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **PRODUCTION_ENV},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.split() == ["'self'", "https://oidc.franceconnect.gouv.fr"], result.stderr
