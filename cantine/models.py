@@ -99,13 +99,6 @@ class Period(models.Model):
     def __str__(self):
         return f"{self.service} — {self.label}"
 
-    def is_open_on(self, day):
-        return self.enrolment_opens_on <= day <= self.enrolment_closes_on
-
-    @property
-    def is_open(self):
-        return self.is_open_on(timezone.localdate())
-
 
 class Dossier(models.Model):
     """An enrolment request: a child, a service, a period. Its status only changes through cantine.workflow."""
@@ -170,10 +163,6 @@ class Dossier(models.Model):
     @property
     def reference(self):
         return f"D-{self.pk:06d}" if self.pk else "—"
-
-    @property
-    def household(self):
-        return self.child.household
 
     def canteen_days_display(self):
         labels = dict(Weekday.choices)

@@ -254,22 +254,9 @@ def dossier_request_documents(*, dossier: Dossier, agent, message: str) -> Dossi
     )
 
 
-AGENT_TRANSITIONS = {
-    Status.UNDER_REVIEW: lambda dossier, agent, note: dossier_start_review(dossier=dossier, agent=agent),
-    Status.ACCEPTED: lambda dossier, agent, note: dossier_accept(dossier=dossier, agent=agent, note=note),
-    Status.REJECTED: lambda dossier, agent, note: dossier_reject(dossier=dossier, agent=agent, reason=note),
-    Status.AWAITING_DOCUMENTS: lambda dossier, agent, note: dossier_request_documents(
-        dossier=dossier, agent=agent, message=note
-    ),
-}
-
-
+@transaction.atomic
 def dossier_decide(*, dossier: Dossier, agent, to_status: str, note: str = "") -> Dossier:
-    """The admin's single entry point: dispatch an agent's decision to its service function."""
-    try:
-        action = AGENT_TRANSITIONS[to_status]
-    except KeyError:
-        raise workflow.TransitionRefused(
-            _("Un agent ne peut pas faire cette action."), code="wrong_actor"
-        ) from None
-    return action(dossier, agent, note)
+    """The admin's single entry point for an agent's decision; the workflow refuses any move not an agent's."""
+    return _transition(
+        dossier=dossier, to_status=to_status, actor=agent, actor_kind=workflow.Actor.AGENT, note=note
+    )

@@ -6,7 +6,6 @@ the sandbox, FranceConnect's integration platform and production differ by setti
 """
 
 import logging
-import time
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -124,16 +123,16 @@ class FranceConnectClient:
 
     # -- The flow --------------------------------------------------------------------------------
 
-    def authorization_url(self, flow: Flow, *, scopes: str | None = None) -> str:
-        url, _state = self._oauth(flow.redirect_uri).create_authorization_url(
-            self.metadata()["authorization_endpoint"],
-            state=flow.state,
-            nonce=flow.nonce,
-            code_verifier=flow.code_verifier,
-            scope=scopes or self.scopes,
-            acr_values=ACR,
-            prompt="login consent",
-        )
+    def authorization_url(self, flow: Flow) -> str:
+        with self._oauth(flow.redirect_uri) as oauth:
+            url, _state = oauth.create_authorization_url(
+                self.metadata()["authorization_endpoint"],
+                state=flow.state,
+                nonce=flow.nonce,
+                code_verifier=flow.code_verifier,
+                acr_values=ACR,
+                prompt="login consent",
+            )
         return url
 
     def exchange_code(self, flow: Flow, code: str) -> dict:
@@ -156,8 +155,9 @@ class FranceConnectClient:
             raise TokenRejected("token endpoint: no id_token or access_token")
         return dict(token)
 
-    def _verify_jwt(self, value: str, **claims) -> dict:
-        """Signature (ES256/RS256 only, key from the JWKS by kid) then the claims asked for."""
+    def _verify_jwt(self, value: str, *, required=("sub",), **claims) -> dict:
+        """Signature (ES256/RS256 only, key from the JWKS by kid), then the claims: those `required`
+        must be present, those given must equal their value; exp, nbf and iat are checked when present."""
         try:
             header = jws.extract_compact(value.encode()).headers()
         except (JoseError, ValueError) as error:
@@ -171,8 +171,8 @@ class FranceConnectClient:
                 # The provider rotated its keys: fetch them again, once.
                 token = jwt.decode(value, self._keyset(refresh=True), algorithms=ALLOWED_ALGORITHMS)
             registry = jwt.JWTClaimsRegistry(
-                now=lambda: int(time.time()),
                 leeway=CLOCK_SKEW_SECONDS,
+                **{name: {"essential": True} for name in required},
                 **{name: {"essential": True, "value": expected} for name, expected in claims.items()},
             )
             registry.validate(token.claims)
@@ -181,11 +181,14 @@ class FranceConnectClient:
         return token.claims
 
     def verify_id_token(self, id_token: str, *, nonce: str) -> dict:
-        claims = self._verify_jwt(id_token, iss=self.issuer, aud=self.client_id, nonce=nonce, acr=ACR)
-        for required in ("sub", "exp", "iat"):
-            if required not in claims:
-                raise TokenRejected(f"id_token: no {required}")
-        return claims
+        return self._verify_jwt(
+            id_token,
+            required=("sub", "exp", "iat"),
+            iss=self.issuer,
+            aud=self.client_id,
+            nonce=nonce,
+            acr=ACR,
+        )
 
     def fetch_userinfo(self, access_token: str, *, sub: str) -> dict:
         """FranceConnect v2 answers with a signed JWT, verified like the ID token; its sub must match."""

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from franceconnect.models import FranceConnectIdentity
+from portal import services as portal_services
 from portal.models import Adult, Household, User
 
 
@@ -49,22 +50,16 @@ def _identity_values(claims: dict, acr: str) -> dict:
 
 def _certify_holder(user: User, identity: FranceConnectIdentity) -> None:
     """The account holder's civil status becomes FranceConnect's: read-only from now on."""
-    household, _created = Household.objects.get_or_create(owner=user)
-    Adult.objects.update_or_create(
-        household=household,
-        role=Adult.Role.HOLDER,
-        defaults={
-            "first_names": identity.given_name,
-            "last_name": identity.preferred_username or identity.family_name,
-            "birth_date": certified_birth_date(identity.birthdate),
-        },
-        create_defaults={
-            "first_names": identity.given_name,
-            "last_name": identity.preferred_username or identity.family_name,
-            "birth_date": certified_birth_date(identity.birthdate),
-            "email": identity.email,
-        },
-    )
+    certified = {
+        "first_names": identity.given_name,
+        "last_name": identity.preferred_username or identity.family_name,
+        "birth_date": certified_birth_date(identity.birthdate),
+    }
+    household = Household.objects.filter(owner=user).first()
+    if household is None:
+        portal_services.household_create(owner=user, email=identity.email, **certified)
+    else:
+        portal_services.adult_save(household=household, role=Adult.Role.HOLDER, **certified)
 
 
 @transaction.atomic
@@ -75,10 +70,16 @@ def franceconnect_sign_in(*, claims: dict, acr: str) -> User:
     and the family is told to link FranceConnect from that account instead.
     """
     values = _identity_values(claims, acr)
-    identity = FranceConnectIdentity.objects.select_for_update().filter(sub=claims["sub"]).first()
+    identity = (
+        FranceConnectIdentity.objects.select_for_update()
+        .select_related("user")
+        .filter(sub=claims["sub"])
+        .first()
+    )
     if identity:
-        FranceConnectIdentity.objects.filter(pk=identity.pk).update(**values)
-        identity.refresh_from_db()
+        for field, value in values.items():
+            setattr(identity, field, value)
+        identity.save(update_fields=list(values))
         _certify_holder(identity.user, identity)
         return identity.user
     if not values["email"]:

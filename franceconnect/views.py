@@ -26,41 +26,47 @@ ID_TOKEN_KEY = "franceconnect_id_token"
 LOGOUT_STATE_KEY = "franceconnect_logout_state"
 FLOW_LIFETIME_SECONDS = 10 * 60
 
+# reason → (title, text, HTTP status). A cancel is the family's choice, not an error; 502 when FranceConnect failed.
 ERRORS = {
     "cancelled": (
         gettext_lazy("Connexion annulée"),
         gettext_lazy("Vous avez annulé la connexion avec FranceConnect. Rien n'a été enregistré."),
+        200,
     ),
     "expired": (
         gettext_lazy("La connexion a expiré"),
         gettext_lazy(
             "Cette tentative de connexion n'est plus valable (délai dépassé, ou page rechargée). Recommencez depuis le début."
         ),
+        400,
     ),
     "unavailable": (
         gettext_lazy("FranceConnect ne répond pas"),
         gettext_lazy(
             "FranceConnect est momentanément injoignable ou trop lent. Réessayez dans quelques minutes, ou utilisez votre compte collectivité."
         ),
+        502,
     ),
     "invalid": (
         gettext_lazy("La connexion n'a pas pu être vérifiée"),
         gettext_lazy(
             "La réponse de FranceConnect n'a pas passé nos contrôles de sécurité. Par précaution, vous n'êtes pas connecté(e). Réessayez."
         ),
+        400,
     ),
     "provider": (
         gettext_lazy("FranceConnect a signalé une erreur"),
         gettext_lazy(
             "FranceConnect n'a pas pu terminer la connexion. Réessayez, ou utilisez votre compte collectivité."
         ),
+        502,
     ),
-    "refused": (gettext_lazy("Connexion impossible"), ""),
+    "refused": (gettext_lazy("Connexion impossible"), "", 409),
 }
 
 
-def _error_page(request, reason, *, status=400, message=None, detail=""):
-    title, text = ERRORS.get(reason, ERRORS["invalid"])
+def _error_page(request, reason, *, message=None, detail=""):
+    title, text, status = ERRORS[reason]
     logger.warning("franceconnect: sign-in stopped (%s) %s", reason, detail)
     return render(
         request,
@@ -75,7 +81,7 @@ def _start(request, *, mode, next_url=""):
     try:
         url = FranceConnectClient().authorization_url(flow)
     except FranceConnectError as error:
-        return _error_page(request, error.reason, status=502, detail=error.detail)
+        return _error_page(request, error.reason, detail=error.detail)
     request.session[FLOW_KEY] = {**asdict(flow), "mode": mode, "next": next_url, "started_at": time.time()}
     return redirect(url)
 
@@ -108,9 +114,10 @@ def franceconnect_callback(request):
         return _error_page(request, "expired", detail="state too old")
     if "error" in request.GET:
         reason = "cancelled" if request.GET["error"] == "access_denied" else "provider"
-        return _error_page(
-            request, reason, status=200 if reason == "cancelled" else 502, detail=request.GET["error"]
-        )
+        return _error_page(request, reason, detail=request.GET["error"])
+    linking = stored["mode"] == "link"
+    if linking and not request.user.is_authenticated:  # signed out meanwhile: nothing to link to
+        return _error_page(request, "expired", detail="link flow without a session")
     client = FranceConnectClient()
     if request.GET.get("iss") and request.GET["iss"].rstrip("/") != client.issuer:  # RFC 9207
         return _error_page(request, "invalid", detail="iss parameter mismatch")
@@ -120,13 +127,9 @@ def franceconnect_callback(request):
         id_claims = client.verify_id_token(token["id_token"], nonce=flow.nonce)
         identity = client.fetch_userinfo(token["access_token"], sub=id_claims["sub"])
     except FranceConnectError as error:
-        return _error_page(
-            request, error.reason, status=502 if error.reason == "unavailable" else 400, detail=error.detail
-        )
+        return _error_page(request, error.reason, detail=error.detail)
     try:
-        if stored["mode"] == "link":
-            if not request.user.is_authenticated:
-                return _error_page(request, "expired", detail="link flow without a session")
+        if linking:
             services.franceconnect_link(user=request.user, claims=identity, acr=id_claims["acr"])
             user = request.user
             messages.success(
@@ -135,8 +138,8 @@ def franceconnect_callback(request):
         else:
             user = services.franceconnect_sign_in(claims=identity, acr=id_claims["acr"])
     except services.SignInRefused as refusal:
-        return _error_page(request, "refused", message=refusal.message, status=409, detail=refusal.reason)
-    login(request, user, backend="portal.backends.EmailBackend")
+        return _error_page(request, "refused", message=refusal.message, detail=refusal.reason)
+    login(request, user)
     request.session[ID_TOKEN_KEY] = token["id_token"]  # for logging out of FranceConnect later
     return redirect(stored["next"] or "portal:dashboard")
 

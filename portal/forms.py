@@ -1,8 +1,7 @@
 """Family forms. They validate input; the services in portal.services do the writing."""
 
 from django import forms
-from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordMixin
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -29,7 +28,9 @@ def add_service_errors(form, error: ValidationError, aliases=None):
         form.add_error(None, error)
 
 
-class SignupForm(forms.Form):
+class SignupForm(SetPasswordMixin, forms.Form):
+    error_messages = {"password_mismatch": _("Les deux mots de passe ne sont pas identiques.")}
+
     first_names = forms.CharField(
         label=_("Prénoms"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
     )
@@ -58,15 +59,8 @@ class SignupForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
-        if password1 and password2 and password1 != password2:
-            self.add_error("password2", _("Les deux mots de passe ne sont pas identiques."))
-        elif password1:
-            candidate = User(email=cleaned.get("email", ""))
-            try:
-                password_validation.validate_password(password1, candidate)
-            except ValidationError as error:
-                self.add_error("password1", error)
+        self.validate_passwords()
+        self.validate_password_for_user(User(email=cleaned.get("email", "")), password_field_name="password1")
         return cleaned
 
 

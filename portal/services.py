@@ -25,11 +25,15 @@ class AccountConfirmationTokenGenerator(PasswordResetTokenGenerator):
 account_confirmation_token = AccountConfirmationTokenGenerator()
 
 
-def _send_templated_mail(*, to, subject_template, body_template, context):
-    context = {"commune_name": settings.COMMUNE_NAME, **context}
-    subject = render_to_string(subject_template, context).strip()
-    body = render_to_string(body_template, context)
-    send_mail(subject, body, None, [to], fail_silently=False)
+def _send_templated_mail_on_commit(*, to, subject_template, body_template, context):
+    """Mail once the account exists; a mail outage is logged, never shown to the family as an error."""
+
+    def send():
+        full_context = {"commune_name": settings.COMMUNE_NAME, **context}
+        subject = render_to_string(subject_template, full_context).strip()
+        send_mail(subject, render_to_string(body_template, full_context), None, [to])
+
+    transaction.on_commit(send, robust=True)
 
 
 def confirmation_url(user, site_url):
@@ -50,28 +54,20 @@ def family_account_create(
     email = User.objects.normalize_email(email).lower()
     existing = User.objects.filter(email=email).first()
     if existing:
-        transaction.on_commit(
-            lambda: _send_templated_mail(
-                to=email,
-                subject_template="portal/emails/signup_existing_subject.txt",
-                body_template="portal/emails/signup_existing_body.txt",
-                context={"reset_url": site_url.rstrip("/") + reverse("portal:password_reset")},
-            )
+        _send_templated_mail_on_commit(
+            to=email,
+            subject_template="portal/emails/signup_existing_subject.txt",
+            body_template="portal/emails/signup_existing_body.txt",
+            context={"reset_url": site_url.rstrip("/") + reverse("portal:password_reset")},
         )
         return None
     user = User.objects.create_user(email=email, password=password, is_active=False)
-    household = Household.objects.create(owner=user)
-    Adult.objects.create(
-        household=household, role=Adult.Role.HOLDER, first_names=first_names, last_name=last_name, email=email
-    )
-    url = confirmation_url(user, site_url)
-    transaction.on_commit(
-        lambda: _send_templated_mail(
-            to=email,
-            subject_template="portal/emails/signup_confirm_subject.txt",
-            body_template="portal/emails/signup_confirm_body.txt",
-            context={"confirm_url": url, "first_names": first_names},
-        )
+    household_create(owner=user, first_names=first_names, last_name=last_name, email=email)
+    _send_templated_mail_on_commit(
+        to=email,
+        subject_template="portal/emails/signup_confirm_subject.txt",
+        body_template="portal/emails/signup_confirm_body.txt",
+        context={"confirm_url": confirmation_url(user, site_url), "first_names": first_names},
     )
     return user
 
@@ -90,16 +86,24 @@ def family_account_seed(
 ) -> User:
     """An already confirmed account (demo data, support): no mail is sent."""
     user = User.objects.create_user(email=email, password=password, email_confirmed_at=timezone.now())
-    household = Household.objects.create(owner=user)
+    household_create(
+        owner=user, first_names=first_names, last_name=last_name, email=user.email, **holder_fields
+    )
+    return user
+
+
+@transaction.atomic
+def household_create(*, owner: User, first_names: str, last_name: str, **holder_fields) -> Household:
+    """Every account that can enrol a child owns a household, with the account holder as its first adult."""
+    household = Household.objects.create(owner=owner)
     Adult.objects.create(
         household=household,
         role=Adult.Role.HOLDER,
         first_names=first_names,
         last_name=last_name,
-        email=user.email,
         **holder_fields,
     )
-    return user
+    return household
 
 
 @transaction.atomic

@@ -69,7 +69,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.commune",
-                "portal.context_processors.franceconnect_session",
+                "franceconnect.context_processors.franceconnect_session",
             ],
         },
     },
@@ -78,8 +78,7 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
@@ -118,7 +117,8 @@ STORAGES = {
         )
     },
 }
-WHITENOISE_USE_FINDERS = True
+# Development serves straight from the apps' folders; production serves what collectstatic gathered.
+WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_MANIFEST_STRICT = False
 
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))

@@ -76,7 +76,7 @@ def signup_confirm(request, uidb64, token):
     if user is None or not services.account_confirmation_token.check_token(user, token):
         return render(request, "portal/signup_invalid.html", status=400)
     services.family_account_confirm(user=user)
-    login(request, user, backend="portal.backends.EmailBackend")
+    login(request, user)
     messages.success(request, _("Votre adresse est confirmée : bienvenue sur votre espace famille."))
     return redirect("portal:dashboard")
 

@@ -4,7 +4,6 @@ Codes and access tokens live in Django's cache, so every worker sees them; their
 checked against `now()`, which tests move forward instead of sleeping."""
 
 import functools
-import hashlib
 import hmac
 import json
 import re
@@ -12,6 +11,8 @@ import secrets
 from dataclasses import asdict, dataclass
 from urllib.parse import urlencode, urlsplit
 
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
+from authlib.oidc.core.util import create_half_hash
 from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -22,7 +23,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from joserfc.errors import JoseError
-from joserfc.util import urlsafe_b64encode
 
 from franceconnect.sandbox import keys
 from franceconnect.sandbox.identities import IDENTITIES, IDENTITY_CLAIMS, SCOPE_CLAIMS, pairwise_sub
@@ -113,10 +113,6 @@ def _invalid_client() -> JsonResponse:
 def _error_page(request, message: str) -> HttpResponse:
     """For errors that must not redirect (unknown client or redirect URI): the user reads them here."""
     return render(request, "franceconnect/sandbox/error.html", {"message": message}, status=400)
-
-
-def _s256(verifier: str) -> str:
-    return urlsafe_b64encode(hashlib.sha256(verifier.encode("ascii")).digest()).decode("ascii")
 
 
 @sandbox_only
@@ -316,7 +312,7 @@ def _grant_error(grant: dict | None, request) -> str:
         return _("code_verifier envoyé sans code_challenge à l'autorisation.") if verifier else ""
     if not verifier or not _CODE_VERIFIER.fullmatch(verifier):
         return _("code_verifier manquant ou mal formé.")
-    if not hmac.compare_digest(_s256(verifier), grant["code_challenge"]):
+    if not hmac.compare_digest(create_s256_code_challenge(verifier), grant["code_challenge"]):
         return _("code_verifier ne correspond pas au code_challenge.")
     return ""
 
@@ -349,8 +345,8 @@ def token(request):
         "jti": secrets.token_urlsafe(32),
     }
     cache.set(_TOKEN_CACHE_PREFIX + access_token, record, timeout=ACCESS_TOKEN_TTL)
-    # OIDC Core 3.1.3.6: at_hash is the left half of the access token's SHA-256, base64url-encoded.
-    at_hash = urlsafe_b64encode(hashlib.sha256(access_token.encode("ascii")).digest()[:16]).decode("ascii")
+    # OIDC Core 3.1.3.6: at_hash is the left half of the access token's hash, base64url-encoded.
+    at_hash = create_half_hash(access_token, keys.ALGORITHM).decode("ascii")
     id_claims = {
         "iss": issuer(),
         "sub": record["sub"],
