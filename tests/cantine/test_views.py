@@ -43,14 +43,20 @@ def test_canteen_journey_from_start_to_submitted(family_client, household):
     assert dossier.status == Status.SUBMITTED
 
 
-def test_creche_details_form_keeps_what_was_typed_on_error(family_client, household):
+def creche_draft(family_client, household):
+    """A crèche draft for a baby of `household`, opened through the enrolment pages."""
     service = CrecheServiceFactory()
     period = PeriodFactory(service=service)
     baby = ChildFactory(household=household, birth_date=TODAY - timedelta(days=200))
     family_client.post(
         reverse("cantine:enrol_period", args=[service.slug]) + f"?child={baby.pk}", {"period": period.pk}
     )
-    dossier = Dossier.objects.get()
+    return Dossier.objects.get()
+
+
+def test_creche_details_form_keeps_what_was_typed_on_error(family_client, household):
+    dossier = creche_draft(family_client, household)
+    service = dossier.service
     past = (TODAY - timedelta(days=3)).isoformat()
     first = service.establishments.first()
     response = family_client.post(
@@ -66,13 +72,8 @@ def test_creche_details_form_keeps_what_was_typed_on_error(family_client, househ
 
 
 def test_half_filled_day_is_pointed_out(family_client, household):
-    service = CrecheServiceFactory()
-    period = PeriodFactory(service=service)
-    baby = ChildFactory(household=household, birth_date=TODAY - timedelta(days=200))
-    family_client.post(
-        reverse("cantine:enrol_period", args=[service.slug]) + f"?child={baby.pk}", {"period": period.pk}
-    )
-    dossier = Dossier.objects.get()
+    dossier = creche_draft(family_client, household)
+    service = dossier.service
     response = family_client.post(
         reverse("cantine:dossier_details", args=[dossier.pk]),
         {
@@ -188,6 +189,15 @@ def test_another_familys_child_is_404(family_client, method):
     assert response.status_code == 404
     foreign.refresh_from_db()
     assert foreign.first_names == "Intrus"
+
+
+def test_unknown_or_withdrawn_service_is_404(family_client, household):
+    child = ChildFactory(household=household)
+    withdrawn = PeriodFactory(service__is_active=False).service
+    for slug in ("service-inconnu", withdrawn.slug):
+        url = reverse("cantine:enrol_period", args=[slug]) + f"?child={child.pk}"
+        assert family_client.get(url).status_code == 404
+    assert not Dossier.objects.exists()
 
 
 def test_enrolling_another_familys_child_is_404(family_client):

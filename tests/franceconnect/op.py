@@ -12,6 +12,7 @@ CLIENT_ID = "client-portail"
 CLIENT_SECRET = "secret-portail"
 SUB = "b6048e95bb134ec5b1d1e1fa69f287172e91722b9354d637a1bcf2ebb0fd2ef5v1"
 
+# The public FranceConnect sandbox identity "test", as its userinfo releases it for the portal's scopes.
 IDENTITY = {
     "given_name": "Angela Claire Louise",
     "given_name_array": ["Angela", "Claire", "Louise"],
@@ -21,7 +22,6 @@ IDENTITY = {
     "birthplace": "75107",
     "birthcountry": "99100",
     "email": "wossewodda-3728@yopmail.com",
-    "preferred_username": "",
 }
 
 

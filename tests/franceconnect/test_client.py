@@ -1,5 +1,7 @@
 """Each verification of the FranceConnect client, each with a token that breaks exactly that rule."""
 
+import base64
+import json
 import time
 
 import httpx
@@ -88,29 +90,18 @@ class TestIdToken:
 
     def test_signature_from_another_key_is_refused(self, client, provider, flow):
         impostor = ECKey.generate_key("P-256", parameters={"kid": "key-1"})
-        token = provider.sign(
-            provider.claims(),
-            key=impostor,
-        )
+        token = provider.sign(provider.claims(), key=impostor)
         with pytest.raises(TokenRejected):
             client.verify_id_token(token, nonce=flow.nonce)
 
     def test_hs256_signed_with_the_client_secret_is_refused(self, client, provider, flow):
         secret = OctKey.import_key(CLIENT_SECRET)
-        token = provider.sign(
-            provider.claims(),
-            key=secret,
-            alg="HS256",
-            kid="key-1",
-        )
+        token = provider.sign(provider.claims(), key=secret, alg="HS256", kid="key-1")
         with pytest.raises(TokenRejected, match="algorithm"):
             client.verify_id_token(token, nonce=flow.nonce)
 
     def test_alg_none_is_refused(self, client, provider, flow):
         header, payload, _signature = provider.id_token().split(".")
-        import base64
-        import json
-
         none_header = base64.urlsafe_b64encode(json.dumps({"alg": "none"}).encode()).rstrip(b"=").decode()
         with pytest.raises(TokenRejected):
             client.verify_id_token(f"{none_header}.{payload}.", nonce=flow.nonce)
@@ -137,7 +128,7 @@ class TestIdToken:
         with pytest.raises(TokenRejected):
             verify(client, provider, flow, **overrides)
 
-    @pytest.mark.parametrize("claim", ["nonce", "acr", "sub", "aud"])
+    @pytest.mark.parametrize("claim", ["nonce", "acr", "sub", "aud", "exp", "iat"])
     def test_missing_claims_are_refused(self, client, provider, flow, claim):
         provider.nonce = provider.nonce if claim != "nonce" else None
         overrides = {claim: None} if claim != "nonce" else {}
@@ -162,10 +153,7 @@ class TestJwksCache:
 
     def test_kid_still_unknown_after_refresh_is_refused(self, client, provider, flow):
         stranger = ECKey.generate_key("P-256", parameters={"kid": "key-9"})
-        token = provider.sign(
-            provider.claims(),
-            key=stranger,
-        )
+        token = provider.sign(provider.claims(), key=stranger)
         with pytest.raises(TokenRejected):
             client.verify_id_token(token, nonce=flow.nonce)
         assert provider.jwks_calls == 2

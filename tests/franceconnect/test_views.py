@@ -144,6 +144,36 @@ def test_unreachable_franceconnect_at_login_gives_a_french_page(client, respx_mo
     assert "FranceConnect ne répond pas" in response.content.decode()
 
 
+def test_unconfigured_franceconnect_gives_a_french_page(client, settings):
+    settings.FRANCECONNECT_ISSUER = ""
+    response = client.get(reverse("franceconnect:login"))
+    assert response.status_code == 502
+    assert "FranceConnect ne répond pas" in response.content.decode()
+
+
+def test_token_endpoint_answering_a_web_page_gives_a_french_page(client, provider):
+    query = start(client, provider)
+    provider.token_route.mock(return_value=httpx.Response(502, text="<html>Bad gateway</html>"))
+    response = callback(client, code="code-1", state=query["state"])
+    assert response.status_code == 502
+    assert "_auth_user_id" not in client.session
+
+
+def test_link_callback_after_signing_out_links_nothing(client, provider):
+    household = HouseholdFactory()
+    client.force_login(household.owner)
+    query = authorize_params(client.post(reverse("franceconnect:link")).url)
+    flow = client.session["franceconnect_flow"]
+    client.logout()
+    session = client.session
+    session["franceconnect_flow"] = flow  # the state survives in a new anonymous session
+    session.save()
+    response = callback(client, code="code-1", state=query["state"])
+    assert response.status_code == 400
+    assert not provider.token_route.called
+    assert not FranceConnectIdentity.objects.exists()
+
+
 def test_slow_token_endpoint_gives_a_french_page(client, provider):
     query = start(client, provider)
     provider.token_route.mock(side_effect=httpx.ReadTimeout("slow"))

@@ -1,5 +1,6 @@
 import re
 from datetime import timedelta
+from smtplib import SMTPException
 from unittest import mock
 
 import pytest
@@ -69,6 +70,18 @@ class TestSignup:
 
         client.logout()
         assert client.get(link).status_code == 400  # single use
+
+    def test_mail_outage_still_creates_the_account_and_shows_no_error(
+        self, client, django_capture_on_commit_callbacks
+    ):
+        with (
+            mock.patch("portal.services.send_mail", side_effect=SMTPException("relais injoignable")),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            response = client.post(reverse("portal:signup"), self.data, follow=True)
+        assert response.status_code == 200
+        assert "Vérifiez vos courriels" in response.content.decode()
+        assert User.objects.filter(email="ines@example.org", is_active=False).exists()
 
     def test_invalid_form_keeps_what_was_typed(self, client):
         response = client.post(reverse("portal:signup"), {**self.data, "password2": "autre"})
