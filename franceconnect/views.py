@@ -2,8 +2,6 @@
 
 import logging
 import secrets
-import time
-from dataclasses import asdict
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
@@ -17,14 +15,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from franceconnect import services
-from franceconnect.client import Flow, FranceConnectClient, FranceConnectError, new_flow
+from franceconnect.client import FranceConnectClient, FranceConnectError
+from franceconnect.flows import FLOW_KEY, flow_finish, flow_start
 
 logger = logging.getLogger(__name__)
 
-FLOW_KEY = "franceconnect_flow"
 ID_TOKEN_KEY = "franceconnect_id_token"
 LOGOUT_STATE_KEY = "franceconnect_logout_state"
-FLOW_LIFETIME_SECONDS = 10 * 60
 
 # reason → (title, text, HTTP status). A cancel is the family's choice, not an error; 502 when FranceConnect failed.
 ERRORS = {
@@ -65,7 +62,7 @@ ERRORS = {
 }
 
 
-def _error_page(request, reason, *, message=None, detail=""):
+def error_page(request, reason, *, message=None, detail=""):
     title, text, status = ERRORS[reason]
     logger.warning("franceconnect: sign-in stopped (%s) %s", reason, detail)
     return render(
@@ -76,14 +73,16 @@ def _error_page(request, reason, *, message=None, detail=""):
     )
 
 
-def _start(request, *, mode, next_url=""):
-    flow = new_flow(request.build_absolute_uri(reverse("franceconnect:callback")))
+def _start(request, *, purpose, **extra):
     try:
-        url = FranceConnectClient().authorization_url(flow)
+        return flow_start(
+            request,
+            purpose=purpose,
+            redirect_uri=request.build_absolute_uri(reverse("franceconnect:callback")),
+            **extra,
+        )
     except FranceConnectError as error:
-        return _error_page(request, error.reason, detail=error.detail)
-    request.session[FLOW_KEY] = {**asdict(flow), "mode": mode, "next": next_url, "started_at": time.time()}
-    return redirect(url)
+        return error_page(request, error.reason, detail=error.detail)
 
 
 @require_GET
@@ -94,54 +93,48 @@ def franceconnect_login(request):
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         next_url = ""
-    return _start(request, mode="login", next_url=next_url)
+    return _start(request, purpose="login", next=next_url)
 
 
 @login_required
 @require_POST
 def franceconnect_link(request):
-    return _start(request, mode="link")
+    return _start(request, purpose="link")
 
 
 @require_GET
 @never_cache
 def franceconnect_callback(request):
-    stored = request.session.pop(FLOW_KEY, None)  # single use, whatever happens next
-    state = request.GET.get("state", "")
-    if not stored or not secrets.compare_digest(stored["state"], state):
-        return _error_page(request, "expired", detail="unknown or replayed state")
-    if time.time() - stored["started_at"] > FLOW_LIFETIME_SECONDS:
-        return _error_page(request, "expired", detail="state too old")
-    if "error" in request.GET:
-        reason = "cancelled" if request.GET["error"] == "access_denied" else "provider"
-        return _error_page(request, reason, detail=request.GET["error"])
-    linking = stored["mode"] == "link"
+    purpose = request.session.get(FLOW_KEY, {}).get("purpose", "login")
+    linking = purpose == "link"
     if linking and not request.user.is_authenticated:  # signed out meanwhile: nothing to link to
-        return _error_page(request, "expired", detail="link flow without a session")
-    client = FranceConnectClient()
-    if request.GET.get("iss") and request.GET["iss"].rstrip("/") != client.issuer:  # RFC 9207
-        return _error_page(request, "invalid", detail="iss parameter mismatch")
-    flow = Flow(**{field: stored[field] for field in ("state", "nonce", "code_verifier", "redirect_uri")})
+        request.session.pop(FLOW_KEY, None)
+        return error_page(request, "expired", detail="link flow without a session")
     try:
-        token = client.exchange_code(flow, request.GET.get("code", ""))
-        id_claims = client.verify_id_token(token["id_token"], nonce=flow.nonce)
-        identity = client.fetch_userinfo(token["access_token"], sub=id_claims["sub"])
+        finished = flow_finish(request, purpose=purpose)
+        identity = finished.client.fetch_userinfo(finished.access_token, sub=finished.id_claims["sub"])
     except FranceConnectError as error:
-        return _error_page(request, error.reason, detail=error.detail)
+        return error_page(request, error.reason, detail=error.detail)
+    acr = finished.id_claims["acr"]
     try:
         if linking:
-            services.franceconnect_link(user=request.user, claims=identity, acr=id_claims["acr"])
+            services.franceconnect_link(user=request.user, claims=identity, acr=acr)
             user = request.user
             messages.success(
                 request, _("Votre compte est maintenant lié à FranceConnect : votre identité est certifiée.")
             )
         else:
-            user = services.franceconnect_sign_in(claims=identity, acr=id_claims["acr"])
+            user = services.franceconnect_sign_in(claims=identity, acr=acr)
     except services.SignInRefused as refusal:
-        return _error_page(request, "refused", message=refusal.message, detail=refusal.reason)
+        return error_page(request, "refused", message=refusal.message, detail=refusal.reason)
     login(request, user)
-    request.session[ID_TOKEN_KEY] = token["id_token"]  # for logging out of FranceConnect later
-    return redirect(stored["next"] or "portal:dashboard")
+    remember_id_token(request, finished.id_token)
+    return redirect(finished.extra.get("next") or "portal:dashboard")
+
+
+def remember_id_token(request, id_token):
+    """The latest ID token, for logging out of FranceConnect later."""
+    request.session[ID_TOKEN_KEY] = id_token
 
 
 @require_POST

@@ -99,7 +99,7 @@ def test_state_is_single_use(client, provider):
 def test_old_state_is_refused(client, provider, monkeypatch):
     query = start(client, provider)
     later = time.time() + 11 * 60
-    monkeypatch.setattr("franceconnect.views.time.time", lambda: later)
+    monkeypatch.setattr("franceconnect.flows.time.time", lambda: later)
     assert callback(client, code="code-1", state=query["state"]).status_code == 400
 
 
