@@ -4,15 +4,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test lint install install-test chromium clean
+.PHONY: run test lint install install-test env-keys chromium clean
 
-run: install .env
+run: install .env env-keys
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	@echo "Portail Famille : http://$(HOST)/"
 	$(BIN)/python manage.py runserver $(HOST)
 
-test: install-test .env chromium
+test: install-test .env env-keys chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-test
@@ -37,6 +37,13 @@ $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
 .env:
 	sed "s|^SECRET_KEY=.*|SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')|" .env.example > $@
 	@echo "Created .env from .env.example"
+
+# A fresh Fernet key for fiscal data, added to a .env made before the key existed.
+FERNET_KEY = $$($(PYTHON) -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())')
+env-keys: .env
+	@grep -q '^FIELD_ENCRYPTION_KEYS=.' .env || { \
+		sed -i '/^FIELD_ENCRYPTION_KEYS=/d' .env; echo "FIELD_ENCRYPTION_KEYS=$(FERNET_KEY)" >> .env; \
+		echo "Added a FIELD_ENCRYPTION_KEYS to .env"; }
 
 # The browser tests drive Debian's Chromium (Playwright cannot download its own browser here).
 chromium:

@@ -181,11 +181,50 @@ if FRANCECONNECT_ISSUER:
     _issuer = urlsplit(FRANCECONNECT_ISSUER)
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(f"{_issuer.scheme}://{_issuer.netloc}")
 
+# DGFiP API Impôt particulier. With IMPOT_SANDBOX the portal serves its own simulator under /sandbox/dgfip/
+# (only with DEBUG=true) and the defaults point the client at it; production sets the DataPass values.
+IMPOT_SANDBOX = env.bool("IMPOT_SANDBOX", default=False)
+_IMPOT_SANDBOX_URL = "http://127.0.0.1:8000/sandbox/dgfip"
+IMPOT_API_URL = env.str(
+    "IMPOT_API_URL", default=f"{_IMPOT_SANDBOX_URL}/impotparticulier/1.0" if IMPOT_SANDBOX else ""
+)
+IMPOT_TOKEN_URL = env.str("IMPOT_TOKEN_URL", default=f"{_IMPOT_SANDBOX_URL}/token" if IMPOT_SANDBOX else "")
+IMPOT_CLIENT_ID = env.str("IMPOT_CLIENT_ID", default="portail-famille-dgfip-sandbox" if IMPOT_SANDBOX else "")
+IMPOT_CLIENT_SECRET = env.str(
+    "IMPOT_CLIENT_SECRET", default="sandbox-dgfip-secret-not-for-production" if IMPOT_SANDBOX else ""
+)
+IMPOT_ID_TELESERVICE = env.str(
+    "IMPOT_ID_TELESERVICE", default="portail-famille-sandbox" if IMPOT_SANDBOX else ""
+)
+# DGFiP's header is ID_Teleservice, but WSGI servers (Django's runserver and live test server included) drop
+# header names holding an underscore: the embedded simulator can only receive it spelt ID-Teleservice.
+IMPOT_TELESERVICE_HEADER = env.str(
+    "IMPOT_TELESERVICE_HEADER", default="ID-Teleservice" if IMPOT_SANDBOX else "ID_Teleservice"
+)
+IMPOT_CLIENT_CERT = env.str("IMPOT_CLIENT_CERT", default="")  # mTLS: paths to the certificate DGFiP knows
+IMPOT_CLIENT_KEY = env.str("IMPOT_CLIENT_KEY", default="")
+IMPOT_QUOTA_PER_MINUTE = env.int("IMPOT_QUOTA_PER_MINUTE", default=50)
+IMPOT_TIMEOUT = env.float("IMPOT_TIMEOUT", default=5.0)  # seconds, to connect and to read
+IMPOT_RETRY_BACKOFF = env.float("IMPOT_RETRY_BACKOFF", default=0.5)  # seconds before the single retry
+
+# Fiscal amounts and numéros fiscaux are encrypted at rest (Fernet). Comma-separated keys, newest first:
+# the first encrypts, all decrypt, so a new key can be put in front and `rotate_encryption_keys` run.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+if not FIELD_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS est obligatoire : voir .env.example.")
+
+# Uploaded tax notices: private files, outside the static root, served only through a view that checks access.
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "var" / "private")
+TAX_NOTICE_MAX_BYTES = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # httpx logs each request's URL at INFO, and a lookup by numéro fiscal has it in the path.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }

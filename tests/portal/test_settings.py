@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core.checks import run_checks
 from django.core.management import CommandError, call_command
 
 from cantine.models import Period, Service
@@ -21,6 +22,14 @@ PRODUCTION_ENV = {
     "FRANCECONNECT_ISSUER": "https://oidc.franceconnect.gouv.fr/api/v2",
     "FRANCECONNECT_CLIENT_ID": "client-id-from-datapass",
     "FRANCECONNECT_CLIENT_SECRET": "client-secret-from-datapass",
+    "FIELD_ENCRYPTION_KEYS": "cHJvZHVjdGlvbi1saWtlLXRlc3Qta2V5LTMyYnl0ZXM=",
+    "CACHE_URL": "redis://127.0.0.1:6379/1",
+    "IMPOT_SANDBOX": "false",
+    "IMPOT_API_URL": "https://gateway.dgfip.example/impotparticulier/1.0",
+    "IMPOT_TOKEN_URL": "https://gateway.dgfip.example/token",
+    "IMPOT_CLIENT_ID": "client-id-from-datapass",
+    "IMPOT_CLIENT_SECRET": "client-secret-from-datapass",
+    "IMPOT_ID_TELESERVICE": "teleservice-from-datapass",
 }
 
 
@@ -56,6 +65,55 @@ def test_franceconnect_simulator_cannot_be_deployed():
     result = run_manage("check", "--deploy", env={**PRODUCTION_ENV, "FRANCECONNECT_SANDBOX": "true"})
     assert result.returncode != 0
     assert "FRANCECONNECT_SANDBOX" in result.stderr
+
+
+def test_dgfip_simulator_cannot_be_deployed():
+    result = run_manage("check", "--deploy", env={**PRODUCTION_ENV, "IMPOT_SANDBOX": "true"})
+    assert result.returncode != 0
+    assert "impot_sandbox.E001" in result.stderr
+
+
+def test_dgfip_quota_and_token_need_a_shared_cache_in_production():
+    result = run_manage(
+        "check", "--deploy", "--fail-level", "WARNING", env={**PRODUCTION_ENV, "CACHE_URL": "locmemcache://"}
+    )
+    assert result.returncode != 0
+    assert "impot_client.W001" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"), [("", "FIELD_ENCRYPTION_KEYS est obligatoire"), ("trop-courte", "impot_client.E001")]
+)
+def test_fiscal_data_needs_valid_encryption_keys(keys, message):
+    result = run_manage("check", env={**PRODUCTION_ENV, "FIELD_ENCRYPTION_KEYS": keys})
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+SIMULATORS = [
+    ("FRANCECONNECT_SANDBOX", "franceconnect_sandbox.E001"),
+    ("IMPOT_SANDBOX", "impot_sandbox.E001"),
+]
+
+
+def deployment_errors(check_id):
+    return [message for message in run_checks(include_deployment_checks=True) if message.id == check_id]
+
+
+@pytest.mark.parametrize(("setting", "check_id"), SIMULATORS)
+def test_a_simulator_on_without_debug_is_a_deployment_error(settings, setting, check_id):
+    settings.DEBUG = False
+    setattr(settings, setting, True)
+    errors = deployment_errors(check_id)
+    assert len(errors) == 1 and errors[0].is_serious()
+
+
+@pytest.mark.parametrize(("setting", "check_id"), SIMULATORS)
+@pytest.mark.parametrize(("debug", "sandbox"), [(True, True), (False, False), (True, False)])
+def test_a_simulator_is_fine_when_off_or_with_debug(settings, setting, check_id, debug, sandbox):
+    settings.DEBUG = debug
+    setattr(settings, setting, sandbox)
+    assert deployment_errors(check_id) == []
 
 
 def test_missing_secret_key_refuses_to_start():

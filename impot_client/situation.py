@@ -1,0 +1,85 @@
+"""What the portal keeps from a DGFiP answer, as typed values, and the errors a lookup can end with.
+
+Each error carries the French message the family reads; `reason` lets views and logs tell them apart."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Declarant:
+    birth_name: str  # nmNaiDec
+    usage_name: str  # nmUsaDec, "" when none
+    first_names: str  # prnmDec, space-separated, upper case as DGFiP sends them
+    birth_date: date | None
+
+
+@dataclass(frozen=True)
+class TaxSituation:
+    year: int  # income year (annrev): income N is on the notice of N+1
+    rfr: int  # revenu fiscal de référence, euros
+    nb_parts: Decimal
+    sit_fam: str  # M, O, C, D, V or "" when not released
+    nb_pac: int  # dependants (personnes à charge), 0 when the block is missing
+    single_parent: bool  # case T (sitParIso)
+    declarants: tuple[Declarant, ...]
+    correlation_id: str  # X-Correlation-ID of the call that answered
+
+
+class ImpotError(Exception):
+    """A lookup that did not give a usable TaxSituation."""
+
+    reason = "unavailable"
+    message = _("Le service des impôts n'a pas pu répondre.")
+
+    def __init__(self, detail: str = "", *, correlation_id: str = ""):
+        super().__init__(detail or self.reason)
+        self.detail = detail
+        self.correlation_id = correlation_id
+
+
+class InvalidTaxNumber(ImpotError):
+    reason = "invalid_number"
+    message = _(
+        "Ce numéro fiscal n'est pas reconnu par le service des impôts. Vérifiez les 13 chiffres, "
+        "en haut à gauche de votre avis d'imposition."
+    )
+
+
+class NoDeclaration(ImpotError):
+    reason = "no_declaration"
+    message = _(
+        "Le service des impôts ne trouve pas de déclaration de revenus récente pour ce foyer. "
+        "Si vous avez saisi un numéro fiscal, vérifiez-le sur votre avis d'imposition."
+    )
+
+
+class AccessRefused(ImpotError):
+    reason = "access_refused"
+    message = _(
+        "Le service des impôts a refusé l'accès de la commune à ces données. Ce n'est pas de votre fait : "
+        "les agents sont prévenus."
+    )
+
+
+class ImpotUnavailable(ImpotError):
+    reason = "unavailable"
+    message = _("Le service des impôts ne répond pas pour le moment. Réessayez dans quelques minutes.")
+
+
+class InvalidResponse(ImpotUnavailable):
+    """DGFiP answered, but not with what the tariff needs (no rfr, unreadable body)."""
+
+    reason = "invalid_response"
+    message = _("La réponse du service des impôts est incomplète. Réessayez plus tard.")
+
+
+class QuotaReached(ImpotError):
+    reason = "quota"
+    message = _(
+        "Trop de demandes sont en cours auprès du service des impôts. Revenez dans une minute : "
+        "votre demande est enregistrée."
+    )
