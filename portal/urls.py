@@ -39,6 +39,7 @@ family_urls = [
 urlpatterns = [
     path("", include((family_urls, "portal"))),
     path("demarches/", include("cantine.urls")),
+    path("demarches/", include("impot_client.urls")),
     path("franceconnect/", include("franceconnect.urls")),
     path("admin/", admin.site.urls),
 ]
@@ -46,3 +47,7 @@ urlpatterns = [
 if settings.FRANCECONNECT_SANDBOX:
     # The simulator refuses to serve unless DEBUG is on too (franceconnect.sandbox).
     urlpatterns.append(path("sandbox/franceconnect/api/v2/", include("franceconnect.sandbox.urls")))
+
+if settings.IMPOT_SANDBOX:
+    # The DGFiP simulator refuses to serve unless DEBUG is on too (impot_client.sandbox).
+    urlpatterns.append(path("sandbox/dgfip/", include("impot_client.sandbox.urls")))

@@ -9,6 +9,27 @@ from django.utils.translation import gettext_lazy as _
 
 from franceconnect.sandbox.keys import derived_secret
 
+# DGFiP's data scopes (DataPass "API Impôt particulier"): they release no userinfo claim, only the right for
+# the DGFiP data provider to answer, which it learns from checktoken.
+DATA_PROVIDER_SCOPES = (
+    "dgfip_rfr",
+    "dgfip_nbpart",
+    "dgfip_sitfam",
+    "dgfip_pac",
+    "dgfip_pac_nbPac",
+    "dgfip_pariso",
+    "dgfip_aft",
+    "dgfip_annee_n_moins_1",
+    "dgfip_annee_n_moins_2_si_indispo_n_moins_1",
+    "dgfip_nmNaiDec1",
+    "dgfip_nmUsaDec1",
+    "dgfip_prnmDec1",
+    "dgfip_dateNaisDec1",
+    "dgfip_nmNaiDec2",
+    "dgfip_nmUsaDec2",
+    "dgfip_prnmDec2",
+    "dgfip_dateNaisDec2",
+)
 # Claims released per scope, as in FranceConnect's fcp-low scopes (v2: no address, no phone).
 SCOPE_CLAIMS = {
     "openid": ("sub",),
@@ -38,7 +59,10 @@ SCOPE_CLAIMS = {
     "birthcountry": ("birthcountry",),
     "email": ("email",),
     "preferred_username": ("preferred_username",),
+    **dict.fromkeys(DATA_PROVIDER_SCOPES, ()),
 }
+# The RNIPP pivot identity that checktoken gives data providers.
+PIVOT_CLAIMS = ("given_name", "family_name", "birthdate", "gender", "birthplace", "birthcountry")
 IDENTITY_CLAIMS = (
     "given_name",
     "given_name_array",
@@ -85,6 +109,12 @@ class Identity:
         if self.preferred_username:  # absent, not empty, when there is no nom d'usage
             values["preferred_username"] = self.preferred_username
         return {claim: value for claim, value in values.items() if claim in allowed}
+
+    def pivot(self) -> dict:
+        """What checktoken tells a data provider about the person, whatever the scopes."""
+        return {
+            claim: value for claim, value in self.claims(("identite_pivot",)).items() if claim in PIVOT_CLAIMS
+        }
 
 
 IDENTITIES = {

@@ -25,7 +25,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from joserfc.errors import JoseError
 
 from franceconnect.sandbox import keys
-from franceconnect.sandbox.identities import IDENTITIES, IDENTITY_CLAIMS, SCOPE_CLAIMS, pairwise_sub
+from franceconnect.sandbox.identities import (
+    DATA_PROVIDER_SCOPES,
+    IDENTITIES,
+    IDENTITY_CLAIMS,
+    SCOPE_CLAIMS,
+    pairwise_sub,
+)
 
 ACR = "eidas1"
 CODE_TTL = 30
@@ -35,6 +41,8 @@ PROMPTS = ("login", "consent")
 DEFAULT_REDIRECT_URIS = [
     "http://127.0.0.1:8000/franceconnect/callback/",
     "http://localhost:8000/franceconnect/callback/",
+    "http://127.0.0.1:8000/demarches/revenus/franceconnect/retour/",
+    "http://localhost:8000/demarches/revenus/franceconnect/retour/",
 ]
 DEFAULT_POST_LOGOUT_REDIRECT_URIS = [
     "http://127.0.0.1:8000/franceconnect/logout/callback/",
@@ -44,7 +52,7 @@ _CODE_CACHE_PREFIX = "franceconnect-sandbox:code:"
 _TOKEN_CACHE_PREFIX = "franceconnect-sandbox:access-token:"
 _CODE_CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43}")  # base64url of a SHA-256 digest
 _CODE_VERIFIER = re.compile(r"[A-Za-z0-9._~-]{43,128}")  # RFC 7636 §4.1
-_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 def now() -> int:
@@ -52,17 +60,23 @@ def now() -> int:
     return int(timezone.now().timestamp())
 
 
-def sandbox_only(view):
-    """404 unless DEBUG and FRANCECONNECT_SANDBOX are both on, checked on every request so that a
-    production process never serves the simulator, whatever its URLconf."""
+def sandbox_gate(setting: str):
+    """404 unless DEBUG and `setting` are both on, checked on every request so that a production
+    process never serves a simulator, whatever its URLconf."""
 
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not (settings.DEBUG and settings.FRANCECONNECT_SANDBOX):
-            raise Http404
-        return view(request, *args, **kwargs)
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not (settings.DEBUG and getattr(settings, setting)):
+                raise Http404
+            return view(request, *args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorator
+
+
+sandbox_only = sandbox_gate("FRANCECONNECT_SANDBOX")
 
 
 def issuer() -> str:
@@ -79,21 +93,31 @@ def _post_logout_redirect_uris() -> list[str]:
     )
 
 
-def _same(given: str, expected: str) -> bool:
+def same(given: str, expected: str) -> bool:
     """Constant-time comparison that also accepts non-ASCII input (hmac refuses it as str)."""
     return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
 
 
 def _is_client(client_id: str) -> bool:
-    return _same(client_id, settings.FRANCECONNECT_CLIENT_ID)
+    return same(client_id, settings.FRANCECONNECT_CLIENT_ID)
 
 
-def _client_authenticated(request) -> bool:
+def data_provider_credentials() -> tuple[str, str]:
+    """The one data provider (the DGFiP simulator) allowed on checktoken: its client id and secret."""
+    return (
+        getattr(settings, "FRANCECONNECT_SANDBOX_DATA_PROVIDER_ID", "dgfip-sandbox"),
+        getattr(
+            settings, "FRANCECONNECT_SANDBOX_DATA_PROVIDER_SECRET", "dgfip-sandbox-secret-not-for-production"
+        ),
+    )
+
+
+def _client_authenticated(request, client_id: str, client_secret: str) -> bool:
     """client_secret_post only: FranceConnect refuses client_secret_basic, so any Authorization header fails."""
     if "HTTP_AUTHORIZATION" in request.META:
         return False
-    return _is_client(request.POST.get("client_id", "")) and _same(
-        request.POST.get("client_secret", ""), settings.FRANCECONNECT_CLIENT_SECRET
+    return same(request.POST.get("client_id", ""), client_id) and same(
+        request.POST.get("client_secret", ""), client_secret
     )
 
 
@@ -102,12 +126,12 @@ def _with_query(uri: str, params: dict) -> str:
     return uri + separator + urlencode(params)
 
 
-def _oauth_error(error: str, description: str, status: int) -> JsonResponse:
-    return JsonResponse({"error": error, "error_description": description}, status=status, headers=_NO_STORE)
+def oauth_error(error: str, description: str, status: int) -> JsonResponse:
+    return JsonResponse({"error": error, "error_description": description}, status=status, headers=NO_STORE)
 
 
 def _invalid_client() -> JsonResponse:
-    return _oauth_error("invalid_client", _("Authentification du service refusée (client_secret_post)."), 401)
+    return oauth_error("invalid_client", _("Authentification du service refusée (client_secret_post)."), 401)
 
 
 def _error_page(request, message: str) -> HttpResponse:
@@ -321,16 +345,18 @@ def _grant_error(grant: dict | None, request) -> str:
 @sandbox_only
 @require_POST
 def token(request):
-    if not _client_authenticated(request):
+    if not _client_authenticated(
+        request, settings.FRANCECONNECT_CLIENT_ID, settings.FRANCECONNECT_CLIENT_SECRET
+    ):
         return _invalid_client()
     if request.POST.get("grant_type") != "authorization_code":
-        return _oauth_error(
+        return oauth_error(
             "unsupported_grant_type", _("Seul grant_type=authorization_code est accepté."), 400
         )
     grant = _consume_code(request.POST.get("code", ""))
     error = _grant_error(grant, request)
     if error:
-        return _oauth_error("invalid_grant", error, 400)
+        return oauth_error("invalid_grant", error, 400)
 
     identity = IDENTITIES[grant["identity"]]
     issued_at = now()
@@ -368,7 +394,7 @@ def token(request):
             "id_token": keys.sign(id_claims),
             "scope": " ".join(grant["scopes"]),
         },
-        headers=_NO_STORE,
+        headers=NO_STORE,
     )
 
 
@@ -398,7 +424,7 @@ def userinfo(request):
         "exp": issued_at + ACCESS_TOKEN_TTL,
         **IDENTITIES[record["identity"]].claims(record["scopes"]),
     }
-    return HttpResponse(keys.sign(claims), content_type="application/jwt", headers=_NO_STORE)
+    return HttpResponse(keys.sign(claims), content_type="application/jwt", headers=NO_STORE)
 
 
 @sandbox_only
@@ -433,23 +459,27 @@ def session_end(request):
 @sandbox_only
 @require_POST
 def checktoken(request):
-    """Token introspection for data providers (RFC 7662-like): is this access token live, for whom."""
-    if not _client_authenticated(request):
+    """Token introspection for data providers (RFC 7662-like), authenticated as one of them: is this
+    access token live, for whom (the pivot identity, whatever the scopes), and which of the granted
+    scopes concern this data provider; `sub` is the data provider's own pairwise one."""
+    provider_id, provider_secret = data_provider_credentials()
+    if not _client_authenticated(request, provider_id, provider_secret):
         return _invalid_client()
     record = _live_access_token(request.POST.get("token", ""))
     if record is None:
-        return JsonResponse({"active": False}, headers=_NO_STORE)
+        return JsonResponse({"active": False}, headers=NO_STORE)
+    identity = IDENTITIES[record["identity"]]
     return JsonResponse(
         {
             "active": True,
             "aud": record["client_id"],
-            "sub": record["sub"],
+            "sub": pairwise_sub(identity, provider_id),
             "iat": record["iat"],
             "exp": record["exp"],
             "acr": ACR,
             "jti": record["jti"],
-            "scope": " ".join(record["scopes"]),
-            "identity": IDENTITIES[record["identity"]].claims(record["scopes"]),
+            "scope": " ".join(scope for scope in record["scopes"] if scope in DATA_PROVIDER_SCOPES),
+            "identity": identity.pivot(),
         },
-        headers=_NO_STORE,
+        headers=NO_STORE,
     )

@@ -1,14 +1,25 @@
-"""Points the portal at its own FranceConnect simulator on a live server, as `make run` does on port 8000."""
+"""Points the portal at its own FranceConnect and DGFiP simulators on a live server, as `make run` does on
+port 8000."""
 
 SANDBOX_PATH = "/sandbox/franceconnect/api/v2"
 
 
 def use_sandbox(settings, base_url):
-    settings.DEBUG = True  # the simulator refuses to serve otherwise; pytest-django turns DEBUG off
+    settings.DEBUG = True  # the simulators refuse to serve otherwise; pytest-django turns DEBUG off
     settings.FRANCECONNECT_SANDBOX = True
     settings.ROOT_URLCONF = "tests.franceconnect.sandbox_urls"
     settings.FRANCECONNECT_ISSUER = base_url + SANDBOX_PATH
     settings.FRANCECONNECT_CLIENT_ID = "portail-famille-sandbox"
     settings.FRANCECONNECT_CLIENT_SECRET = "sandbox-secret-not-for-production"
-    settings.FRANCECONNECT_SANDBOX_REDIRECT_URIS = [f"{base_url}/franceconnect/callback/"]
+    settings.FRANCECONNECT_SANDBOX_REDIRECT_URIS = [
+        f"{base_url}/franceconnect/callback/",
+        f"{base_url}/demarches/revenus/franceconnect/retour/",
+    ]
     settings.FRANCECONNECT_SANDBOX_POST_LOGOUT_REDIRECT_URIS = [f"{base_url}/franceconnect/logout/callback/"]
+    settings.IMPOT_SANDBOX = True
+    settings.IMPOT_API_URL = base_url + "/sandbox/dgfip/impotparticulier/1.0"
+    settings.IMPOT_TOKEN_URL = base_url + "/sandbox/dgfip/token"
+    settings.IMPOT_CLIENT_ID = "portail-famille-dgfip-sandbox"
+    settings.IMPOT_CLIENT_SECRET = "sandbox-dgfip-secret-not-for-production"
+    settings.IMPOT_ID_TELESERVICE = "portail-famille-sandbox"
+    settings.IMPOT_TELESERVICE_HEADER = "ID-Teleservice"  # the only spelling a WSGI server passes on

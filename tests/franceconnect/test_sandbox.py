@@ -9,7 +9,6 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from django.core.cache import cache
-from django.core.checks import run_checks
 from django.test import Client
 from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet
@@ -155,28 +154,6 @@ def test_every_endpoint_is_404_unless_debug_and_sandbox_are_on(client, settings,
 def test_every_endpoint_answers_when_debug_and_sandbox_are_on(client, method, path):
     """The 404s above come from the gate, not from a wrong path."""
     assert getattr(client, method)(BASE + path).status_code != 404
-
-
-def sandbox_errors():
-    return [
-        message
-        for message in run_checks(include_deployment_checks=True)
-        if message.id == "franceconnect_sandbox.E001"
-    ]
-
-
-def test_check_deploy_errors_when_the_sandbox_is_on_without_debug(settings):
-    settings.DEBUG = False
-    errors = sandbox_errors()
-    assert len(errors) == 1
-    assert errors[0].is_serious()
-
-
-@pytest.mark.parametrize("debug,sandbox", [(True, True), (False, False), (True, False)])
-def test_check_deploy_is_quiet_when_the_sandbox_is_off_or_debug_on(settings, debug, sandbox):
-    settings.DEBUG = debug
-    settings.FRANCECONNECT_SANDBOX = sandbox
-    assert sandbox_errors() == []
 
 
 # Discovery and keys.
@@ -385,6 +362,15 @@ def test_a_redirect_uri_with_a_query_keeps_it(client, settings):
     assert response["Location"].startswith(REDIRECT_URI + "?retour=1&code=")
 
 
+@pytest.mark.parametrize("host", ["127.0.0.1:8000", "localhost:8000"])
+@pytest.mark.parametrize("path", ["/franceconnect/callback/", "/demarches/revenus/franceconnect/retour/"])
+def test_make_run_registers_both_portal_callbacks(client, settings, host, path):
+    """Sign-in, and the consent to the DGFiP scopes, each come back to their own callback."""
+    del settings.FRANCECONNECT_SANDBOX_REDIRECT_URIS
+    response = client.post(authorize_url(redirect_uri=f"http://{host}{path}"), {"identity": "test"})
+    assert response["Location"].startswith(f"http://{host}{path}?code=")
+
+
 # Token.
 
 
@@ -557,6 +543,7 @@ PIVOT = {"given_name", "given_name_array", "family_name", "birthdate", "gender",
         ("openid preferred_username", {"preferred_username"}),
         ("openid birth", {"birthplace", "birthcountry"}),
         ("openid identite_pivot", PIVOT),
+        ("openid dgfip_rfr dgfip_nbpart dgfip_nmNaiDec1 dgfip_annee_n_moins_1", set()),  # for DGFiP only
         ("openid profile", PIVOT - {"birthplace", "birthcountry"} | {"preferred_username"}),
     ],
 )
@@ -686,9 +673,18 @@ def test_session_end_refuses_an_id_token_for_another_issuer_or_client(client, cl
 
 # Checktoken (introspection for data providers).
 
+DATA_PROVIDER_ID = "dgfip-sandbox"
+DATA_PROVIDER_SECRET = "dgfip-sandbox-secret-not-for-production"
+DGFIP_SCOPES = "dgfip_rfr dgfip_nbpart dgfip_annee_n_moins_1"
+
 
 def checktoken(client, access_token, headers=None, **overrides):
-    data = {"token": access_token, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, **overrides}
+    data = {
+        "token": access_token,
+        "client_id": DATA_PROVIDER_ID,
+        "client_secret": DATA_PROVIDER_SECRET,
+        **overrides,
+    }
     return client.post(
         f"{BASE}/checktoken",
         {name: value for name, value in data.items() if value is not None},
@@ -696,19 +692,59 @@ def checktoken(client, access_token, headers=None, **overrides):
     )
 
 
-def test_checktoken_describes_a_live_access_token(client):
-    body = tokens(client)
+def test_checktoken_describes_a_live_access_token_to_its_data_provider(client):
+    body = tokens(client, scope=f"{SCOPE} {DGFIP_SCOPES}")
     response = checktoken(client, body["access_token"])
     assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
     answer = response.json()
     assert answer["active"] is True
     assert answer["aud"] == CLIENT_ID
-    assert answer["sub"] == verified(client, body["id_token"]).claims["sub"]
     assert (answer["iat"], answer["exp"]) == (START, START + 60)
     assert answer["acr"] == "eidas1"
     assert answer["jti"]
-    assert answer["scope"] == SCOPE
-    assert answer["identity"] == IDENTITY
+    assert answer["scope"] == DGFIP_SCOPES  # the data provider's scopes only
+    assert answer["identity"] == {
+        "given_name": "Angela Claire Louise",
+        "family_name": "DUBOIS",
+        "birthdate": "1962-08-24",
+        "gender": "female",
+        "birthplace": "75107",
+        "birthcountry": "99100",
+    }
+
+
+def test_checktoken_gives_the_pivot_identity_whatever_the_scopes(client):
+    answer = checktoken(
+        client, tokens(client, "avec_nom_dusage", scope="openid dgfip_rfr")["access_token"]
+    ).json()
+    assert answer["scope"] == "dgfip_rfr"
+    assert answer["identity"] == {
+        "given_name": "Pierre",
+        "family_name": "MERCIER",
+        "birthdate": "1969-03-17",
+        "gender": "male",
+        "birthplace": "95277",
+        "birthcountry": "99100",
+    }
+
+
+def test_checktoken_sub_is_the_data_providers_own(client):
+    """Pairwise per client: the data provider cannot correlate with the service's `sub`, nor the reverse."""
+    body = tokens(client)
+    sub = checktoken(client, body["access_token"]).json()["sub"]
+    assert re.fullmatch(r"[0-9a-f]{64}v1", sub)
+    assert sub != verified(client, body["id_token"]).claims["sub"]
+    assert sub == checktoken(client, tokens(client)["access_token"]).json()["sub"]
+
+
+def test_checktoken_data_provider_comes_from_settings(client, settings):
+    settings.FRANCECONNECT_SANDBOX_DATA_PROVIDER_ID = "autre-fournisseur"
+    settings.FRANCECONNECT_SANDBOX_DATA_PROVIDER_SECRET = "autre-secret"
+    access_token = tokens(client)["access_token"]
+    assert checktoken(client, access_token).status_code == 401
+    answer = checktoken(client, access_token, client_id="autre-fournisseur", client_secret="autre-secret")
+    assert answer.json()["active"] is True
 
 
 def test_checktoken_reports_unknown_and_expired_tokens_inactive(client, clock):
@@ -723,7 +759,11 @@ def test_checktoken_reports_unknown_and_expired_tokens_inactive(client, clock):
     [
         ({"client_secret": "mauvais-secret"}, None),
         ({"client_id": "service-inconnu"}, None),
-        ({"client_id": None, "client_secret": None}, {"Authorization": basic(CLIENT_ID, CLIENT_SECRET)}),
+        ({"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}, None),  # the service is no data provider
+        (
+            {"client_id": None, "client_secret": None},
+            {"Authorization": basic(DATA_PROVIDER_ID, DATA_PROVIDER_SECRET)},
+        ),
     ],
 )
 def test_checktoken_refuses_an_unauthenticated_caller(client, overrides, headers):
