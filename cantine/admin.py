@@ -9,6 +9,7 @@ from django.utils.translation import ngettext
 
 from cantine import services, workflow
 from cantine.models import CrecheChoice, Dossier, DossierStatusChange, Establishment, Period, Service
+from portal.admin import ReadOnlyAdmin
 
 
 @admin.register(Establishment)
@@ -193,17 +194,7 @@ class DossierAdmin(admin.ModelAdmin):
 
 
 @admin.register(DossierStatusChange)
-class DossierStatusChangeAdmin(admin.ModelAdmin):
+class DossierStatusChangeAdmin(ReadOnlyAdmin):
     list_display = ["dossier", "from_status", "to_status", "at", "actor"]
     list_filter = ["to_status"]
     search_fields = ["dossier__child__last_name"]
-    readonly_fields = ["dossier", "from_status", "to_status", "at", "actor", "note"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from cantine import workflow
 from cantine.models import CrecheChoice, Dossier, DossierStatusChange, Establishment, Period, Service, Weekday
+from impot_client.selectors import income_status
 
 Status = Dossier.Status
 MAX_CRECHE_CHOICES = 3
@@ -175,15 +176,20 @@ def dossier_set_creche_details(
 
 def dossier_missing_details(dossier: Dossier) -> list[str]:
     """What the family still has to fill in before sending; empty when the dossier is complete."""
-    if dossier.service.kind == Service.Kind.CANTEEN:
-        complete = bool(dossier.establishment_id and dossier.canteen_days)
-        return [] if complete else [_("l'école et les jours de repas")]
-    if dossier.service.kind == Service.Kind.CRECHE:
-        complete = bool(
-            dossier.creche_start_date and dossier.creche_schedule and dossier.creche_choices.exists()
+    missing = []
+    canteen = dossier.service.kind == Service.Kind.CANTEEN
+    creche = dossier.service.kind == Service.Kind.CRECHE
+    if canteen and not (dossier.establishment_id and dossier.canteen_days):
+        missing.append(_("l'école et les jours de repas"))
+    if creche and not (
+        dossier.creche_start_date and dossier.creche_schedule and dossier.creche_choices.exists()
+    ):
+        missing.append(_("la date d'entrée, le planning et les crèches souhaitées"))
+    if not income_status(dossier).settled:
+        missing.append(
+            _("vos revenus (autoriser leur transmission, envoyer votre avis d'imposition ou refuser)")
         )
-        return [] if complete else [_("la date d'entrée, le planning et les crèches souhaitées")]
-    return []
+    return missing
 
 
 def _transition(*, dossier: Dossier, to_status: str, actor, actor_kind: str, note: str = "") -> Dossier:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cantine import selectors, services, workflow
 from cantine.forms import CanteenDetailsForm, CrecheDetailsForm, EnrolStartForm, PeriodForm
 from cantine.models import Service
+from impot_client.selectors import income_status
 from portal.forms import add_service_errors
 from portal.selectors import child_get_for_family, children_for_household, household_for
 
@@ -95,7 +96,7 @@ def dossier_details(request, pk):
         except ValidationError as error:
             add_service_errors(form, error, aliases={"choices": "choice_1"})
         else:
-            return redirect("cantine:dossier_review", pk=dossier.pk)
+            return redirect("impot:income", pk=dossier.pk)
     return render(request, "cantine/dossier_details.html", {"form": form, "dossier": dossier, "step": 3})
 
 
@@ -119,7 +120,13 @@ def dossier_review(request, pk):
     return render(
         request,
         "cantine/dossier_review.html",
-        {"dossier": dossier, "missing": missing, "errors": errors, "step": 4},
+        {
+            "dossier": dossier,
+            "missing": missing,
+            "errors": errors,
+            "income": income_status(dossier),
+            "step": 5,
+        },
     )
 
 
@@ -135,6 +142,7 @@ def dossier_detail(request, pk):
             "can_cancel": dossier.Status.CANCELLED
             in workflow.allowed_targets(dossier.status, workflow.Actor.FAMILY),
             "can_edit": dossier.status in workflow.EDITABLE,
+            "income": income_status(dossier),
         },
     )
 

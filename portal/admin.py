@@ -5,6 +5,20 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.models import Adult, Child, Household, User
 
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written by services (history, consents, answers from DGFiP): agents read them, nobody edits them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 admin.site.site_header = _("Portail Famille — espace agents")
 admin.site.site_title = _("Portail Famille")
 admin.site.index_title = settings.COMMUNE_NAME

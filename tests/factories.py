@@ -6,6 +6,7 @@ import factory
 from django.utils import timezone
 
 from cantine.models import Dossier, Establishment, Period, Service
+from impot_client.models import Consent
 from portal.models import Adult, Child, Household, User
 
 PASSWORD = "mot-de-passe-de-test-42"
@@ -118,9 +119,24 @@ class DossierFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Dossier
+        skip_postgeneration_save = True
 
     child = factory.SubFactory(ChildFactory)
     period = factory.SubFactory(PeriodFactory)
     service = factory.SelfAttribute("period.service")
     establishment = factory.LazyAttribute(lambda o: o.service.establishments.first())
     canteen_days = factory.LazyFunction(lambda: ["mon", "tue", "thu", "fri"])
+
+    @factory.post_generation
+    def income_declined(dossier, create, extracted, **kwargs):
+        """Ready to submit means the income question is answered: here the family declined to share.
+        Pass income_declined=False for a dossier still waiting for that answer."""
+        if create and extracted is not False:
+            Consent.objects.create(
+                dossier=dossier,
+                household=dossier.child.household,
+                user=dossier.child.household.owner,
+                decision=Consent.Decision.REFUSED,
+                purpose="Calcul du tarif",
+                text_hash="0" * 64,
+            )

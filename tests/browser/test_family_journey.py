@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from cantine.models import Dossier, Period
 from portal.management.commands.seed_demo import DEMO_FAMILY, school_year_start
+from tests.franceconnect.live import use_sandbox
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,7 +26,8 @@ def open_school_year_label(today):
     return f"Année scolaire {year}-{year + 1}"
 
 
-def test_family_enrols_a_child_at_the_canteen(page, live_server, assert_accessible):
+def test_family_enrols_a_child_at_the_canteen(page, live_server, settings, assert_accessible):
+    use_sandbox(settings, live_server.url)  # the DGFiP simulator answers the income step
     call_command("seed_demo", force=True, stdout=StringIO())
     email, password = DEMO_FAMILY
     period_label = open_school_year_label(timezone.localdate())
@@ -67,7 +69,7 @@ def test_family_enrols_a_child_at_the_canteen(page, live_server, assert_accessib
 
     # Step 1: child and service, each a group of radio buttons named by its legend.
     expect(page.get_by_role("heading", level=1)).to_have_text("Inscrire un enfant")
-    expect(page.get_by_text("Étape 1 sur 4")).to_be_visible()
+    expect(page.get_by_text("Étape 1 sur 5")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("group", name="Enfant").get_by_role("radio", name="Léa Martin").check()
     page.get_by_role("group", name="Service").get_by_role("radio", name="Restauration scolaire").check()
@@ -75,7 +77,7 @@ def test_family_enrols_a_child_at_the_canteen(page, live_server, assert_accessib
 
     # Step 2: the period.
     expect(page.get_by_role("heading", level=1)).to_have_text("Restauration scolaire pour Léa")
-    expect(page.get_by_text("Étape 2 sur 4")).to_be_visible()
+    expect(page.get_by_text("Étape 2 sur 5")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("group", name="Période").get_by_role(
         "radio", name=re.compile("^" + re.escape(period_label))
@@ -83,7 +85,7 @@ def test_family_enrols_a_child_at_the_canteen(page, live_server, assert_accessib
     page.get_by_role("button", name="Commencer la demande").click()
 
     # Step 3: details. Léa's school is preselected; sending no day shows an accessible French error.
-    expect(page.get_by_text("Étape 3 sur 4")).to_be_visible()
+    expect(page.get_by_text("Étape 3 sur 5")).to_be_visible()
     school = page.get_by_label("École")
     expect(school.locator("option:checked")).to_have_text("École Jules-Ferry")
     assert_accessible(page)
@@ -101,9 +103,26 @@ def test_family_enrols_a_child_at_the_canteen(page, live_server, assert_accessib
         days.get_by_role("checkbox", name=day).check()
     page.get_by_role("button", name="Continuer").click()
 
-    # Step 4: review, then send.
+    # Step 4: income. The consent text first; a mistyped numéro fiscal is explained before any call.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Vos revenus pour le calcul du tarif")
+    expect(page.get_by_text("Étape 4 sur 5")).to_be_visible()
+    expect(page.get_by_text("Direction générale des Finances publiques", exact=False)).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Numéro fiscal").fill("3999 9900 0002")
+    page.get_by_role("button", name="J'autorise").click()
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("exactement 13 chiffres ; vous en avez saisi 12")
+    expect(summary).to_be_focused()
+    expect(page.get_by_label("Numéro fiscal")).to_have_value("3999 9900 0002")  # kept for correction
+    assert_accessible(page)
+    page.get_by_label("Numéro fiscal").fill("3999 9900 0002 5")
+    page.get_by_role("button", name="J'autorise").click()
+
+    # Step 5: review (with the figures DGFiP sent), then send.
     expect(page.get_by_role("heading", level=1)).to_have_text("Vérifier et envoyer la demande")
-    expect(page.get_by_text("Étape 4 sur 4")).to_be_visible()
+    expect(page.get_by_text("Étape 5 sur 5")).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("Le service des impôts a transmis vos revenus")
+    expect(page.get_by_text("38500 €")).to_be_visible()
     expect(page.get_by_text("Lundi, Mardi, Jeudi, Vendredi")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Envoyer ma demande").click()

@@ -8,6 +8,8 @@ from django.utils import timezone
 from cantine import services
 from cantine.models import Dossier
 from cantine.workflow import TransitionRefused
+from impot_client.models import Consent
+from impot_client.services import consent_record
 from tests.factories import (
     ChildFactory,
     CrecheServiceFactory,
@@ -169,10 +171,16 @@ class TestCrecheDetails:
             creche_details(creche_dossier, choices=choices)
         assert "choices" in error.value.message_dict
 
-    def test_submit_needs_the_details(self, creche_dossier):
-        with pytest.raises(ValidationError, match="Complétez"):
-            services.dossier_submit(dossier=creche_dossier, actor=creche_dossier.child.household.owner)
+    def test_submit_needs_the_details_and_an_answer_on_income(self, creche_dossier):
+        owner = creche_dossier.child.household.owner
+        with pytest.raises(ValidationError, match="planning"):
+            services.dossier_submit(dossier=creche_dossier, actor=owner)
         creche_details(creche_dossier)
+        with pytest.raises(ValidationError, match="vos revenus"):
+            services.dossier_submit(dossier=creche_dossier, actor=owner)
+        consent_record(
+            user=owner, dossier=creche_dossier, decision=Consent.Decision.REFUSED, shown_text_hash="0" * 64
+        )
         services.dossier_submit(dossier=creche_dossier, actor=creche_dossier.child.household.owner)
         assert creche_dossier.status == Status.SUBMITTED
 

@@ -32,10 +32,16 @@ def test_canteen_journey_from_start_to_submitted(family_client, household):
     response = family_client.post(
         response.url, {"establishment": school.pk, "days": ["mon", "tue", "thu", "fri"]}
     )
-    assert response.url == reverse("cantine:dossier_review", args=[dossier.pk])
-    assert "Envoyer ma demande" in family_client.get(response.url).content.decode()
+    assert response.url == reverse("impot:income", args=[dossier.pk])
+    review = reverse("cantine:dossier_review", args=[dossier.pk])
+    assert "Il manque encore : vos revenus" in family_client.get(review).content.decode()
 
-    response = family_client.post(response.url)
+    shown = family_client.get(response.url).context["shown"]
+    response = family_client.post(reverse("impot:decline", args=[dossier.pk]), {"shown": shown})
+    assert response.url == review
+    assert "Envoyer ma demande" in family_client.get(review).content.decode()
+
+    response = family_client.post(review)
     assert response.url == reverse("cantine:dossier_detail", args=[dossier.pk])
     page = family_client.get(response.url).content.decode()
     assert "Envoyée" in page and "Lundi, Mardi, Jeudi, Vendredi" in page

@@ -1,0 +1,91 @@
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from impot_client import services
+from impot_client.models import Consent, TaxData, TaxNotice
+from portal.admin import ReadOnlyAdmin
+
+
+@admin.register(Consent)
+class ConsentAdmin(ReadOnlyAdmin):
+    list_display = ["dossier", "decision", "mode", "given_at", "withdrawn_at"]
+    list_filter = ["decision", "mode"]
+    list_select_related = ["dossier__child"]
+    search_fields = ["dossier__child__last_name", "user__email"]
+
+
+@admin.register(TaxData)
+class TaxDataAdmin(ReadOnlyAdmin):
+    list_display = ["dossier", "source", "year", "identity_mismatch", "obtained_at"]
+    list_filter = ["source", "identity_mismatch", "year"]
+    list_select_related = ["dossier__child"]
+    search_fields = ["dossier__child__last_name"]
+    exclude = ["numero_fiscal"]
+
+
+class NoticeFiguresForm(forms.Form):
+    year = forms.IntegerField(label=_("Année des revenus"), min_value=2000, max_value=2100)
+    rfr = forms.IntegerField(label=_("Revenu fiscal de référence (€)"), min_value=0)
+    nb_parts = forms.DecimalField(label=_("Nombre de parts"), min_value=1, max_value=30, decimal_places=2)
+    nb_pac = forms.IntegerField(label=_("Personnes à charge"), min_value=0, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].initial = timezone.localdate().year - 1
+
+
+@admin.register(TaxNotice)
+class TaxNoticeAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "dossier", "status", "content_type", "uploaded_at"]
+    list_filter = ["status"]
+    list_select_related = ["dossier__child"]
+    search_fields = ["dossier__child__last_name"]
+    exclude = ["file"]
+    readonly_fields = ["download", "enter"]
+
+    @admin.display(description=_("fichier"))
+    def download(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("impot:notice_file", args=[obj.pk]), _("Télécharger")
+        )
+
+    @admin.display(description=_("montants"))
+    def enter(self, obj):
+        url = reverse("admin:impot_client_taxnotice_enter", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Saisir les montants de cet avis"))
+
+    def get_urls(self):
+        enter = self.admin_site.admin_view(self.enter_view)
+        return [path("<int:pk>/saisir/", enter, name="impot_client_taxnotice_enter"), *super().get_urls()]
+
+    def enter_view(self, request, pk):
+        """The agent reads the notice and types the figures; they are recorded as checked by them."""
+        notice = get_object_or_404(TaxNotice.objects.select_related("dossier"), pk=pk)
+        if not self.has_view_permission(request, notice):
+            raise PermissionDenied
+        form = NoticeFiguresForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.tax_data_enter_from_notice(agent=request.user, notice=notice, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                self.message_user(
+                    request, _("Montants enregistrés pour la demande %s.") % notice.dossier.reference
+                )
+                return redirect(reverse("admin:impot_client_taxnotice_change", args=[notice.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Saisir les montants de l'avis"),
+            "notice": notice,
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/impot_client/taxnotice/enter.html", context)

@@ -1,0 +1,55 @@
+"""Model fields encrypted at rest with Fernet (cryptography), for fiscal amounts and numéros fiscaux.
+
+The database holds only Fernet tokens: a dump, a backup or a read-only SQL access shows no figure.
+Keys come from FIELD_ENCRYPTION_KEYS, newest first: MultiFernet encrypts with the first and decrypts
+with any, so keys rotate without downtime (see the rotate_encryption_keys command). Encrypted columns
+cannot be filtered or sorted on, which is fine: the portal always reads them through their row."""
+
+from decimal import Decimal
+from functools import lru_cache
+
+from cryptography.fernet import Fernet, MultiFernet
+from django.conf import settings
+from django.db import models
+
+
+@lru_cache(maxsize=4)
+def _multifernet(keys: tuple[str, ...]) -> MultiFernet:
+    return MultiFernet([Fernet(key) for key in keys])
+
+
+def multifernet() -> MultiFernet:
+    return _multifernet(tuple(settings.FIELD_ENCRYPTION_KEYS))
+
+
+class EncryptedField(models.TextField):
+    """Stores `str(value)` encrypted; subclasses say which Python type comes back."""
+
+    python_type = str
+
+    def get_prep_value(self, value):
+        if value is None or value == "":
+            return value
+        return multifernet().encrypt(str(value).encode()).decode("ascii")
+
+    def from_db_value(self, value, expression, connection):
+        if value is None or value == "":
+            return value
+        return self.python_type(multifernet().decrypt(value.encode("ascii")).decode())
+
+    def to_python(self, value):
+        if value is None or value == "" or isinstance(value, self.python_type):
+            return value
+        return self.python_type(value)
+
+
+class EncryptedCharField(EncryptedField):
+    pass
+
+
+class EncryptedIntegerField(EncryptedField):
+    python_type = int
+
+
+class EncryptedDecimalField(EncryptedField):
+    python_type = Decimal

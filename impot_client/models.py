@@ -1,0 +1,193 @@
+"""What the portal keeps about a household's income: the family's answer to the consent page, the few
+figures the tariff needs (encrypted), and uploaded tax notices. The raw DGFiP answer is never stored."""
+
+import os
+import uuid
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext_lazy as _
+
+from impot_client.fields import EncryptedCharField, EncryptedDecimalField, EncryptedIntegerField
+
+
+@deconstructible
+class PrivateStorage(FileSystemStorage):
+    """Files under PRIVATE_MEDIA_ROOT, which no URL serves: only impot_client.views.notice_file, after an
+    access check. The location is read from settings at each use, not frozen when models load."""
+
+    def __init__(self):
+        super().__init__(base_url=None)
+
+    @property
+    def base_location(self):
+        return settings.PRIVATE_MEDIA_ROOT
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+
+class Consent(models.Model):
+    """The family's answer to the consent page for one dossier: authorised (in which mode) or refused."""
+
+    class Decision(models.TextChoices):
+        GRANTED = "granted", _("Autorisé")
+        REFUSED = "refused", _("Refusé (tarif le plus élevé)")
+
+    class Mode(models.TextChoices):
+        FRANCECONNECT = "franceconnect", _("Via FranceConnect")
+        NUMERO_FISCAL = "numero_fiscal", _("Par numéro fiscal")
+
+    dossier = models.ForeignKey(
+        "cantine.Dossier", on_delete=models.CASCADE, related_name="consents", verbose_name=_("demande")
+    )
+    household = models.ForeignKey(
+        "portal.Household", on_delete=models.CASCADE, related_name="consents", verbose_name=_("foyer")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("compte")
+    )
+    decision = models.CharField(_("réponse"), max_length=10, choices=Decision.choices)
+    mode = models.CharField(_("mode"), max_length=20, choices=Mode.choices, blank=True)
+    fields = models.JSONField(_("données demandées"), default=list, blank=True)
+    purpose = models.TextField(_("finalité"))
+    text_hash = models.CharField(
+        _("empreinte du texte affiché"), max_length=64, help_text=_("SHA-256 du texte lu par la famille.")
+    )
+    given_at = models.DateTimeField(_("donné le"), default=timezone.now)
+    withdrawn_at = models.DateTimeField(_("retiré le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("consentement")
+        verbose_name_plural = _("consentements")
+        ordering = ["-given_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dossier"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="one_live_consent_per_dossier",
+            ),
+            models.CheckConstraint(
+                condition=Q(decision="refused", mode="") | Q(decision="granted") & ~Q(mode=""),
+                name="consent_mode_only_when_granted",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_decision_display()} — {self.dossier}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.withdrawn_at is None
+
+
+def _notice_path(notice, filename):
+    """A random name: the family's file name may hold personal data and must not reach the disk."""
+    return f"avis/{notice.household_id}/{uuid.uuid4().hex}"
+
+
+class TaxNotice(models.Model):
+    """An avis d'imposition sent by a family the API could not serve, for an agent to read."""
+
+    class Status(models.TextChoices):
+        TO_CHECK = "to_check", _("À vérifier")
+        CHECKED = "checked", _("Vérifié")
+
+    dossier = models.ForeignKey(
+        "cantine.Dossier", on_delete=models.CASCADE, related_name="tax_notices", verbose_name=_("demande")
+    )
+    household = models.ForeignKey(
+        "portal.Household", on_delete=models.CASCADE, related_name="tax_notices", verbose_name=_("foyer")
+    )
+    file = models.FileField(_("fichier"), storage=PrivateStorage(), upload_to=_notice_path)
+    content_type = models.CharField(_("type"), max_length=50)
+    size = models.PositiveIntegerField(_("taille (octets)"))
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.TO_CHECK)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("envoyé par")
+    )
+    uploaded_at = models.DateTimeField(_("envoyé le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("avis d'imposition")
+        verbose_name_plural = _("avis d'imposition")
+        ordering = ["-uploaded_at"]
+
+    def __str__(self):
+        return _("Avis du %(date)s") % {"date": timezone.localtime(self.uploaded_at).strftime("%d/%m/%Y")}
+
+
+class TaxData(models.Model):
+    """The figures the tariff uses, for one dossier, with where they came from."""
+
+    class Source(models.TextChoices):
+        DGFIP_FRANCECONNECT = "dgfip_franceconnect", _("DGFiP, via FranceConnect")
+        DGFIP_NUMERO_FISCAL = "dgfip_numero_fiscal", _("DGFiP, par numéro fiscal")
+        NOTICE = "notice", _("Avis d'imposition vérifié par un agent")
+
+    dossier = models.OneToOneField(
+        "cantine.Dossier", on_delete=models.CASCADE, related_name="tax_data", verbose_name=_("demande")
+    )
+    household = models.ForeignKey(
+        "portal.Household", on_delete=models.CASCADE, related_name="tax_data", verbose_name=_("foyer")
+    )
+    consent = models.ForeignKey(
+        Consent,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="tax_data",
+        verbose_name=_("consentement"),
+    )
+    notice = models.ForeignKey(
+        TaxNotice,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="tax_data",
+        verbose_name=_("avis d'imposition"),
+    )
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    year = models.PositiveSmallIntegerField(_("année des revenus"))
+    rfr = EncryptedIntegerField(_("revenu fiscal de référence (€)"))
+    nb_parts = EncryptedDecimalField(_("nombre de parts"))
+    nb_pac = EncryptedIntegerField(_("personnes à charge"), null=True, blank=True)
+    numero_fiscal = EncryptedCharField(_("numéro fiscal"), blank=True)
+    identity_mismatch = models.BooleanField(
+        _("déclarants différents du foyer"),
+        default=False,
+        help_text=_("Les déclarants ne correspondent pas au titulaire : aucun tarif automatique."),
+    )
+    obtained_at = models.DateTimeField(_("obtenu le"), default=timezone.now)
+    correlation_id = models.CharField(_("identifiant de corrélation DGFiP"), max_length=36, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("vérifié par"),
+    )
+
+    class Meta:
+        verbose_name = _("données fiscales")
+        verbose_name_plural = _("données fiscales")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(source="notice", notice__isnull=False, checked_by__isnull=False)
+                | ~Q(source="notice") & Q(consent__isnull=False),
+                name="tax_data_has_its_origin",
+            ),
+        ]
+
+    def __str__(self):
+        return _("Revenus %(year)s — %(source)s") % {"year": self.year, "source": self.get_source_display()}
+
+    @property
+    def usable_for_tariff(self) -> bool:
+        return not self.identity_mismatch

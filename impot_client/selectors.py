@@ -1,0 +1,62 @@
+"""Reads on a dossier's income data: what the family chose, and what the tariff can use."""
+
+from dataclasses import dataclass
+
+from django.shortcuts import get_object_or_404
+
+from impot_client.models import Consent, TaxData, TaxNotice
+
+
+@dataclass(frozen=True)
+class IncomeStatus:
+    """Where a dossier stands on income. `state` is one of:
+    missing       the family has not answered the consent page yet
+    waiting       consent given, no figures yet (the lookup failed or was interrupted)
+    obtained      figures from DGFiP, usable for the tariff
+    mismatch      figures from DGFiP whose declarants are not the household's: an agent must check
+    notice        a tax notice waits for an agent
+    checked       figures typed by an agent from a notice
+    declined      the family chose not to share its income (highest tariff)
+    """
+
+    state: str
+    consent: Consent | None
+    tax_data: TaxData | None
+    notices: tuple[TaxNotice, ...]
+
+    @property
+    def settled(self) -> bool:
+        """The family has given the commune a way to set the tariff (or refused to): it may send the dossier."""
+        return self.state not in ("missing", "waiting")
+
+    @property
+    def needs_agent(self) -> bool:
+        return self.state in ("mismatch", "notice")
+
+
+def income_status(dossier) -> IncomeStatus:
+    consent = Consent.objects.filter(dossier=dossier, withdrawn_at__isnull=True).first()
+    tax_data = TaxData.objects.filter(dossier=dossier).select_related("checked_by").first()
+    notices = tuple(TaxNotice.objects.filter(dossier=dossier))
+    if tax_data is not None:
+        if tax_data.source == TaxData.Source.NOTICE:
+            state = "checked"
+        else:
+            state = "mismatch" if tax_data.identity_mismatch else "obtained"
+    elif any(notice.status == TaxNotice.Status.TO_CHECK for notice in notices):
+        state = "notice"
+    elif consent is None:
+        state = "missing"
+    elif consent.decision == Consent.Decision.REFUSED:
+        state = "declined"
+    else:
+        state = "waiting"
+    return IncomeStatus(state=state, consent=consent, tax_data=tax_data, notices=notices)
+
+
+def notice_get_for_user(*, user, pk) -> TaxNotice:
+    """A notice for its family, or for staff; 404 for anyone else."""
+    notices = TaxNotice.objects.select_related("household")
+    if user.is_staff:
+        return get_object_or_404(notices, pk=pk)
+    return get_object_or_404(notices, pk=pk, household__owner=user)

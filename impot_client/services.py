@@ -1,0 +1,279 @@
+"""Writes on a household's income data: consent, lookups at DGFiP, tax notices, withdrawal and purge.
+
+A DGFiP lookup happens outside any transaction (the family waits on the network, not on a lock); what
+it returns is written in one transaction afterwards, and only the fields the tariff uses are kept."""
+
+import hashlib
+import logging
+import re
+import unicodedata
+from datetime import date, timedelta
+
+import filetype
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import mail_admins
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cantine.models import Dossier, Service
+from impot_client import client
+from impot_client.models import Consent, TaxData, TaxNotice
+from impot_client.situation import AccessRefused, TaxSituation
+
+logger = logging.getLogger(__name__)
+
+# What the consent page lists, what the FranceConnect scopes ask for, and what TaxData keeps.
+FIELD_LABELS = {
+    "rfr": gettext_lazy("votre revenu fiscal de référence"),
+    "nb_parts": gettext_lazy("votre nombre de parts fiscales"),
+    "nb_pac": gettext_lazy("le nombre de personnes à votre charge"),
+}
+FIELD_SCOPES = {"rfr": "dgfip_rfr", "nb_parts": "dgfip_nbpart", "nb_pac": "dgfip_pac_nbPac"}
+# The latest income year, or the one before while DGFiP has not published it (before late July).
+YEAR_SCOPES = ("dgfip_annee_n_moins_1", "dgfip_annee_n_moins_2_si_indispo_n_moins_1")
+RETENTION_AFTER_PERIOD = timedelta(days=92)
+NOTICE_TYPES = {
+    "application/pdf": "pdf",
+    "image/jpeg": "jpg",
+    "image/png": "png",
+}  # what we accept, and its extension
+
+
+def requested_fields(dossier: Dossier) -> list[str]:
+    """Only what this service's tariff needs: the crèche barème also depends on the children in charge."""
+    if dossier.service.kind == Service.Kind.CRECHE:
+        return ["rfr", "nb_parts", "nb_pac"]
+    return ["rfr", "nb_parts"]
+
+
+def franceconnect_scopes(fields: list[str]) -> str:
+    return " ".join(["openid", *(FIELD_SCOPES[field] for field in fields), *YEAR_SCOPES])
+
+
+def retention_date(dossier: Dossier) -> date:
+    return dossier.period.ends_on + RETENTION_AFTER_PERIOD
+
+
+def purpose_for(dossier: Dossier) -> str:
+    return _("Calcul du tarif %(service)s, %(period)s, pour %(child)s") % {
+        "service": dossier.service.name,
+        "period": dossier.period.label,
+        "child": dossier.child.first_names,
+    }
+
+
+def text_hash(text: str) -> str:
+    """The fingerprint of what the family read: whitespace-insensitive, so template layout does not count."""
+    return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()
+
+
+def _live_consent(dossier):
+    return Consent.objects.select_for_update().filter(dossier=dossier, withdrawn_at__isnull=True).first()
+
+
+def _withdraw(consent: Consent, *, now=None):
+    TaxData.objects.filter(consent=consent).delete()
+    consent.withdrawn_at = now or timezone.now()
+    consent.save(update_fields=["withdrawn_at"])
+
+
+@transaction.atomic
+def consent_record(*, user, dossier: Dossier, decision: str, mode: str = "", shown_text_hash: str) -> Consent:
+    """The family's answer to the consent page; a new answer replaces (withdraws) the previous one."""
+    if dossier.child.household.owner_id != user.pk:
+        raise ValidationError(_("Cette demande n'est pas la vôtre."), code="not_owner")
+    previous = _live_consent(dossier)
+    if previous is not None:
+        _withdraw(previous)
+    granted = decision == Consent.Decision.GRANTED
+    return Consent.objects.create(
+        dossier=dossier,
+        household=dossier.child.household,
+        user=user,
+        decision=decision,
+        mode=mode if granted else "",
+        fields=requested_fields(dossier) if granted else [],
+        purpose=purpose_for(dossier),
+        text_hash=shown_text_hash,
+    )
+
+
+@transaction.atomic
+def consent_withdraw(*, user, consent: Consent) -> None:
+    """Withdrawal erases the fiscal data obtained with the consent, at once."""
+    if consent.user_id != user.pk and consent.household.owner_id != user.pk:
+        raise ValidationError(_("Ce consentement n'est pas le vôtre."), code="not_owner")
+    consent = Consent.objects.select_for_update().get(pk=consent.pk)
+    if consent.withdrawn_at is None:
+        _withdraw(consent)
+
+
+def _normalised(value: str) -> str:
+    """Upper case, no accents, words only: DGFiP writes « D ARTAGNAN EPEE » for « d'Artagnan-Épée »."""
+    ascii_only = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
+    return " ".join(re.sub(r"[^A-Za-z]+", " ", ascii_only).upper().split())
+
+
+def _is_same_person(adult, declarant) -> bool:
+    names = {_normalised(declarant.birth_name), _normalised(declarant.usage_name)} - {""}
+    first_names = _normalised(declarant.first_names).split()
+    adult_first = _normalised(adult.first_names).split()
+    return (
+        _normalised(adult.last_name) in names
+        and bool(adult_first and first_names)
+        and adult_first[0] == first_names[0]
+        and adult.birth_date is not None
+        and adult.birth_date == declarant.birth_date
+    )
+
+
+def declarants_match(household, situation: TaxSituation) -> bool:
+    """Whether an adult of the household is one of the declarants: the numéro fiscal is really theirs."""
+    adults = list(household.adults.all())
+    return any(_is_same_person(adult, declarant) for adult in adults for declarant in situation.declarants)
+
+
+@transaction.atomic
+def _tax_data_store(*, consent: Consent, situation: TaxSituation, numero_fiscal: str = "") -> TaxData:
+    consent = Consent.objects.select_for_update().get(pk=consent.pk)
+    if consent.withdrawn_at is not None:  # withdrawn while DGFiP was answering: keep nothing
+        raise ValidationError(
+            _("Votre accord a été retiré entre-temps : rien n'a été conservé."), code="withdrawn"
+        )
+    mismatch = bool(numero_fiscal) and not declarants_match(consent.household, situation)
+    TaxData.objects.filter(dossier=consent.dossier).delete()
+    return TaxData.objects.create(
+        dossier=consent.dossier,
+        household=consent.household,
+        consent=consent,
+        source=TaxData.Source.DGFIP_NUMERO_FISCAL if numero_fiscal else TaxData.Source.DGFIP_FRANCECONNECT,
+        year=situation.year,
+        rfr=situation.rfr,
+        nb_parts=situation.nb_parts,
+        nb_pac=situation.nb_pac if "nb_pac" in consent.fields else None,
+        numero_fiscal=numero_fiscal,
+        identity_mismatch=mismatch,
+        correlation_id=situation.correlation_id,
+    )
+
+
+def _alert_agents(error: AccessRefused, mode: str):
+    """DGFiP refusing access is a configuration problem (habilitation, certificate, ID_Teleservice)."""
+    logger.error(
+        "impot_client: access refused by DGFiP (mode=%s, correlation_id=%s)", mode, error.correlation_id
+    )
+    mail_admins(
+        "API Impôt particulier : accès refusé",
+        "La DGFiP refuse l'accès du portail (HTTP 403). Vérifiez l'habilitation DataPass, le certificat "
+        f"et l'ID_Teleservice. Mode : {mode}. Identifiant de corrélation : {error.correlation_id}.",
+        fail_silently=True,
+    )
+
+
+def _lookup(fetch, *, mode: str):
+    try:
+        return fetch()
+    except AccessRefused as error:
+        _alert_agents(error, mode)
+        raise
+
+
+def tax_data_fetch_with_franceconnect(*, consent: Consent, access_token: str, today=None) -> TaxData:
+    """Right after the FranceConnect callback: the access token lives 60 seconds."""
+    situation = _lookup(lambda: client.fetch_with_franceconnect(access_token, today=today), mode=consent.mode)
+    return _tax_data_store(consent=consent, situation=situation)
+
+
+def tax_data_fetch_by_numero_fiscal(*, consent: Consent, numero_fiscal: str, today=None) -> TaxData:
+    situation = _lookup(lambda: client.fetch_by_numero_fiscal(numero_fiscal, today=today), mode=consent.mode)
+    return _tax_data_store(consent=consent, situation=situation, numero_fiscal=numero_fiscal)
+
+
+def notice_content_type(uploaded) -> str:
+    """The type read from the file's first bytes, never from its name or the browser's claim."""
+    head = uploaded.read(261)
+    uploaded.seek(0)
+    kind = filetype.guess(head)
+    return kind.mime if kind else ""
+
+
+@transaction.atomic
+def tax_notice_upload(*, user, dossier: Dossier, uploaded) -> TaxNotice:
+    if dossier.child.household.owner_id != user.pk:
+        raise ValidationError(_("Cette demande n'est pas la vôtre."), code="not_owner")
+    if uploaded.size > settings.TAX_NOTICE_MAX_BYTES:
+        raise ValidationError(
+            {
+                "file": ValidationError(
+                    _("Le fichier dépasse %(max)d Mo : envoyez une version plus légère (une photo suffit).")
+                    % {"max": settings.TAX_NOTICE_MAX_BYTES // (1024 * 1024)},
+                    code="too_large",
+                )
+            }
+        )
+    content_type = notice_content_type(uploaded)
+    if content_type not in NOTICE_TYPES:
+        raise ValidationError(
+            {
+                "file": ValidationError(
+                    _(
+                        "Ce fichier n'est ni un PDF, ni une image JPEG ou PNG : envoyez l'avis dans l'un de ces formats."
+                    ),
+                    code="bad_type",
+                )
+            }
+        )
+    notice = TaxNotice(
+        dossier=dossier,
+        household=dossier.child.household,
+        content_type=content_type,
+        size=uploaded.size,
+        uploaded_by=user,
+    )
+    notice.file.save("avis", uploaded, save=False)
+    try:
+        notice.save()
+    except Exception:
+        notice.file.delete(save=False)  # no orphan file when the row is not written
+        raise
+    return notice
+
+
+@transaction.atomic
+def tax_data_enter_from_notice(
+    *, agent, notice: TaxNotice, year: int, rfr: int, nb_parts, nb_pac: int | None = None
+) -> TaxData:
+    """An agent read the notice and types its figures: they replace whatever the dossier had."""
+    notice = TaxNotice.objects.select_for_update().get(pk=notice.pk)
+    TaxData.objects.filter(dossier=notice.dossier).delete()
+    notice.status = TaxNotice.Status.CHECKED
+    notice.save(update_fields=["status"])
+    return TaxData.objects.create(
+        dossier=notice.dossier,
+        household=notice.household,
+        notice=notice,
+        source=TaxData.Source.NOTICE,
+        year=year,
+        rfr=rfr,
+        nb_parts=nb_parts,
+        nb_pac=nb_pac,
+        checked_by=agent,
+    )
+
+
+@transaction.atomic
+def tax_data_purge(*, today: date | None = None) -> tuple[int, int]:
+    """Erase figures and notices of periods ended more than RETENTION_AFTER_PERIOD ago."""
+    today = today or timezone.localdate()
+    cutoff = today - RETENTION_AFTER_PERIOD
+    data = TaxData.objects.filter(dossier__period__ends_on__lt=cutoff)
+    notices = TaxNotice.objects.filter(dossier__period__ends_on__lt=cutoff)
+    files = [notice.file.name for notice in notices]
+    data_count, _details = data.delete()
+    notice_count, _details = notices.delete()
+    storage = TaxNotice._meta.get_field("file").storage
+    transaction.on_commit(lambda: [storage.delete(name) for name in files])
+    return data_count, notice_count

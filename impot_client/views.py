@@ -1,0 +1,276 @@
+"""The income step of the journey: consent, the DGFiP lookup in either mode, a tax notice, or a refusal.
+
+Every failure ends on the income page with a French message and the alternatives; the dossier stays."""
+
+import functools
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.html import strip_tags
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cantine import workflow
+from cantine.selectors import dossier_get_for_family
+from franceconnect.client import FranceConnectError
+from franceconnect.flows import flow_finish, flow_start
+from franceconnect.views import error_page, remember_id_token
+from impot_client import selectors, services
+from impot_client.forms import ConsentForm, NumeroFiscalConsentForm, TaxNoticeForm
+from impot_client.models import Consent
+from impot_client.situation import ImpotError
+from portal.forms import add_service_errors
+from portal.selectors import is_certified
+
+logger = logging.getLogger(__name__)
+
+FLOW_PURPOSE = "tax_data"
+
+
+def _consent_context(request, dossier):
+    mode = Consent.Mode.FRANCECONNECT if is_certified(request.user) else Consent.Mode.NUMERO_FISCAL
+    context = {
+        "dossier": dossier,
+        "mode": mode,
+        "fields": [services.FIELD_LABELS[field] for field in services.requested_fields(dossier)],
+        "retention_date": services.retention_date(dossier),
+    }
+    text = render_to_string("impot_client/_consent_text.html", context)
+    return {**context, "consent_text": text, "shown": services.text_hash(strip_tags(text))}
+
+
+def _income_page(request, dossier, *, form=None, error=None, status=200):
+    context = _consent_context(request, dossier)
+    if form is None:
+        form_class = NumeroFiscalConsentForm if context["mode"] == Consent.Mode.NUMERO_FISCAL else ConsentForm
+        form = form_class(initial={"shown": context["shown"]})
+    return render(
+        request,
+        "impot_client/income.html",
+        {
+            **context,
+            "form": form,
+            "decline_form": ConsentForm(initial={"shown": context["shown"]}),
+            "income": selectors.income_status(dossier),
+            "error": error,
+            "editable": dossier.status in workflow.EDITABLE,
+            "step": 4,
+        },
+        status=status,
+    )
+
+
+def editable_dossier(view):
+    """The family's own dossier (404 otherwise), while it may still change: then back to its page."""
+
+    @functools.wraps(view)
+    def wrapper(request, pk):
+        dossier = dossier_get_for_family(user=request.user, pk=pk)
+        if dossier.status not in workflow.EDITABLE:
+            messages.info(request, _("Cette demande ne peut plus être modifiée."))
+            return redirect("cantine:dossier_detail", pk=dossier.pk)
+        return view(request, dossier)
+
+    return wrapper
+
+
+def _failure_message(error) -> str:
+    """What the family reads when a lookup did not end with figures."""
+    return str(error.message) if isinstance(error, ImpotError) else " ".join(error.messages)
+
+
+def _text_changed(form, context) -> bool:
+    """The family must have read the text in force: if it changed meanwhile, show it again."""
+    if form.cleaned_data["shown"] == context["shown"]:
+        return False
+    form.add_error(
+        None, _("Le texte d'information a changé depuis votre lecture : relisez-le puis confirmez.")
+    )
+    return True
+
+
+@login_required
+@require_GET
+def income(request, pk):
+    dossier = dossier_get_for_family(user=request.user, pk=pk)
+    return _income_page(request, dossier)
+
+
+@login_required
+@require_POST
+@editable_dossier
+def income_authorize(request, dossier):
+    """The « J'autorise » button: record the consent, then ask DGFiP (through FranceConnect or by number)."""
+    context = _consent_context(request, dossier)
+    franceconnect = context["mode"] == Consent.Mode.FRANCECONNECT
+    form = (ConsentForm if franceconnect else NumeroFiscalConsentForm)(request.POST)
+    if not form.is_valid() or _text_changed(form, context):
+        return _income_page(request, dossier, form=form, status=400)
+    consent = services.consent_record(
+        user=request.user,
+        dossier=dossier,
+        decision=Consent.Decision.GRANTED,
+        mode=context["mode"],
+        shown_text_hash=context["shown"],
+    )
+    if franceconnect:
+        try:
+            return flow_start(
+                request,
+                purpose=FLOW_PURPOSE,
+                redirect_uri=request.build_absolute_uri(reverse("impot:franceconnect_callback")),
+                scopes=services.franceconnect_scopes(consent.fields),
+                consent=consent.pk,
+            )
+        except FranceConnectError as error:
+            logger.warning("impot_client: FranceConnect unreachable for the tax-data flow (%s)", error.detail)
+            return _income_page(
+                request, dossier, error=_("FranceConnect ne répond pas. Réessayez dans quelques minutes.")
+            )
+    try:
+        tax_data = services.tax_data_fetch_by_numero_fiscal(
+            consent=consent, numero_fiscal=form.cleaned_data["numero_fiscal"]
+        )
+    except (ImpotError, ValidationError) as error:
+        return _income_page(request, dossier, form=form, error=_failure_message(error))
+    return _after_lookup(request, tax_data)
+
+
+def _after_lookup(request, tax_data):
+    if tax_data.identity_mismatch:
+        messages.warning(
+            request,
+            _(
+                "Les déclarants connus du service des impôts pour ce numéro fiscal ne correspondent pas à "
+                "l'identité de votre foyer. Aucun tarif ne sera appliqué automatiquement : un agent va vérifier "
+                "votre demande et vous contactera si besoin. Vous pouvez aussi envoyer votre avis d'imposition."
+            ),
+        )
+        return redirect("impot:income", pk=tax_data.dossier_id)
+    messages.success(
+        request,
+        _("Le service des impôts a transmis vos revenus %(year)s. Vérifiez puis envoyez votre demande.")
+        % {"year": tax_data.year},
+    )
+    return redirect("cantine:dossier_review", pk=tax_data.dossier_id)
+
+
+@login_required
+@require_GET
+@never_cache
+def franceconnect_callback(request):
+    """Back from FranceConnect with the dgfip_* scopes: DGFiP is called at once (the token lives 60 s)."""
+    try:
+        finished = flow_finish(request, purpose=FLOW_PURPOSE)
+    except FranceConnectError as error:
+        return error_page(request, error.reason, detail=error.detail)
+    consent = (
+        Consent.objects.select_related("dossier")
+        .filter(pk=finished.extra.get("consent"), user=request.user, withdrawn_at__isnull=True)
+        .first()
+    )
+    if consent is None:
+        return error_page(request, "expired", detail="consent withdrawn or unknown")
+    remember_id_token(request, finished.id_token)
+    linked = getattr(request.user, "franceconnect", None)
+    if linked is None or linked.sub != finished.id_claims["sub"]:
+        messages.error(
+            request,
+            _(
+                "Vous vous êtes identifié(e) sur FranceConnect avec une autre identité que celle de votre compte : "
+                "rien n'a été demandé au service des impôts."
+            ),
+        )
+        return redirect("impot:income", pk=consent.dossier_id)
+    try:
+        tax_data = services.tax_data_fetch_with_franceconnect(
+            consent=consent, access_token=finished.access_token
+        )
+    except (ImpotError, ValidationError) as error:
+        messages.error(request, _failure_message(error))
+        return redirect("impot:income", pk=consent.dossier_id)
+    return _after_lookup(request, tax_data)
+
+
+@login_required
+@require_POST
+@editable_dossier
+def income_decline(request, dossier):
+    context = _consent_context(request, dossier)
+    form = ConsentForm(request.POST)
+    if not form.is_valid() or _text_changed(form, context):
+        return _income_page(
+            request, dossier, status=400, error=_("Le texte d'information a changé : relisez-le.")
+        )
+    services.consent_record(
+        user=request.user,
+        dossier=dossier,
+        decision=Consent.Decision.REFUSED,
+        shown_text_hash=context["shown"],
+    )
+    messages.info(
+        request, _("C'est noté : vos revenus ne seront pas demandés, le tarif le plus élevé s'appliquera.")
+    )
+    return redirect("cantine:dossier_review", pk=dossier.pk)
+
+
+@login_required
+@require_POST
+def consent_withdraw(request, pk):
+    """From the dossier page, at any time: the figures obtained with the consent are erased at once."""
+    dossier = dossier_get_for_family(user=request.user, pk=pk)
+    consent = selectors.income_status(dossier).consent
+    if consent is not None:
+        services.consent_withdraw(user=request.user, consent=consent)
+        messages.success(
+            request,
+            _("Votre accord est retiré et les données fiscales obtenues avec lui sont effacées."),
+        )
+    return redirect("cantine:dossier_detail", pk=dossier.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@editable_dossier
+def notice_upload(request, dossier):
+    form = TaxNoticeForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.tax_notice_upload(user=request.user, dossier=dossier, uploaded=form.cleaned_data["file"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Votre avis d'imposition est envoyé : un agent le lira et saisira les montants utiles."),
+            )
+            return redirect("cantine:dossier_review", pk=dossier.pk)
+    return render(
+        request,
+        "impot_client/notice_upload.html",
+        {"dossier": dossier, "form": form, "step": 4},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_GET
+def notice_file(request, pk):
+    """The notice, to its family and to agents only; never cached, always downloaded as the type it was checked as."""
+    notice = selectors.notice_get_for_user(user=request.user, pk=pk)
+    extension = services.NOTICE_TYPES[notice.content_type]
+    response = FileResponse(
+        notice.file.open("rb"),
+        content_type=notice.content_type,
+        as_attachment=True,
+        filename=f"avis-imposition-{notice.pk}.{extension}",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
