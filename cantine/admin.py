@@ -9,6 +9,7 @@ from django.utils.translation import ngettext
 
 from cantine import services, workflow
 from cantine.models import CrecheChoice, Dossier, DossierStatusChange, Establishment, Period, Service
+from impot_client.selectors import income_status
 from portal.admin import ReadOnlyAdmin
 
 
@@ -112,6 +113,7 @@ class DossierAdmin(admin.ModelAdmin):
         "canteen_days",
         "creche_start_date",
         "creche_schedule",
+        "income",
         "created_at",
         "submitted_at",
         "updated_at",
@@ -124,6 +126,10 @@ class DossierAdmin(admin.ModelAdmin):
     @admin.display(description=_("référence"))
     def reference(self, obj):
         return obj.reference
+
+    @admin.display(description=_("revenus"))
+    def income(self, obj):
+        return income_status(obj).label
 
     @admin.display(description=_("famille"), ordering="child__household__owner__email")
     def family(self, obj):

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 
 from impot_client.models import Consent, TaxData, TaxNotice
 
@@ -23,6 +24,20 @@ class IncomeStatus:
     consent: Consent | None
     tax_data: TaxData | None
     notices: tuple[TaxNotice, ...]
+
+    LABELS = {
+        "missing": _("pas encore de réponse de la famille"),
+        "waiting": _("accord donné, revenus non transmis"),
+        "obtained": _("transmis par la DGFiP"),
+        "mismatch": _("déclarants différents du foyer : à vérifier"),
+        "notice": _("avis d'imposition à vérifier"),
+        "checked": _("saisis depuis un avis vérifié"),
+        "declined": _("non communiqués (tarif le plus élevé)"),
+    }
+
+    @property
+    def label(self) -> str:
+        return str(self.LABELS[self.state])
 
     @property
     def settled(self) -> bool:

@@ -32,6 +32,7 @@ from portal.selectors import is_certified
 logger = logging.getLogger(__name__)
 
 FLOW_PURPOSE = "tax_data"
+FAILURE_KEY = "impot_client_failure"  # a lookup's failure, shown once by the income page
 
 
 def _consent_context(request, dossier):
@@ -100,7 +101,7 @@ def _text_changed(form, context) -> bool:
 @require_GET
 def income(request, pk):
     dossier = dossier_get_for_family(user=request.user, pk=pk)
-    return _income_page(request, dossier)
+    return _income_page(request, dossier, error=request.session.pop(FAILURE_KEY, None))
 
 
 @login_required
@@ -181,22 +182,27 @@ def franceconnect_callback(request):
     remember_id_token(request, finished.id_token)
     linked = getattr(request.user, "franceconnect", None)
     if linked is None or linked.sub != finished.id_claims["sub"]:
-        messages.error(
+        return _back_with_error(
             request,
+            consent,
             _(
                 "Vous vous êtes identifié(e) sur FranceConnect avec une autre identité que celle de votre compte : "
                 "rien n'a été demandé au service des impôts."
             ),
         )
-        return redirect("impot:income", pk=consent.dossier_id)
     try:
         tax_data = services.tax_data_fetch_with_franceconnect(
             consent=consent, access_token=finished.access_token
         )
     except (ImpotError, ValidationError) as error:
-        messages.error(request, _failure_message(error))
-        return redirect("impot:income", pk=consent.dossier_id)
+        return _back_with_error(request, consent, _failure_message(error))
     return _after_lookup(request, tax_data)
+
+
+def _back_with_error(request, consent, message):
+    """To the income page, which shows the failure with the alternatives (the callback URL is single use)."""
+    request.session[FAILURE_KEY] = str(message)
+    return redirect("impot:income", pk=consent.dossier_id)
 
 
 @login_required

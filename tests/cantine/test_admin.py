@@ -83,3 +83,9 @@ def test_bulk_actions_go_through_the_workflow(agent_client, make_dossier):
 def test_families_cannot_open_the_admin(family_client):
     response = family_client.get(reverse("admin:cantine_dossier_changelist"))
     assert response.status_code == 302
+
+
+def test_the_dossier_page_says_where_income_stands(agent_client, make_dossier):
+    declined = make_dossier()  # the factory's family declined to share its income
+    page = agent_client.get(reverse("admin:cantine_dossier_change", args=[declined.pk])).content.decode()
+    assert "non communiqués (tarif le plus élevé)" in page

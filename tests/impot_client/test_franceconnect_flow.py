@@ -109,7 +109,10 @@ def test_a_dgfip_failure_after_franceconnect_is_explained_on_the_income_page(fc_
     )
     page = response.content.decode()
     assert response.redirect_chain[-1][0] == reverse("impot:income", args=[fc_client.dossier.pk])
-    assert "pas de déclaration de revenus récente" in page and "Je ne communique pas mes revenus" in page
+    assert "Vos revenus n'ont pas pu être obtenus" in page and "pas de déclaration de revenus récente" in page
+    assert "Je ne communique pas mes revenus" in page
+    again = fc_client.get(reverse("impot:income", args=[fc_client.dossier.pk])).content.decode()
+    assert "pas de déclaration de revenus récente" not in again  # shown once
 
 
 def test_a_sign_in_state_cannot_finish_the_tax_flow(fc_client, provider, dgfip):
