@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test lint install install-test env-keys chromium clean
+.PHONY: run test lint bench install install-test env-keys chromium clean
 
 run: install .env env-keys
 	$(BIN)/python manage.py migrate --noinput
@@ -14,6 +14,10 @@ run: install .env env-keys
 
 test: install-test .env env-keys chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Measures what the portal adds around DGFiP (see bench/run.py); prints figures, asserts nothing.
+bench: install-test .env env-keys
+	$(BIN)/python bench/run.py
 
 lint: install-test
 	$(BIN)/ruff check .
