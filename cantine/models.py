@@ -5,6 +5,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cantine import pricing
+from impot_client.fields import EncryptedDecimalField, EncryptedJSONField
+
 
 class Weekday(models.TextChoices):
     MONDAY = "mon", _("Lundi")
@@ -222,3 +225,145 @@ class DossierStatusChange(models.Model):
 
     def __str__(self):
         return f"{self.get_from_status_display() or '∅'} → {self.get_to_status_display()}"
+
+
+class TariffGrid(models.Model):
+    """One version of a period's tariff, as the JSON of cantine.pricing. A version a dossier's quote uses is
+    never changed in place: editing it makes a new version (cantine.services.tariff_grid_save)."""
+
+    period = models.ForeignKey(
+        Period, on_delete=models.CASCADE, related_name="tariff_grids", verbose_name=_("période")
+    )
+    version = models.PositiveSmallIntegerField(_("version"), editable=False)
+    label = models.CharField(
+        _("libellé"),
+        max_length=200,
+        help_text=_("Par exemple : délibération du conseil municipal du 12 juin 2026."),
+    )
+    data = models.JSONField(_("grille (JSON)"))
+    is_active = models.BooleanField(
+        _("en vigueur"),
+        default=False,
+        help_text=_("La grille appliquée aux nouvelles demandes de la période."),
+    )
+    created_at = models.DateTimeField(_("créée le"), default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        "portal.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("par"),
+    )
+
+    class Meta:
+        verbose_name = _("grille tarifaire")
+        verbose_name_plural = _("grilles tarifaires")
+        ordering = ["period", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "version"], name="one_grid_per_period_version"),
+            models.UniqueConstraint(
+                fields=["period"], condition=Q(is_active=True), name="one_active_grid_per_period"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.period} — v{self.version}"
+
+    @property
+    def kind(self) -> str:
+        return self.data.get("kind", "")
+
+    @property
+    def in_use(self) -> bool:
+        return self.quotes.exists()
+
+
+class DossierQuote(models.Model):
+    """The tariff of a dossier and why, with the grid version it came from. Recomputed only on purpose."""
+
+    dossier = models.OneToOneField(
+        Dossier, on_delete=models.CASCADE, related_name="quote", verbose_name=_("demande")
+    )
+    grid = models.ForeignKey(
+        TariffGrid, on_delete=models.PROTECT, related_name="quotes", verbose_name=_("grille (version)")
+    )
+    amount = models.DecimalField(_("tarif"), max_digits=8, decimal_places=2)
+    unit = models.CharField(_("unité"), max_length=20)
+    income_source = models.CharField(_("revenus retenus"), max_length=20)
+    # QF and explanation quote the household's income: encrypted like the tax data they come from.
+    qf = EncryptedDecimalField(_("quotient familial"), null=True, blank=True)
+    explanation = EncryptedJSONField(_("explication"), default=list)
+    criteria = models.JSONField(_("critères appliqués"), default=dict)
+    computed_at = models.DateTimeField(_("calculé le"), default=timezone.now)
+    computed_by = models.ForeignKey(
+        "portal.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("par"),
+    )
+
+    class Meta:
+        verbose_name = _("tarif d'une demande")
+        verbose_name_plural = _("tarifs des demandes")
+
+    def __str__(self):
+        return f"{self.amount} € {self.unit_label}"
+
+    @property
+    def unit_label(self) -> str:
+        """« par repas », « de l'heure »..."""
+        return str(pricing.UNITS.get(self.unit, self.unit))
+
+
+class BaremeFigure(models.Model):
+    """A figure of the CNAF barème, shipped from cantine.psu_bareme with its source, editable by agents; figures
+    public sources did not confirm are flagged for them to check."""
+
+    valid_from = models.DateField(_("en vigueur à partir du"))
+    source = models.CharField(_("source"), max_length=300)
+    confirmed = models.BooleanField(_("confirmé"), default=False)
+
+    class Meta:
+        abstract = True
+        ordering = ["-valid_from"]
+
+
+class PsuEffortRate(BaremeFigure):
+    """A taux d'effort per hour, by type of crèche and number of children."""
+
+    class EstablishmentType(models.TextChoices):
+        COLLECTIVE = "collective", _("Crèche collective")
+        FAMILY = "family", _("Crèche familiale ou parentale")
+        MICRO = "micro", _("Micro-crèche (PSU)")
+
+    establishment = models.CharField(_("type d'accueil"), max_length=20, choices=EstablishmentType.choices)
+    children_min = models.PositiveSmallIntegerField(_("enfants (de)"))
+    children_max = models.PositiveSmallIntegerField(_("enfants (à)"), null=True, blank=True)
+    rate_percent = models.DecimalField(_("taux d'effort horaire (%)"), max_digits=7, decimal_places=4)
+
+    class Meta:
+        verbose_name = _("taux d'effort PSU")
+        verbose_name_plural = _("taux d'effort PSU")
+        ordering = ["-valid_from", "establishment", "children_min"]
+
+    def __str__(self):
+        return f"{self.get_establishment_display()} {self.children_min}+ : {self.rate_percent} %"
+
+
+class PsuResourceLimit(BaremeFigure):
+    """The monthly floor and ceiling of resources, from a date."""
+
+    floor = models.DecimalField(_("plancher mensuel (€)"), max_digits=8, decimal_places=2)
+    ceiling = models.DecimalField(_("plafond mensuel (€)"), max_digits=8, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("plancher et plafond PSU")
+        verbose_name_plural = _("planchers et plafonds PSU")
+        ordering = ["-valid_from"]
+        constraints = [models.UniqueConstraint(fields=["valid_from"], name="one_resource_limit_per_date")]
+
+    def __str__(self):
+        return f"{self.valid_from:%d/%m/%Y} : {self.floor} – {self.ceiling} €"

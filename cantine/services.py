@@ -7,8 +7,18 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cantine import workflow
-from cantine.models import CrecheChoice, Dossier, DossierStatusChange, Establishment, Period, Service, Weekday
+from cantine import pricing, selectors, workflow
+from cantine.models import (
+    CrecheChoice,
+    Dossier,
+    DossierQuote,
+    DossierStatusChange,
+    Establishment,
+    Period,
+    Service,
+    TariffGrid,
+    Weekday,
+)
 from impot_client.selectors import income_status
 
 Status = Dossier.Status
@@ -216,9 +226,11 @@ def dossier_submit(*, dossier: Dossier, actor) -> Dossier:
         raise ValidationError(
             _("Complétez d'abord : %(missing)s.") % {"missing": ", ".join(missing)}, code="incomplete"
         )
-    return _transition(
+    dossier = _transition(
         dossier=dossier, to_status=Status.SUBMITTED, actor=actor, actor_kind=workflow.Actor.FAMILY
     )
+    dossier_quote_compute(dossier=dossier)
+    return dossier
 
 
 @transaction.atomic
@@ -266,3 +278,72 @@ def dossier_decide(*, dossier: Dossier, agent, to_status: str, note: str = "") -
     return _transition(
         dossier=dossier, to_status=to_status, actor=agent, actor_kind=workflow.Actor.AGENT, note=note
     )
+
+
+@transaction.atomic
+def tariff_grid_save(
+    *, period: Period, data: dict, label: str, agent, grid: TariffGrid | None = None
+) -> TariffGrid:
+    """Save a grid. A version no quote uses yet is updated in place; one a quote uses is left as it is and the
+    change becomes a new version (in force if the old one was), so every quote keeps the grid it came from."""
+    pricing.parse_grid(data)  # ValidationError with French messages, keyed by field
+    if grid is not None and not TariffGrid.objects.select_for_update().get(pk=grid.pk).in_use:
+        grid.data, grid.label = data, label
+        grid.save(update_fields=["data", "label"])
+        return grid
+    latest = (
+        TariffGrid.objects.filter(period=period)
+        .order_by("-version")
+        .values_list("version", flat=True)
+        .first()
+    )
+    was_active = grid is not None and grid.is_active
+    if was_active:
+        TariffGrid.objects.filter(pk=grid.pk).update(is_active=False)
+    return TariffGrid.objects.create(
+        period=period,
+        version=(latest or 0) + 1,
+        label=label,
+        data=data,
+        is_active=was_active,
+        created_by=agent,
+    )
+
+
+@transaction.atomic
+def tariff_grid_activate(*, grid: TariffGrid) -> TariffGrid:
+    """Put a version in force for its period. Quotes already computed keep theirs until recomputed."""
+    TariffGrid.objects.select_for_update().filter(period=grid.period, is_active=True).exclude(
+        pk=grid.pk
+    ).update(is_active=False)
+    grid.is_active = True
+    grid.save(update_fields=["is_active"])
+    return grid
+
+
+@transaction.atomic
+def dossier_quote_compute(*, dossier: Dossier, actor=None) -> DossierQuote | None:
+    """Compute and store the dossier's tariff with the grid in force; None when the period has no grid yet.
+    Called when the family sends the dossier, then only by an explicit agent action or command."""
+    grid = selectors.active_grid(dossier.period)
+    if grid is None:
+        return None
+    facts = selectors.tariff_facts(dossier)
+    bareme = selectors.psu_bareme() if grid.kind == "psu" else None
+    result = pricing.quote(pricing.parse_grid(grid.data), facts, bareme=bareme)
+    quote, _created = DossierQuote.objects.update_or_create(
+        dossier=dossier,
+        defaults={
+            "grid": grid,
+            "amount": result.amount,
+            "unit": result.unit,
+            "income_source": facts.income_source,
+            "qf": result.qf,
+            "explanation": list(result.explanation),
+            # The QF stays out of the plain JSON: it is income, kept encrypted in `qf`.
+            "criteria": {name: value for name, value in result.criteria.items() if name != "qf"},
+            "computed_at": timezone.now(),
+            "computed_by": actor,
+        },
+    )
+    return quote

@@ -5,6 +5,7 @@ Keys come from FIELD_ENCRYPTION_KEYS, newest first: MultiFernet encrypts with th
 with any, so keys rotate without downtime (see the rotate_encryption_keys command). Encrypted columns
 cannot be filtered or sorted on, which is fine: the portal always reads them through their row."""
 
+import json
 from decimal import Decimal
 from functools import lru_cache
 
@@ -53,3 +54,15 @@ class EncryptedIntegerField(EncryptedField):
 
 class EncryptedDecimalField(EncryptedField):
     python_type = Decimal
+
+
+class EncryptedJSONField(EncryptedField):
+    """A list or a dict, as encrypted JSON: for texts that quote fiscal figures (a tariff's explanation)."""
+
+    python_type = staticmethod(json.loads)
+
+    def get_prep_value(self, value):
+        return None if value is None else super().get_prep_value(json.dumps(value, ensure_ascii=False))
+
+    def to_python(self, value):
+        return json.loads(value) if isinstance(value, str) else value

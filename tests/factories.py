@@ -140,3 +140,21 @@ class DossierFactory(factory.django.DjangoModelFactory):
                 purpose="Calcul du tarif",
                 text_hash="0" * 64,
             )
+
+
+def creche_dossier(*, period, start, household=None, siblings=0):
+    """A crèche dossier ready to send (start date, one day a week, one crèche), income question still open."""
+    child = ChildFactory(household=household) if household else ChildFactory()
+    for _sibling in range(siblings):
+        ChildFactory(household=child.household)
+    dossier = DossierFactory(
+        child=child,
+        period=period,
+        establishment=None,
+        canteen_days=[],
+        creche_start_date=start,
+        creche_schedule={"mon": ["08:30", "17:30"]},
+        income_declined=False,
+    )
+    dossier.creche_choices.create(establishment=period.service.establishments.first(), rank=1)
+    return dossier
