@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cantine import views
+from cantine import simulators, views
 
 app_name = "cantine"
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("dossiers/<int:pk>/details/", views.dossier_details, name="dossier_details"),
     path("dossiers/<int:pk>/verification/", views.dossier_review, name="dossier_review"),
     path("dossiers/<int:pk>/annuler/", views.dossier_cancel, name="dossier_cancel"),
+    path("tarifs/estimer/", simulators.estimate, name="estimate"),
 ]

@@ -39,6 +39,14 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PHONE = {"width": 390, "height": 844}
+PHONE_CONTEXT = {  # a French family's phone
+    "locale": "fr-FR",
+    "timezone_id": "Europe/Paris",
+    "viewport": PHONE,
+    "screen": PHONE,
+    "is_mobile": True,
+    "has_touch": True,
+}
 WCAG_21_AA_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 
@@ -92,14 +100,7 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture
 def page(browser, request):
     """A new page in its own context (own cookies): French, phone-sized, touch screen."""
-    context = browser.new_context(
-        locale="fr-FR",
-        timezone_id="Europe/Paris",
-        viewport=PHONE,
-        screen=PHONE,
-        is_mobile=True,
-        has_touch=True,
-    )
+    context = browser.new_context(**PHONE_CONTEXT)
     page = context.new_page()
     yield page
     call = request.node.stash.get(_REPORTS, {}).get("call")

@@ -136,6 +136,10 @@ def test_family_enrols_a_child_at_the_canteen(page, live_server, settings, asser
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Demande {dossier.reference}")
     expect(page.get_by_role("status")).to_contain_text(f"Votre demande {dossier.reference} est envoyée.")
     expect(page.get_by_text("Statut :")).to_contain_text("Envoyée")
+    # The tariff and why: RFR 38 500 € ÷ 12 ÷ 2.5 parts = QF 1 283,33 €, in the demo grid's 1 001–1 500 bracket.
+    expect(page.get_by_role("heading", name="Votre tarif")).to_be_visible()
+    expect(page.locator(".tariff")).to_have_text("2,60 € par repas")
+    expect(page.locator(".explanation")).to_contain_text("1283,33")
     assert_accessible(page)
 
     assert dossier.status == Dossier.Status.SUBMITTED

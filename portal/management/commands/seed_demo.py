@@ -11,11 +11,34 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from cantine.models import Establishment, Period, Service
+from cantine.models import Establishment, Period, Service, TariffGrid
 from portal import services as portal_services
 from portal.models import Adult, Child, User
 
 DEMO_AGENT = ("agent.demo@example.org", "agent-demo-2026")
+# A canteen grid that meets the "cantine à 1 €" conditions (with a lower price from the 3rd child), and the
+# CNAF barème for the crèches.
+DEMO_GRIDS = {
+    Service.Kind.CANTEEN: {
+        "label": "Délibération du conseil municipal (démonstration)",
+        "data": {
+            "kind": "brackets",
+            "qf_formula": "rfr/12/parts",
+            "unit": "meal",
+            "brackets": [
+                {"up_to": "450", "price": "0.80"},
+                {"up_to": "1000", "price": "1.00"},
+                {"up_to": "1500", "price": "2.60", "price_by_rank": {"3": "1.90"}},
+                {"up_to": "2200", "price": "3.40", "price_by_rank": {"3": "2.40"}},
+                {"up_to": None, "price": "4.20", "price_by_rank": {"3": "2.90"}},
+            ],
+        },
+    },
+    Service.Kind.CRECHE: {
+        "label": "Barème national CNAF (PSU), crèche collective",
+        "data": {"kind": "psu", "establishment": "collective", "ceiling_lifted": False},
+    },
+}
 DEMO_FAMILY = ("famille.demo@example.org", "famille-demo-2026")
 
 SCHOOLS = ["École Jules-Ferry", "École Louise-Michel"]
@@ -96,7 +119,7 @@ class Command(BaseCommand):
 
     def _period(self, service, year, *, opens, closes):
         ends = date(year + 1, 7, 4) if service.kind == Service.Kind.CANTEEN else date(year + 1, 8, 31)
-        Period.objects.get_or_create(
+        period, _created = Period.objects.get_or_create(
             service=service,
             label=f"Année scolaire {year}-{year + 1}",
             defaults={
@@ -106,6 +129,11 @@ class Command(BaseCommand):
                 "enrolment_closes_on": closes,
             },
         )
+        if not period.tariff_grids.exists():
+            grid = DEMO_GRIDS[service.kind]
+            TariffGrid.objects.create(
+                period=period, version=1, label=grid["label"], data=grid["data"], is_active=True
+            )
 
     def _agent(self):
         email, password = DEMO_AGENT
