@@ -2,19 +2,26 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from cantine import pricing, services, workflow
+from cantine import notifications, pricing, services, workflow
+from cantine.admin_exports import BillingExportAdminMixin
+from cantine.admin_review import DossierReviewAdminMixin
+from cantine.audit import client_ip
 from cantine.models import (
+    AuditEntry,
     CrecheChoice,
     Dossier,
+    DossierMessage,
     DossierStatusChange,
     Establishment,
     Period,
@@ -23,8 +30,8 @@ from cantine.models import (
     Service,
     TariffGrid,
 )
+from cantine.roles import VisibleDossiersAdminMixin
 from cantine.simulators import GridComparisonAdminMixin
-from impot_client.selectors import income_status
 from portal.admin import ReadOnlyAdmin
 
 
@@ -57,25 +64,33 @@ class PeriodAdmin(admin.ModelAdmin):
     search_fields = ["label"]
 
 
-class CrecheChoiceInline(admin.TabularInline):
-    model = CrecheChoice
+class ReadOnlyInline(admin.TabularInline):
+    """Rows services write on the dossier: agents read them there, nobody adds or deletes them."""
+
     extra = 0
     can_delete = False
-    readonly_fields = ["rank", "establishment"]
 
     def has_add_permission(self, request, obj=None):
         return False
 
 
-class HistoryInline(admin.TabularInline):
+class CrecheChoiceInline(ReadOnlyInline):
+    model = CrecheChoice
+    readonly_fields = ["rank", "establishment"]
+
+
+class HistoryInline(ReadOnlyInline):
     model = DossierStatusChange
-    extra = 0
-    can_delete = False
     readonly_fields = ["at", "from_status", "to_status", "actor", "note"]
     fields = readonly_fields
 
-    def has_add_permission(self, request, obj=None):
-        return False
+
+class MessageInline(ReadOnlyInline):
+    """What the family was told and whether the email went out; a failed one is resent from the messages list."""
+
+    model = DossierMessage
+    readonly_fields = ["created_at", "kind", "subject", "email_status", "attempts", "last_error", "sent_at"]
+    fields = readonly_fields
 
 
 class DecisionForm(forms.Form):
@@ -95,76 +110,56 @@ class DecisionForm(forms.Form):
         ]
 
 
+class TariffOverrideForm(forms.Form):
+    amount = forms.DecimalField(label=_("Tarif facturé (€)"), max_digits=8, decimal_places=2)
+    justification = forms.CharField(
+        label=_("Justification"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Obligatoire : la famille la lira avec son nouveau tarif."),
+    )
+
+    def __init__(self, *args, dossier, **kwargs):
+        super().__init__(*args, **kwargs)
+        quote = getattr(dossier, "quote", None)
+        self.fields["amount"].initial = quote.final_amount if quote else None
+
+
 @admin.register(Dossier)
-class DossierAdmin(admin.ModelAdmin):
-    list_display = [
-        "reference",
-        "child",
-        "family",
-        "service",
-        "period",
-        "establishment",
-        "status",
-        "submitted_at",
-    ]
-    list_filter = ["service", "period", "status", "establishment"]
-    list_select_related = ["child__household__owner", "service", "period", "establishment"]
-    search_fields = [
-        "child__first_names",
-        "child__last_name",
-        "child__household__owner__email",
-        "child__household__adults__last_name",
-    ]
-    date_hierarchy = "submitted_at"
-    ordering = ["submitted_at", "created_at"]
-    readonly_fields = [
-        "reference",
-        "status",
-        "child",
-        "family",
-        "service",
-        "period",
-        "establishment",
-        "canteen_days",
-        "creche_start_date",
-        "creche_schedule",
-        "income",
-        "tariff",
-        "created_at",
-        "submitted_at",
-        "updated_at",
-    ]
-    fields = readonly_fields
-    inlines = [CrecheChoiceInline, HistoryInline]
+class DossierAdmin(DossierReviewAdminMixin, BillingExportAdminMixin, admin.ModelAdmin):
+    """The list, filters and page layout come from DossierReviewAdminMixin (cantine/admin_review.py)."""
+
+    inlines = [CrecheChoiceInline, HistoryInline, MessageInline]
     actions = ["start_review", "accept", "recompute_tariff"]
     change_form_template = "admin/cantine/dossier/change_form.html"
 
-    @admin.display(description=_("référence"))
-    def reference(self, obj):
-        return obj.reference
-
-    @admin.display(description=_("revenus"))
-    def income(self, obj):
-        return income_status(obj).label
-
     @admin.display(description=_("tarif"))
     def tariff(self, obj):
+        """What is billed and where it comes from. The explanation quotes the household's income: it is shown with
+        the fiscal data, to agents allowed to see them."""
         quote = getattr(obj, "quote", None)
         if quote is None:
             return _("pas encore calculé (aucune grille en vigueur à l'envoi)")
-        return format_html(
-            "<strong>{} € / {}</strong> — {} v{}, {}<ul>{}</ul>",
+        computed = format_html(
+            "{} € {} — {} v{}, {}",
             quote.amount,
-            quote.unit,
+            quote.unit_label,
             _("grille"),
             quote.grid.version,
-            quote.computed_at.strftime("%d/%m/%Y %H:%M"),
-            format_html_join("", "<li>{}</li>", ((line,) for line in quote.explanation)),
+            timezone.localtime(quote.computed_at).strftime("%d/%m/%Y %H:%M"),
         )
-
-    @admin.display(description=_("famille"), ordering="child__household__owner__email")
-    def family(self, obj):
-        return obj.child.household
+        if not quote.is_overridden:
+            return format_html("<strong>{}</strong>", computed)
+        return format_html(
+            "<strong>{} € {}</strong> — {} {}, {} : « {} »<br>{} {}",
+            quote.final_amount,
+            quote.unit_label,
+            _("modifié par"),
+            quote.overridden_by,
+            timezone.localtime(quote.overridden_at).strftime("%d/%m/%Y %H:%M"),
+            quote.override_justification,
+            _("tarif calculé :"),
+            computed,
+        )
 
     def has_add_permission(self, request):
         return False
@@ -174,45 +169,95 @@ class DossierAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         decide = self.admin_site.admin_view(self.decide_view)
-        return [path("<int:pk>/decider/", decide, name="cantine_dossier_decide"), *super().get_urls()]
+        override = self.admin_site.admin_view(self.override_view)
+        return [
+            path("<int:pk>/decider/", decide, name="cantine_dossier_decide"),
+            path("<int:pk>/tarif/", override, name="cantine_dossier_override"),
+            *super().get_urls(),
+        ]
 
-    def decide_view(self, request, pk):
-        """One decision on one dossier, through the same service functions as everywhere else."""
-        dossier = get_object_or_404(Dossier, pk=pk)
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """Opening a dossier shows its income figures to agents allowed to see them, and audits that look."""
+        dossier = self.get_object(request, unquote(object_id))
+        if dossier is not None and request.method == "GET" and self.has_view_permission(request, dossier):
+            fiscal_data = services.fiscal_data_view(dossier=dossier, user=request.user, ip=client_ip(request))
+            extra_context = {**(extra_context or {}), "fiscal_data": fiscal_data}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _dossier_action_view(self, request, pk, *, form_class, act, title, template):
+        """One agent action on one dossier through its service: a form, the service's refusal shown on it, back to
+        the dossier once done. `act(dossier, cleaned_data)` returns the confirmation to show."""
+        dossier = get_object_or_404(self.get_queryset(request), pk=pk)
         if not self.has_change_permission(request, dossier):
             raise PermissionDenied
-        form = DecisionForm(request.POST or None, dossier=dossier)
+        form = form_class(request.POST or None, dossier=dossier)
         if request.method == "POST" and form.is_valid():
             try:
-                services.dossier_decide(
-                    dossier=dossier,
-                    agent=request.user,
-                    to_status=form.cleaned_data["to_status"],
-                    note=form.cleaned_data["note"],
-                )
+                done = act(dossier, form.cleaned_data)
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                self.message_user(
-                    request,
-                    _("Demande %(ref)s : %(status)s.")
-                    % {"ref": dossier.reference, "status": dossier.get_status_display()},
-                )
+                self.message_user(request, done)
                 return redirect(reverse("admin:cantine_dossier_change", args=[dossier.pk]))
         context = {
             **self.admin_site.each_context(request),
-            "title": _("Décision sur la demande %(ref)s") % {"ref": dossier.reference},
+            "title": title % {"ref": dossier.reference},
             "dossier": dossier,
             "form": form,
             "opts": self.model._meta,
         }
-        return TemplateResponse(request, "admin/cantine/dossier/decide.html", context)
+        return TemplateResponse(request, template, context)
+
+    def decide_view(self, request, pk):
+        """One decision on one dossier, through the same service functions as everywhere else."""
+
+        def decide(dossier, data):
+            services.dossier_decide(dossier=dossier, agent=request.user, ip=client_ip(request), **data)
+            return _("Demande %(ref)s : %(status)s.") % {
+                "ref": dossier.reference,
+                "status": dossier.get_status_display(),
+            }
+
+        return self._dossier_action_view(
+            request,
+            pk,
+            form_class=DecisionForm,
+            act=decide,
+            title=_("Décision sur la demande %(ref)s"),
+            template="admin/cantine/dossier/decide.html",
+        )
+
+    def override_view(self, request, pk):
+        """« Modifier le tarif »: the amount billed instead of the computed one, with the justification the family
+        reads."""
+
+        def override(dossier, data):
+            quote = services.dossier_quote_override(
+                dossier=dossier, agent=request.user, ip=client_ip(request), **data
+            )
+            return _("Demande %(ref)s : tarif fixé à %(amount)s € %(unit)s.") % {
+                "ref": dossier.reference,
+                "amount": quote.final_amount,
+                "unit": quote.unit_label,
+            }
+
+        return self._dossier_action_view(
+            request,
+            pk,
+            form_class=TariffOverrideForm,
+            act=override,
+            title=_("Modifier le tarif de la demande %(ref)s"),
+            template="admin/cantine/dossier/override.html",
+        )
 
     def _bulk(self, request, queryset, to_status):
+        """Each dossier in its own transaction, with its own history and audit row: a refusal stops only that one."""
         done, refused = 0, []
         for dossier in queryset:
             try:
-                services.dossier_decide(dossier=dossier, agent=request.user, to_status=to_status)
+                services.dossier_decide(
+                    dossier=dossier, agent=request.user, to_status=to_status, ip=client_ip(request)
+                )
                 done += 1
             except ValidationError as error:
                 refused.append(f"{dossier.reference} : {' '.join(error.messages)}")
@@ -234,17 +279,70 @@ class DossierAdmin(admin.ModelAdmin):
     )
     def recompute_tariff(self, request, queryset):
         done = sum(
-            services.dossier_quote_compute(dossier=dossier, actor=request.user) is not None
+            services.dossier_quote_compute(dossier=dossier, actor=request.user, ip=client_ip(request))
+            is not None
             for dossier in queryset.exclude(status=Dossier.Status.DRAFT)
         )
         self.message_user(request, ngettext("%d tarif recalculé.", "%d tarifs recalculés.", done) % done)
 
 
 @admin.register(DossierStatusChange)
-class DossierStatusChangeAdmin(ReadOnlyAdmin):
+class DossierStatusChangeAdmin(VisibleDossiersAdminMixin, ReadOnlyAdmin):
+    dossier_lookup = "dossier__"
     list_display = ["dossier", "from_status", "to_status", "at", "actor"]
     list_filter = ["to_status"]
     search_fields = ["dossier__child__last_name"]
+
+
+class DossierReferenceSearchMixin:
+    """Search by the reference agents read on a dossier (D-000123) or its number."""
+
+    search_fields = ["dossier__id"]
+    search_help_text = _("La référence de la demande (« D- » suivi de son numéro) ou son numéro.")
+
+    def get_search_results(self, request, queryset, search_term):
+        number = search_term.strip().upper().removeprefix("D-")
+        if not number:
+            return queryset, False
+        return queryset.filter(dossier_id=int(number)) if number.isdigit() else queryset.none(), False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(DossierReferenceSearchMixin, ReadOnlyAdmin):
+    """The audit log, append-only: read here by users with cantine.view_auditentry, changed by no one."""
+
+    list_display = ["at", "actor", "action", "dossier", "ip_address"]
+    list_filter = ["action", ("actor", admin.RelatedOnlyFieldListFilter), "at"]
+    list_select_related = ["actor", "dossier__child", "dossier__service"]
+    date_hierarchy = "at"
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("cantine.view_auditentry")
+
+
+@admin.register(DossierMessage)
+class DossierMessageAdmin(VisibleDossiersAdminMixin, DossierReferenceSearchMixin, ReadOnlyAdmin):
+    """Messages to families and their emails: agents filter the failed ones and resend them."""
+
+    dossier_lookup = "dossier__"
+    list_display = ["created_at", "dossier", "kind", "recipient", "email_status", "attempts", "last_error"]
+    list_filter = ["email_status", "kind", "created_at"]
+    list_select_related = ["dossier__child", "dossier__service"]
+    actions = ["resend"]
+
+    def has_resend_permission(self, request):
+        return request.user.has_perm("cantine.change_dossier")
+
+    @admin.action(description=_("Renvoyer les courriels en échec"), permissions=["resend"])
+    def resend(self, request, queryset):
+        done = sum(notifications.dossier_message_resend(message=message) for message in queryset)
+        self.message_user(
+            request, ngettext("%d courriel sera renvoyé.", "%d courriels seront renvoyés.", done) % done
+        )
+        if done < len(queryset):
+            self.message_user(
+                request, _("Seuls les courriels en échec sont renvoyés."), level=messages.WARNING
+            )
 
 
 def checked_grid(data):
@@ -340,7 +438,12 @@ class TariffGridAdmin(GridComparisonAdminMixin, admin.ModelAdmin):
         """Through the service: a version a quote uses becomes a new version instead of changing."""
         original = TariffGrid.objects.get(pk=obj.pk) if change else None
         saved = services.tariff_grid_save(
-            period=obj.period, data=obj.data, label=obj.label, agent=request.user, grid=original
+            period=obj.period,
+            data=obj.data,
+            label=obj.label,
+            agent=request.user,
+            grid=original,
+            ip=client_ip(request),
         )
         if original is not None and saved.pk != original.pk:
             self.message_user(
@@ -354,12 +457,12 @@ class TariffGridAdmin(GridComparisonAdminMixin, admin.ModelAdmin):
         obj.pk, obj.version = saved.pk, saved.version
 
     def has_delete_permission(self, request, obj=None):
-        return obj is None or not obj.in_use
+        return super().has_delete_permission(request, obj) and (obj is None or not obj.in_use)
 
     @admin.action(description=_("Mettre en vigueur pour sa période"), permissions=["change"])
     def activate(self, request, queryset):
         for grid in queryset.order_by("version"):
-            services.tariff_grid_activate(grid=grid)
+            services.tariff_grid_activate(grid=grid, agent=request.user, ip=client_ip(request))
         self.message_user(
             request,
             _("Grille(s) mise(s) en vigueur. Les tarifs déjà calculés ne changent qu'en les recalculant."),
@@ -396,6 +499,7 @@ class TariffGridAdmin(GridComparisonAdminMixin, admin.ModelAdmin):
                 data=form.cleaned_data["file"],
                 label=form.cleaned_data["label"],
                 agent=request.user,
+                ip=client_ip(request),
             )
             self.message_user(
                 request, _("Grille importée : version %(version)s.") % {"version": grid.version}

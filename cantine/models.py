@@ -1,5 +1,8 @@
 """What the commune offers (services, establishments, periods) and the families' enrolment dossiers."""
 
+from datetime import datetime
+from decimal import Decimal
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -148,6 +151,10 @@ class Dossier(models.Model):
         verbose_name = _("demande d'inscription")
         verbose_name_plural = _("demandes d'inscription")
         ordering = ["-created_at"]
+        permissions = [
+            ("view_fiscal_data", _("Peut voir les données fiscales des familles")),
+            ("export_dossiers", _("Peut exporter les demandes acceptées pour la facturation")),
+        ]
         constraints = [
             # A cancelled request frees the slot so the family can apply again.
             models.UniqueConstraint(
@@ -170,6 +177,14 @@ class Dossier(models.Model):
     def canteen_days_display(self):
         labels = dict(Weekday.choices)
         return [labels[day] for day in Weekday.values if day in self.canteen_days]
+
+    def creche_weekly_hours(self) -> Decimal:
+        """Hours reserved per week by the crèche schedule {"mon": ["08:30", "17:30"], ...}."""
+        minutes = 0
+        for start, end in (self.creche_schedule or {}).values():
+            begin, finish = datetime.strptime(start, "%H:%M"), datetime.strptime(end, "%H:%M")
+            minutes += max(int((finish - begin).total_seconds() // 60), 0)
+        return Decimal(minutes) / 60
 
     def creche_schedule_display(self):
         labels = dict(Weekday.choices)
@@ -225,6 +240,47 @@ class DossierStatusChange(models.Model):
 
     def __str__(self):
         return f"{self.get_from_status_display() or '∅'} → {self.get_to_status_display()}"
+
+
+class DossierMessage(models.Model):
+    """What the family was told about its dossier: listed on its dossier page and emailed by the task worker.
+    The email status lets agents see, and resend, what did not go out."""
+
+    class Kind(models.TextChoices):
+        SUBMITTED = "submitted", _("Demande reçue")
+        ACCEPTED = "accepted", _("Demande acceptée")
+        REJECTED = "rejected", _("Demande refusée")
+        DOCUMENTS_REQUESTED = "documents_requested", _("Pièces demandées")
+        TARIFF_CHANGED = "tariff_changed", _("Tarif modifié")
+
+    class EmailStatus(models.TextChoices):
+        PENDING = "pending", _("à envoyer")
+        SENT = "sent", _("envoyé")
+        FAILED = "failed", _("échec de l'envoi")
+
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, related_name="messages", verbose_name=_("demande")
+    )
+    kind = models.CharField(_("type"), max_length=30, choices=Kind.choices)
+    recipient = models.EmailField(_("destinataire"))
+    subject = models.CharField(_("objet"), max_length=250)
+    body = models.TextField(_("message"))
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+    email_status = models.CharField(
+        _("envoi par courriel"), max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
+    last_error = models.TextField(_("dernière erreur"), blank=True)
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message à la famille")
+        verbose_name_plural = _("messages aux familles")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["email_status", "created_at"])]
+
+    def __str__(self):
+        return self.subject
 
 
 class TariffGrid(models.Model):
@@ -304,13 +360,43 @@ class DossierQuote(models.Model):
         related_name="+",
         verbose_name=_("par"),
     )
+    # An agent's override: billed instead of `amount`, which stays for the record. A recomputation keeps it.
+    overridden_amount = models.DecimalField(
+        _("tarif modifié"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    override_justification = models.TextField(_("justification de la modification"), blank=True)
+    overridden_by = models.ForeignKey(
+        "portal.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("modifié par"),
+    )
+    overridden_at = models.DateTimeField(_("modifié le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("tarif d'une demande")
         verbose_name_plural = _("tarifs des demandes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(overridden_amount__isnull=True)
+                | Q(overridden_amount__gte=0) & ~Q(override_justification=""),
+                name="override_is_positive_and_justified",
+            ),
+        ]
 
     def __str__(self):
-        return f"{self.amount} € {self.unit_label}"
+        return f"{self.final_amount} € {self.unit_label}"
+
+    @property
+    def is_overridden(self) -> bool:
+        return self.overridden_amount is not None
+
+    @property
+    def final_amount(self):
+        """What the family is billed: the agent's override if any, else the computed tariff."""
+        return self.overridden_amount if self.is_overridden else self.amount
 
     @property
     def unit_label(self) -> str:
@@ -367,3 +453,61 @@ class PsuResourceLimit(BaremeFigure):
 
     def __str__(self):
         return f"{self.valid_from:%d/%m/%Y} : {self.floor} – {self.ceiling} €"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Queryset update() and delete() skip the model's save() and delete(): refuse them too."""
+
+    def update(self, **kwargs):
+        raise ValueError("Le journal d'audit ne se modifie pas.")
+
+    def delete(self):
+        raise ValueError("Le journal d'audit ne s'efface pas.")
+
+
+class AuditEntry(models.Model):
+    """Who did what to which dossier, when and from where: append-only, written by the service that acts,
+    in the same transaction. Never any figure or name in `detail`: it says what, not what the data was."""
+
+    class Action(models.TextChoices):
+        VIEWED_FISCAL_DATA = "viewed_fiscal_data", _("a consulté les données fiscales")
+        DECIDED = "decided", _("a changé le statut")
+        ENTERED_FIGURES = "entered_figures", _("a saisi les montants d'un avis d'imposition")
+        OVERRODE_TARIFF = "overrode_tariff", _("a modifié le tarif")
+        RECOMPUTED_TARIFF = "recomputed_tariff", _("a recalculé le tarif")
+        EXPORTED = "exported", _("a exporté")
+        CHANGED_GRID = "changed_grid", _("a modifié une grille tarifaire")
+
+    actor = models.ForeignKey(
+        "portal.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("agent")
+    )
+    action = models.CharField(_("action"), max_length=30, choices=Action.choices)
+    dossier = models.ForeignKey(
+        Dossier,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit",
+        verbose_name=_("demande"),
+    )
+    detail = models.JSONField(_("détail"), default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+    at = models.DateTimeField(_("le"), default=timezone.now)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("entrée du journal d'audit")
+        verbose_name_plural = _("journal d'audit")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.at:%d/%m/%Y %H:%M} — {self.actor} {self.get_action_display()}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Le journal d'audit ne se modifie pas.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Le journal d'audit ne s'efface pas.")

@@ -104,3 +104,28 @@ def tariff_facts(dossier) -> Facts:
             aeeh=sum(1 for child in children if child.has_disability),
         )
     return Facts(**facts)
+
+
+def renewal_period(dossier, today=None) -> Period | None:
+    """The next period of the dossier's service open for enrolment today, if the child is not enrolled in it yet:
+    an accepted family re-enrols from there."""
+    if dossier.status != Dossier.Status.ACCEPTED:
+        return None
+    today = today or timezone.localdate()
+    period = (
+        Period.objects.filter(
+            service=dossier.service,
+            starts_on__gt=dossier.period.starts_on,
+            enrolment_opens_on__lte=today,
+            enrolment_closes_on__gte=today,
+        )
+        .order_by("starts_on")
+        .first()
+    )
+    already = (
+        period is not None
+        and Dossier.objects.filter(child=dossier.child, service=dossier.service, period=period)
+        .exclude(status=Dossier.Status.CANCELLED)
+        .exists()
+    )
+    return None if already else period

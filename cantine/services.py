@@ -1,16 +1,21 @@
 """Writes on enrolment dossiers. Family views and the admin both go through these functions."""
 
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cantine import pricing, selectors, workflow
+from cantine import notifications, pricing, roles, selectors, workflow
+from cantine.audit import audit_record
 from cantine.models import (
+    AuditEntry,
     CrecheChoice,
     Dossier,
+    DossierMessage,
     DossierQuote,
     DossierStatusChange,
     Establishment,
@@ -19,6 +24,7 @@ from cantine.models import (
     TariffGrid,
     Weekday,
 )
+from impot_client.models import TaxData
 from impot_client.selectors import income_status
 
 Status = Dossier.Status
@@ -202,7 +208,11 @@ def dossier_missing_details(dossier: Dossier) -> list[str]:
     return missing
 
 
-def _transition(*, dossier: Dossier, to_status: str, actor, actor_kind: str, note: str = "") -> Dossier:
+def _transition(
+    *, dossier: Dossier, to_status: str, actor, actor_kind: str, note: str = "", ip: str | None = None
+) -> Dossier:
+    """Check and record a status change. An agent's also writes the audit row and tells the family of a decision,
+    all in the caller's transaction."""
     locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
     workflow.check_transition(locked.status, to_status, actor_kind, note)
     from_status = locked.status
@@ -215,6 +225,19 @@ def _transition(*, dossier: Dossier, to_status: str, actor, actor_kind: str, not
     DossierStatusChange.objects.create(
         dossier=locked, from_status=from_status, to_status=to_status, actor=actor, note=note.strip()
     )
+    if actor_kind == workflow.Actor.AGENT:
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.DECIDED,
+            dossier=locked,
+            ip=ip,
+            from_status=from_status,
+            to_status=to_status,
+        )
+        if to_status in notifications.DECISION_KINDS:
+            notifications.dossier_notify(
+                dossier=locked, kind=notifications.DECISION_KINDS[to_status], note=note.strip()
+            )
     dossier.refresh_from_db()
     return dossier
 
@@ -230,6 +253,7 @@ def dossier_submit(*, dossier: Dossier, actor) -> Dossier:
         dossier=dossier, to_status=Status.SUBMITTED, actor=actor, actor_kind=workflow.Actor.FAMILY
     )
     dossier_quote_compute(dossier=dossier)
+    notifications.dossier_notify(dossier=dossier, kind=DossierMessage.Kind.SUBMITTED)
     return dossier
 
 
@@ -241,48 +265,41 @@ def dossier_cancel(*, dossier: Dossier, actor) -> Dossier:
 
 
 @transaction.atomic
-def dossier_start_review(*, dossier: Dossier, agent) -> Dossier:
-    return _transition(
-        dossier=dossier, to_status=Status.UNDER_REVIEW, actor=agent, actor_kind=workflow.Actor.AGENT
+def dossier_start_review(*, dossier: Dossier, agent, ip: str | None = None) -> Dossier:
+    return dossier_decide(dossier=dossier, agent=agent, to_status=Status.UNDER_REVIEW, ip=ip)
+
+
+@transaction.atomic
+def dossier_accept(*, dossier: Dossier, agent, note: str = "", ip: str | None = None) -> Dossier:
+    return dossier_decide(dossier=dossier, agent=agent, to_status=Status.ACCEPTED, note=note, ip=ip)
+
+
+@transaction.atomic
+def dossier_reject(*, dossier: Dossier, agent, reason: str, ip: str | None = None) -> Dossier:
+    """The reason is the family's to read: it is in the history and in the message they receive."""
+    return dossier_decide(dossier=dossier, agent=agent, to_status=Status.REJECTED, note=reason, ip=ip)
+
+
+@transaction.atomic
+def dossier_request_documents(*, dossier: Dossier, agent, message: str, ip: str | None = None) -> Dossier:
+    return dossier_decide(
+        dossier=dossier, agent=agent, to_status=Status.AWAITING_DOCUMENTS, note=message, ip=ip
     )
 
 
 @transaction.atomic
-def dossier_accept(*, dossier: Dossier, agent, note: str = "") -> Dossier:
-    return _transition(
-        dossier=dossier, to_status=Status.ACCEPTED, actor=agent, actor_kind=workflow.Actor.AGENT, note=note
-    )
-
-
-@transaction.atomic
-def dossier_reject(*, dossier: Dossier, agent, reason: str) -> Dossier:
-    return _transition(
-        dossier=dossier, to_status=Status.REJECTED, actor=agent, actor_kind=workflow.Actor.AGENT, note=reason
-    )
-
-
-@transaction.atomic
-def dossier_request_documents(*, dossier: Dossier, agent, message: str) -> Dossier:
-    return _transition(
-        dossier=dossier,
-        to_status=Status.AWAITING_DOCUMENTS,
-        actor=agent,
-        actor_kind=workflow.Actor.AGENT,
-        note=message,
-    )
-
-
-@transaction.atomic
-def dossier_decide(*, dossier: Dossier, agent, to_status: str, note: str = "") -> Dossier:
+def dossier_decide(
+    *, dossier: Dossier, agent, to_status: str, note: str = "", ip: str | None = None
+) -> Dossier:
     """The admin's single entry point for an agent's decision; the workflow refuses any move not an agent's."""
     return _transition(
-        dossier=dossier, to_status=to_status, actor=agent, actor_kind=workflow.Actor.AGENT, note=note
+        dossier=dossier, to_status=to_status, actor=agent, actor_kind=workflow.Actor.AGENT, note=note, ip=ip
     )
 
 
 @transaction.atomic
 def tariff_grid_save(
-    *, period: Period, data: dict, label: str, agent, grid: TariffGrid | None = None
+    *, period: Period, data: dict, label: str, agent, grid: TariffGrid | None = None, ip: str | None = None
 ) -> TariffGrid:
     """Save a grid. A version no quote uses yet is updated in place; one a quote uses is left as it is and the
     change becomes a new version (in force if the old one was), so every quote keeps the grid it came from."""
@@ -290,47 +307,66 @@ def tariff_grid_save(
     if grid is not None and not TariffGrid.objects.select_for_update().get(pk=grid.pk).in_use:
         grid.data, grid.label = data, label
         grid.save(update_fields=["data", "label"])
-        return grid
-    latest = (
-        TariffGrid.objects.filter(period=period)
-        .order_by("-version")
-        .values_list("version", flat=True)
-        .first()
-    )
-    was_active = grid is not None and grid.is_active
-    if was_active:
-        TariffGrid.objects.filter(pk=grid.pk).update(is_active=False)
-    return TariffGrid.objects.create(
-        period=period,
-        version=(latest or 0) + 1,
-        label=label,
-        data=data,
-        is_active=was_active,
-        created_by=agent,
-    )
+        saved = grid
+    else:
+        latest = (
+            TariffGrid.objects.filter(period=period)
+            .order_by("-version")
+            .values_list("version", flat=True)
+            .first()
+        )
+        was_active = grid is not None and grid.is_active
+        if was_active:
+            TariffGrid.objects.filter(pk=grid.pk).update(is_active=False)
+        saved = TariffGrid.objects.create(
+            period=period,
+            version=(latest or 0) + 1,
+            label=label,
+            data=data,
+            is_active=was_active,
+            created_by=agent,
+        )
+    _audit_grid(saved, agent=agent, ip=ip, change="saved")
+    return saved
 
 
 @transaction.atomic
-def tariff_grid_activate(*, grid: TariffGrid) -> TariffGrid:
+def tariff_grid_activate(*, grid: TariffGrid, agent=None, ip: str | None = None) -> TariffGrid:
     """Put a version in force for its period. Quotes already computed keep theirs until recomputed."""
     TariffGrid.objects.select_for_update().filter(period=grid.period, is_active=True).exclude(
         pk=grid.pk
     ).update(is_active=False)
     grid.is_active = True
     grid.save(update_fields=["is_active"])
+    _audit_grid(grid, agent=agent, ip=ip, change="activated")
     return grid
 
 
+def _audit_grid(grid: TariffGrid, *, agent, ip, change: str):
+    if agent is not None:  # None: data migrations, seed_demo and tests, not an agent's act
+        audit_record(
+            actor=agent,
+            action=AuditEntry.Action.CHANGED_GRID,
+            ip=ip,
+            grid=grid.pk,
+            period=grid.period_id,
+            version=grid.version,
+            change=change,
+        )
+
+
 @transaction.atomic
-def dossier_quote_compute(*, dossier: Dossier, actor=None) -> DossierQuote | None:
+def dossier_quote_compute(*, dossier: Dossier, actor=None, ip: str | None = None) -> DossierQuote | None:
     """Compute and store the dossier's tariff with the grid in force; None when the period has no grid yet.
-    Called when the family sends the dossier, then only by an explicit agent action or command."""
+    Called when the family sends the dossier, then only by an explicit agent action (`actor`, audited) or command.
+    An agent's override stays; the family is told when the amount it is billed changes."""
     grid = selectors.active_grid(dossier.period)
     if grid is None:
         return None
     facts = selectors.tariff_facts(dossier)
     bareme = selectors.psu_bareme() if grid.kind == "psu" else None
     result = pricing.quote(pricing.parse_grid(grid.data), facts, bareme=bareme)
+    previous = DossierQuote.objects.select_for_update().filter(dossier=dossier).first()
     quote, _created = DossierQuote.objects.update_or_create(
         dossier=dossier,
         defaults={
@@ -346,4 +382,109 @@ def dossier_quote_compute(*, dossier: Dossier, actor=None) -> DossierQuote | Non
             "computed_by": actor,
         },
     )
+    if actor is not None:
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.RECOMPUTED_TARIFF,
+            dossier=dossier,
+            ip=ip,
+            grid_version=grid.version,
+        )
+    if previous is not None and quote.final_amount != previous.final_amount:
+        notifications.dossier_notify(dossier=dossier, kind=DossierMessage.Kind.TARIFF_CHANGED, quote=quote)
     return quote
+
+
+@transaction.atomic
+def dossier_quote_override(
+    *, dossier: Dossier, agent, amount: Decimal | None, justification: str, ip: str | None = None
+) -> DossierQuote:
+    """Bill `amount` instead of the computed tariff, which stays on the quote for the record. The justification
+    is mandatory: the family reads it on its dossier page and in the message it receives."""
+    justification = justification.strip()
+    errors = {}
+    if amount is None or amount < 0:
+        errors["amount"] = ValidationError(
+            _("Indiquez un tarif positif ou nul, en euros."), code="negative_amount"
+        )
+    if not justification:
+        errors["justification"] = ValidationError(
+            _("La justification est obligatoire : la famille la lira avec son nouveau tarif."),
+            code="justification_required",
+        )
+    if errors:
+        raise ValidationError(errors)
+    quote = DossierQuote.objects.select_for_update().select_related("dossier").filter(dossier=dossier).first()
+    if quote is None:
+        raise ValidationError(
+            _("Cette demande n'a pas encore de tarif calculé : recalculez-le avant de le modifier."),
+            code="no_quote",
+        )
+    if quote.dossier.status in (Status.CANCELLED, Status.REJECTED):
+        raise ValidationError(
+            _("Cette demande est « %(status)s » : son tarif ne se modifie plus.")
+            % {"status": quote.dossier.get_status_display()},
+            code="closed",
+        )
+    quote.overridden_amount = amount
+    quote.override_justification = justification
+    quote.overridden_by = agent
+    quote.overridden_at = timezone.now()
+    quote.save(
+        update_fields=["overridden_amount", "override_justification", "overridden_by", "overridden_at"]
+    )
+    audit_record(actor=agent, action=AuditEntry.Action.OVERRODE_TARIFF, dossier=quote.dossier, ip=ip)
+    notifications.dossier_notify(dossier=quote.dossier, kind=DossierMessage.Kind.TARIFF_CHANGED, quote=quote)
+    return quote
+
+
+@dataclass(frozen=True)
+class FiscalData:
+    """What a dossier tells about the household's income: the tax figures, and the QF and explanation of the
+    tariff, which quote them."""
+
+    tax_data: TaxData | None
+    qf: Decimal | None
+    explanation: list[str]
+
+
+@transaction.atomic
+def fiscal_data_view(*, dossier: Dossier, user, ip: str | None = None) -> FiscalData | None:
+    """The dossier's income figures for a user with cantine.view_fiscal_data, each look written to the audit log;
+    None for anyone else, who sees the tariff and its source, not the amounts."""
+    if not roles.can_view_fiscal_data(user):
+        return None
+    tax_data = TaxData.objects.filter(dossier=dossier).select_related("checked_by").first()
+    quote = DossierQuote.objects.filter(dossier=dossier).first()
+    if tax_data is None and quote is None:
+        return FiscalData(tax_data=None, qf=None, explanation=[])
+    audit_record(actor=user, action=AuditEntry.Action.VIEWED_FISCAL_DATA, dossier=dossier, ip=ip)
+    return FiscalData(
+        tax_data=tax_data,
+        qf=quote.qf if quote else None,
+        explanation=list(quote.explanation) if quote else [],
+    )
+
+
+@transaction.atomic
+def dossier_renew(*, dossier: Dossier, actor, today: date | None = None) -> Dossier:
+    """Re-enrol for the next period: a new draft with the same choices. The income consent is not copied:
+    it is given per period, so the family is asked again for that year's tax data."""
+    if dossier.child.household.owner_id != actor.pk:
+        raise ValidationError(_("Cette demande n'est pas la vôtre."), code="not_owner")
+    period = selectors.renewal_period(dossier, today=today)
+    if period is None:
+        raise ValidationError(
+            _("Aucune réinscription n'est ouverte pour cette demande en ce moment."), code="no_renewal"
+        )
+    renewed = dossier_create(child=dossier.child, service=dossier.service, period=period, today=today)
+    renewed.establishment = dossier.establishment
+    renewed.canteen_days = dossier.canteen_days
+    renewed.creche_schedule = dossier.creche_schedule
+    renewed.creche_start_date = period.starts_on if dossier.creche_start_date else None
+    renewed.save(update_fields=["establishment", "canteen_days", "creche_schedule", "creche_start_date"])
+    CrecheChoice.objects.bulk_create(
+        CrecheChoice(dossier=renewed, establishment=choice.establishment, rank=choice.rank)
+        for choice in dossier.creche_choices.all()
+    )
+    return renewed

@@ -9,7 +9,6 @@
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 
 from django import forms
@@ -482,26 +481,12 @@ def change_threshold(unit: str) -> Decimal:
     return CHANGE_THRESHOLDS.get(unit, CHANGE_THRESHOLD_DEFAULT)
 
 
-def weekly_hours(schedule: dict) -> Decimal:
-    """Hours per week of a crèche schedule {"mon": ["08:30", "17:30"], ...}."""
-    minutes = 0
-    for start, end in schedule.values():
-        begin, finish = datetime.strptime(start, "%H:%M"), datetime.strptime(end, "%H:%M")
-        minutes += max(int((finish - begin).total_seconds() // 60), 0)
-    return Decimal(minutes) / 60
-
-
 def monthly_amount(dossier: Dossier, amount: Decimal, unit: str) -> Decimal:
     """What a dossier would pay per month at this price, under the constants above."""
     if unit == "month":
         return amount
     if unit == "hour" or dossier.service.kind == Service.Kind.CRECHE:
-        return (
-            amount
-            * weekly_hours(dossier.creche_schedule or {})
-            * CRECHE_WEEKS_PER_YEAR
-            / CRECHE_MONTHS_BILLED
-        )
+        return amount * dossier.creche_weekly_hours() * CRECHE_WEEKS_PER_YEAR / CRECHE_MONTHS_BILLED
     return amount * len(dossier.canteen_days or []) * SCHOOL_WEEKS_PER_YEAR / SCHOOL_MONTHS_BILLED
 
 

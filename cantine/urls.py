@@ -11,5 +11,6 @@ urlpatterns = [
     path("dossiers/<int:pk>/details/", views.dossier_details, name="dossier_details"),
     path("dossiers/<int:pk>/verification/", views.dossier_review, name="dossier_review"),
     path("dossiers/<int:pk>/annuler/", views.dossier_cancel, name="dossier_cancel"),
+    path("dossiers/<int:pk>/reinscrire/", views.dossier_renew, name="dossier_renew"),
     path("tarifs/estimer/", simulators.estimate, name="estimate"),
 ]

@@ -143,6 +143,7 @@ def dossier_detail(request, pk):
             in workflow.allowed_targets(dossier.status, workflow.Actor.FAMILY),
             "can_edit": dossier.status in workflow.EDITABLE,
             "income": income_status(dossier),
+            "renewal_period": selectors.renewal_period(dossier),
         },
     )
 
@@ -159,3 +160,24 @@ def dossier_cancel(request, pk):
     else:
         messages.success(request, _("La demande %(ref)s est annulée.") % {"ref": dossier.reference})
     return redirect("cantine:dossier_detail", pk=dossier.pk)
+
+
+@login_required
+@require_POST
+def dossier_renew(request, pk):
+    """« Réinscrire »: a new draft for the next period, then the details to check and a fresh consent."""
+    dossier = selectors.dossier_get_for_family(user=request.user, pk=pk)
+    try:
+        renewed = services.dossier_renew(dossier=dossier, actor=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("cantine:dossier_detail", pk=dossier.pk)
+    messages.success(
+        request,
+        _(
+            "Nouvelle demande pour %(period)s, reprise de la précédente : vérifiez les détails, puis vos revenus."
+        )
+        % {"period": renewed.period.label},
+    )
+    return redirect("cantine:dossier_details", pk=renewed.pk)

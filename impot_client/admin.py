@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -8,13 +9,22 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from cantine.audit import client_ip
+from cantine.roles import VisibleDossiersAdminMixin, can_view_fiscal_data
+from cantine.services import fiscal_data_view
 from impot_client import services
 from impot_client.models import Consent, TaxData, TaxNotice
 from portal.admin import ReadOnlyAdmin
 
 
+class DossierRowAdmin(VisibleDossiersAdminMixin, ReadOnlyAdmin):
+    """Rows about a dossier: an agent reaches only those of the services they handle (cantine.roles)."""
+
+    dossier_lookup = "dossier__"
+
+
 @admin.register(Consent)
-class ConsentAdmin(ReadOnlyAdmin):
+class ConsentAdmin(DossierRowAdmin):
     list_display = ["dossier", "decision", "mode", "given_at", "withdrawn_at"]
     list_filter = ["decision", "mode"]
     list_select_related = ["dossier__child"]
@@ -22,12 +32,26 @@ class ConsentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(TaxData)
-class TaxDataAdmin(ReadOnlyAdmin):
+class TaxDataAdmin(DossierRowAdmin):
+    """The amounts only on a record's page, for users with cantine.view_fiscal_data, each look audited. The list
+    never shows them: it would show many households' income at once, unaudited."""
+
     list_display = ["dossier", "source", "year", "identity_mismatch", "obtained_at"]
     list_filter = ["source", "identity_mismatch", "year"]
     list_select_related = ["dossier__child"]
     search_fields = ["dossier__child__last_name"]
     exclude = ["numero_fiscal"]
+
+    def get_exclude(self, request, obj=None):
+        if can_view_fiscal_data(request.user):
+            return self.exclude
+        return [*self.exclude, "rfr", "nb_parts", "nb_pac"]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        tax_data = self.get_object(request, unquote(object_id))
+        if tax_data is not None and request.method == "GET" and self.has_view_permission(request, tax_data):
+            fiscal_data_view(dossier=tax_data.dossier, user=request.user, ip=client_ip(request))
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 class NoticeFiguresForm(forms.Form):
@@ -42,7 +66,7 @@ class NoticeFiguresForm(forms.Form):
 
 
 @admin.register(TaxNotice)
-class TaxNoticeAdmin(ReadOnlyAdmin):
+class TaxNoticeAdmin(DossierRowAdmin):
     list_display = ["__str__", "dossier", "status", "content_type", "uploaded_at"]
     list_filter = ["status"]
     list_select_related = ["dossier__child"]
@@ -67,13 +91,15 @@ class TaxNoticeAdmin(ReadOnlyAdmin):
 
     def enter_view(self, request, pk):
         """The agent reads the notice and types the figures; they are recorded as checked by them."""
-        notice = get_object_or_404(TaxNotice.objects.select_related("dossier"), pk=pk)
+        notice = get_object_or_404(self.get_queryset(request).select_related("dossier"), pk=pk)
         if not self.has_view_permission(request, notice):
             raise PermissionDenied
         form = NoticeFiguresForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                services.tax_data_enter_from_notice(agent=request.user, notice=notice, **form.cleaned_data)
+                services.tax_data_enter_from_notice(
+                    agent=request.user, notice=notice, ip=client_ip(request), **form.cleaned_data
+                )
             except ValidationError as error:
                 form.add_error(None, error)
             else:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
+from cantine import roles
 from impot_client.models import Consent, TaxData, TaxNotice
 
 
@@ -70,8 +71,10 @@ def income_status(dossier) -> IncomeStatus:
 
 
 def notice_get_for_user(*, user, pk) -> TaxNotice:
-    """A notice for its family, or for staff; 404 for anyone else."""
+    """A notice for its family, or for an agent of its dossier's service signed in with the second factor (as
+    for the admin); 404 for anyone else."""
     notices = TaxNotice.objects.select_related("household")
-    if user.is_staff:
-        return get_object_or_404(notices, pk=pk)
-    return get_object_or_404(notices, pk=pk, household__owner=user)
+    mine = notices.filter(household__owner=user)
+    if user.is_staff and user.is_verified():
+        return get_object_or_404(mine | roles.visible_dossiers(user, notices, via="dossier__"), pk=pk)
+    return get_object_or_404(mine, pk=pk)

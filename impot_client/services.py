@@ -18,7 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cantine.models import Dossier, Service
+from cantine.audit import audit_record
+from cantine.models import AuditEntry, Dossier, Service
 from impot_client import client
 from impot_client.models import Consent, TaxData, TaxNotice
 from impot_client.situation import AccessRefused, TaxSituation
@@ -244,13 +245,24 @@ def tax_notice_upload(*, user, dossier: Dossier, uploaded) -> TaxNotice:
 
 @transaction.atomic
 def tax_data_enter_from_notice(
-    *, agent, notice: TaxNotice, year: int, rfr: int, nb_parts, nb_pac: int | None = None
+    *,
+    agent,
+    notice: TaxNotice,
+    year: int,
+    rfr: int,
+    nb_parts,
+    nb_pac: int | None = None,
+    ip: str | None = None,
 ) -> TaxData:
-    """An agent read the notice and types its figures: they replace whatever the dossier had."""
+    """An agent read the notice and types its figures: they replace whatever the dossier had. The figures record
+    who checked them; the audit log, when and from where (never the figures)."""
     notice = TaxNotice.objects.select_for_update().get(pk=notice.pk)
     TaxData.objects.filter(dossier=notice.dossier).delete()
     notice.status = TaxNotice.Status.CHECKED
     notice.save(update_fields=["status"])
+    audit_record(
+        actor=agent, action=AuditEntry.Action.ENTERED_FIGURES, dossier=notice.dossier, ip=ip, notice=notice.pk
+    )
     return TaxData.objects.create(
         dossier=notice.dossier,
         household=notice.household,
@@ -277,3 +289,17 @@ def tax_data_purge(*, today: date | None = None) -> tuple[int, int]:
     storage = TaxNotice._meta.get_field("file").storage
     transaction.on_commit(lambda: [storage.delete(name) for name in files])
     return data_count, notice_count
+
+
+@transaction.atomic
+def tax_notice_open(*, notice: TaxNotice, user, ip: str | None = None):
+    """The notice's file. An agent opening a family's tax notice is a look at its fiscal data: audited."""
+    if user.pk != notice.household.owner_id:
+        audit_record(
+            actor=user,
+            action=AuditEntry.Action.VIEWED_FISCAL_DATA,
+            dossier=notice.dossier,
+            ip=ip,
+            notice=notice.pk,
+        )
+    return notice.file.open("rb")

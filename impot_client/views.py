@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cantine import workflow
+from cantine.audit import client_ip
 from cantine.selectors import dossier_get_for_family
 from franceconnect.client import FranceConnectError
 from franceconnect.flows import flow_finish, flow_start
@@ -269,11 +270,12 @@ def notice_upload(request, dossier):
 @login_required
 @require_GET
 def notice_file(request, pk):
-    """The notice, to its family and to agents only; never cached, always downloaded as the type it was checked as."""
+    """The notice, to its family and to the agents of its dossier's service only; never cached, always downloaded
+    as the type it was checked as."""
     notice = selectors.notice_get_for_user(user=request.user, pk=pk)
     extension = services.NOTICE_TYPES[notice.content_type]
     response = FileResponse(
-        notice.file.open("rb"),
+        services.tax_notice_open(notice=notice, user=request.user, ip=client_ip(request)),
         content_type=notice.content_type,
         as_attachment=True,
         filename=f"avis-imposition-{notice.pk}.{extension}",

@@ -1,8 +1,8 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from cantine.roles import VisibleFamiliesAdminMixin
 from portal.models import Adult, Child, Household, User
 
 
@@ -17,11 +17,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-admin.site.site_header = _("Portail Famille — espace agents")
-admin.site.site_title = _("Portail Famille")
-admin.site.index_title = settings.COMMUNE_NAME
 
 
 @admin.register(User)
@@ -61,7 +56,7 @@ class ChildInline(admin.TabularInline):
 
 
 @admin.register(Household)
-class HouseholdAdmin(admin.ModelAdmin):
+class HouseholdAdmin(VisibleFamiliesAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "owner", "created_at"]
     search_fields = ["owner__email", "adults__last_name", "adults__first_names", "children__last_name"]
     inlines = [AdultInline, ChildInline]
@@ -70,7 +65,8 @@ class HouseholdAdmin(admin.ModelAdmin):
 
 
 @admin.register(Adult)
-class AdultAdmin(admin.ModelAdmin):
+class AdultAdmin(VisibleFamiliesAdminMixin, admin.ModelAdmin):
+    household_lookup = "household"
     list_display = ["last_name", "first_names", "role", "household", "email", "phone"]
     list_filter = ["role"]
     search_fields = ["last_name", "first_names", "email", "household__owner__email"]
@@ -78,7 +74,8 @@ class AdultAdmin(admin.ModelAdmin):
 
 
 @admin.register(Child)
-class ChildAdmin(admin.ModelAdmin):
+class ChildAdmin(VisibleFamiliesAdminMixin, admin.ModelAdmin):
+    household_lookup = "household"
     list_display = [
         "last_name",
         "first_names",

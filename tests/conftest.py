@@ -1,5 +1,8 @@
 import pytest
 from django.core.cache import cache
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cantine import services
 from cantine.models import Dossier
@@ -11,6 +14,23 @@ from tests.franceconnect.op import CLIENT_ID, CLIENT_SECRET, ISSUER, FakeProvide
 def fast_password_hasher(settings):
     """Hashing with the production hasher costs ~0.3 s per account; tests do not need its strength."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def staff_force_login_passes_the_second_factor(monkeypatch):
+    """`client.force_login(agent)` opens the admin as if the agent had typed their TOTP code, so admin tests need not
+    go through the sign-in form; tests/portal/test_two_factor.py checks that form and the refusals."""
+    force_login = Client.force_login
+
+    def force_login_with_device(self, user, backend=None):
+        force_login(self, user, backend)
+        if user.is_staff:
+            device, _created = TOTPDevice.objects.get_or_create(user=user, name="tests")
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login_with_device)
 
 
 @pytest.fixture

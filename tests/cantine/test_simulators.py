@@ -474,4 +474,5 @@ def test_change_buckets(delta, bucket):
 
 
 def test_weekly_hours_of_a_schedule():
-    assert simulators.weekly_hours({"mon": ["08:30", "17:30"], "tue": ["09:00", "12:15"]}) == Decimal("12.25")
+    dossier = Dossier(creche_schedule={"mon": ["08:30", "17:30"], "tue": ["09:00", "12:15"]})
+    assert dossier.creche_weekly_hours() == Decimal("12.25")

@@ -13,7 +13,7 @@ from django.db import connection
 from django.urls import reverse
 
 from cantine import services
-from cantine.models import Dossier, DossierQuote, PsuResourceLimit, TariffGrid
+from cantine.models import AuditEntry, Dossier, DossierQuote, PsuResourceLimit, TariffGrid
 from impot_client import services as impot_services
 from tests.cantine.grids import BUBRY, CHAMPCEVINEL, PARIS
 from tests.cantine.grids import COLLECTIVE as PSU
@@ -239,3 +239,27 @@ def test_the_family_sees_the_figures_tariff_quote_prints(family_client, househol
     )  # the same figure, written the French way
     assert printed["qf"] == "833.33" and "833,33" in page
     assert Dossier.objects.get(pk=dossier.pk).quote.qf == Decimal(printed["qf"])
+
+
+def test_agents_changes_to_grids_are_audited(agent, client):
+    grid = grid_for(PeriodFactory())
+    client.force_login(agent)
+    client.post(
+        reverse("admin:cantine_tariffgrid_changelist"), {"action": "activate", "_selected_action": [grid.pk]}
+    )
+    services.tariff_grid_save(
+        period=grid.period, data=BUBRY, label="corrigée", agent=agent, grid=grid, ip="192.0.2.1"
+    )
+    entries = list(AuditEntry.objects.order_by("pk").values_list("action", "detail", "ip_address"))
+    assert entries == [
+        (
+            "changed_grid",
+            {"grid": grid.pk, "period": grid.period_id, "version": 1, "change": "activated"},
+            "127.0.0.1",
+        ),
+        (
+            "changed_grid",
+            {"grid": grid.pk, "period": grid.period_id, "version": 1, "change": "saved"},
+            "192.0.2.1",
+        ),
+    ]

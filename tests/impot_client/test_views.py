@@ -4,7 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from cantine.models import Dossier
+from cantine.models import AuditEntry, Dossier
 from impot_client import services
 from impot_client.models import Consent, TaxData, TaxNotice
 from impot_client.situation import (
@@ -216,6 +216,14 @@ class TestNotice:
         assert client.get(url).status_code == 404
         client.force_login(agent)
         assert client.get(url).status_code == 200
+        # The family's own downloads are not audited; an agent's look at a tax notice is.
+        entry = AuditEntry.objects.get()
+        assert (entry.actor, entry.action, entry.dossier, entry.detail) == (
+            agent,
+            "viewed_fiscal_data",
+            dossier,
+            {"notice": notice.pk},
+        )
 
     def test_a_wrong_type_is_explained_on_the_field(self, family_client, dossier):
         response = family_client.post(

@@ -1,4 +1,4 @@
-"""Demo data for `make run`: establishments, services, this school year and the next, an agent and a family.
+"""Demo data for `make run`: establishments, services, this school year and the next, agents and a family.
 
 Idempotent: running it again leaves existing rows alone. Refuses to run with DEBUG off,
 so the published demo passwords never reach a production database.
@@ -7,15 +7,27 @@ so the published demo passwords never reach a production database.
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from cantine import roles
 from cantine.models import Establishment, Period, Service, TariffGrid
 from portal import services as portal_services
 from portal.models import Adult, Child, User
 
-DEMO_AGENT = ("agent.demo@example.org", "agent-demo-2026")
+DEMO_AGENT = ("agent.demo@example.org", "agent-demo-2026")  # a superuser
+# One agent per group, with the same password; every demo agent has a TOTP device with the same published key.
+DEMO_AGENTS = {
+    "cantine.demo@example.org": roles.CANTEEN_AGENTS,
+    "petite-enfance.demo@example.org": roles.CRECHE_AGENTS,
+    "responsable.demo@example.org": roles.MANAGERS,
+}
+# RFC 6238's test key (hex, as django-otp stores it); authenticator apps take it in base32.
+DEMO_TOTP_KEY = "3132333435363738393031323334353637383930"
+DEMO_TOTP_KEY_BASE32 = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
 # A canteen grid that meets the "cantine à 1 €" conditions (with a lower price from the 3rd child), and the
 # CNAF barème for the crèches.
 DEMO_GRIDS = {
@@ -90,11 +102,18 @@ class Command(BaseCommand):
             self._period(service, year, opens=date(year, 5, 1), closes=date(year + 1, 6, 15))
             # Next school year: opens in the spring, as the commune does.
             self._period(service, year + 1, opens=date(year + 1, 3, 1), closes=date(year + 1, 7, 15))
-        self._agent()
+        self._agents()
         self._family(today, schools[0])
         self.stdout.write(self.style.SUCCESS("Données de démonstration prêtes."))
         self.stdout.write(f"  Famille : {DEMO_FAMILY[0]} / {DEMO_FAMILY[1]}")
-        self.stdout.write(f"  Agent (administration /admin/) : {DEMO_AGENT[0]} / {DEMO_AGENT[1]}")
+        self.stdout.write(f"  Agents (/admin/, mot de passe {DEMO_AGENT[1]}) :")
+        self.stdout.write(f"    {DEMO_AGENT[0]} (superutilisateur)")
+        for email, group in DEMO_AGENTS.items():
+            self.stdout.write(f"    {email} ({group})")
+        self.stdout.write(
+            f"  Code à 6 chiffres : python manage.py demo_totp EMAIL, ou la clé {DEMO_TOTP_KEY_BASE32} "
+            "dans une application d'authentification."
+        )
 
     def _establishment(self, name, kind):
         establishment, _ = Establishment.objects.get_or_create(
@@ -135,10 +154,25 @@ class Command(BaseCommand):
                 period=period, version=1, label=grid["label"], data=grid["data"], is_active=True
             )
 
-    def _agent(self):
+    def _agents(self):
         email, password = DEMO_AGENT
-        if not User.objects.filter(email=email).exists():
-            User.objects.create_superuser(email=email, password=password, email_confirmed_at=timezone.now())
+        superuser = User.objects.filter(email=email).first() or User.objects.create_superuser(
+            email=email, password=password, email_confirmed_at=timezone.now()
+        )
+        agents = [superuser]
+        for email, group_name in DEMO_AGENTS.items():
+            agent = User.objects.filter(email=email).first()
+            if agent is None:
+                agent = User.objects.create_user(
+                    email=email, password=password, is_staff=True, email_confirmed_at=timezone.now()
+                )
+                # The migration created the group; a test database a transactional test emptied has lost it.
+                agent.groups.add(Group.objects.get_or_create(name=group_name)[0])
+            agents.append(agent)
+        for agent in agents:
+            TOTPDevice.objects.get_or_create(
+                user=agent, name="Démo", defaults={"key": DEMO_TOTP_KEY, "confirmed": True}
+            )
 
     def _family(self, today, school):
         email, password = DEMO_FAMILY

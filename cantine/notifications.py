@@ -1,0 +1,51 @@
+"""What the family is told about its dossier. Services call these inside their transaction: the message is
+stored with the action, and emailed by the task worker only once the action is committed, so a rolled-back
+action tells nobody and a mail outage never fails nor slows the action."""
+
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+
+from cantine.models import Dossier, DossierMessage
+from cantine.tasks import dossier_message_send
+
+Kind = DossierMessage.Kind
+EmailStatus = DossierMessage.EmailStatus
+
+# The agents' decisions the family is told about (starting the review is not one).
+DECISION_KINDS = {
+    Dossier.Status.ACCEPTED: Kind.ACCEPTED,
+    Dossier.Status.REJECTED: Kind.REJECTED,
+    Dossier.Status.AWAITING_DOCUMENTS: Kind.DOCUMENTS_REQUESTED,
+}
+
+
+def _send_on_commit(message: DossierMessage) -> None:
+    transaction.on_commit(partial(dossier_message_send.enqueue, message.pk), robust=True)
+
+
+def dossier_notify(*, dossier: Dossier, kind: str, **context) -> DossierMessage:
+    """Write the message from cantine/emails/<kind>_subject.txt and _body.txt, for the household's owner."""
+    context = {"dossier": dossier, "commune_name": settings.COMMUNE_NAME, **context}
+    message = DossierMessage.objects.create(
+        dossier=dossier,
+        kind=kind,
+        recipient=dossier.child.household.owner.email,
+        subject=render_to_string(f"cantine/emails/{kind}_subject.txt", context).strip(),
+        body=render_to_string(f"cantine/emails/{kind}_body.txt", context).strip(),
+    )
+    _send_on_commit(message)
+    return message
+
+
+@transaction.atomic
+def dossier_message_resend(*, message: DossierMessage) -> bool:
+    """An agent's « Renvoyer » on a failed message: it gets a fresh round of attempts. False if it had not failed."""
+    resent = DossierMessage.objects.filter(pk=message.pk, email_status=EmailStatus.FAILED).update(
+        email_status=EmailStatus.PENDING, attempts=0
+    )
+    if resent:
+        _send_on_commit(message)
+    return bool(resent)

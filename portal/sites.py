@@ -1,0 +1,78 @@
+"""The agents' admin site: it opens only after the password and a TOTP code (django-otp).
+
+Django's default admin site is replaced by this one (portal.apps.AgentAdminConfig), so every `admin.register`
+and every view wrapped in `admin_site.admin_view` is behind the second factor. The family site never asks for it.
+"""
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from django_otp import devices_for_user, user_has_device
+
+
+class AgentLoginForm(AdminAuthenticationForm):
+    """Email, password and the 6-digit code of the agent's authenticator app, on one page."""
+
+    otp_token = forms.RegexField(
+        label=_("Code à 6 chiffres"),
+        regex=r"^\s*\d{6}\s*$",
+        help_text=_("Le code affiché en ce moment par votre application d'authentification."),
+        error_messages={"invalid": _("Le code compte exactement 6 chiffres.")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "size": 8}),
+    )
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "no_device": _("Votre compte n'a pas encore d'application d'authentification."),
+        "invalid_token": _("Ce code n'est pas le bon, ou il a expiré : saisissez celui affiché maintenant."),
+        "throttled": _("Trop de codes erronés : patientez une minute avant de réessayer."),
+    }
+    missing_device = False  # the login template then explains how to get a device instead of the form
+
+    def clean(self):
+        cleaned_data = super().clean()  # email and password, for an active staff account
+        user = self.user_cache
+        if user is None:
+            return cleaned_data
+        if not user_has_device(user):
+            self.missing_device = True
+            raise ValidationError(self.error_messages["no_device"], code="no_device")
+        if "otp_token" not in cleaned_data:
+            return cleaned_data  # the field's own error says what is wrong
+        # django_otp keeps the device in the session when LoginView signs the user in.
+        user.otp_device = self.verified_device(user, cleaned_data["otp_token"].strip())
+        return cleaned_data
+
+    def verified_device(self, user, token):
+        """The user's device that accepts `token`. A wrong code makes the next try wait longer (django-otp
+        throttling): the failure is committed before the error is raised, so it counts."""
+        with transaction.atomic():
+            devices = [
+                device for device in devices_for_user(user, for_verify=True) if device.verify_is_allowed()[0]
+            ]
+            device = next((device for device in devices if device.verify_token(token)), None)
+        if device is None:
+            code = "invalid_token" if devices else "throttled"
+            raise ValidationError(self.error_messages[code], code=code)
+        return device
+
+
+class AgentAdminSite(admin.AdminSite):
+    site_header = _("Portail Famille — espace agents")
+    site_title = _("Portail Famille")
+    index_title = settings.COMMUNE_NAME
+    login_form = AgentLoginForm
+    login_template = "admin/login_otp.html"
+
+    def has_permission(self, request):
+        """A staff account signed in without the second factor (on the family sign-in page, say) is refused."""
+        return super().has_permission(request) and request.user.is_verified()
+
+    def login(self, request, extra_context=None):
+        """A staff account already signed in but without a device reads how to get one."""
+        user = request.user
+        missing_device = user.is_active and user.is_staff and not user_has_device(user)
+        return super().login(request, {**(extra_context or {}), "missing_device": missing_device})

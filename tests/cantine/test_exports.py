@@ -1,0 +1,122 @@
+"""Billing exports: columns, encodings, who may export, and the audit row each export writes."""
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from cantine import exports, services
+from cantine.models import AuditEntry, Dossier, TariffGrid
+from tests.cantine.grids import PARIS
+from tests.cantine.test_tariffs import with_income
+from tests.factories import ChildFactory, DossierFactory, PeriodFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+HEADER = [
+    "Référence",
+    "Nom de l'enfant",
+    "Prénoms de l'enfant",
+    "Date de naissance",
+    "Responsable du foyer",
+    "Courriel du foyer",
+    "Établissement",
+    "Jours de repas",
+    "Heures par semaine",
+    "Tarif (€)",
+    "Unité",
+    "Tranche de QF",
+    "Version de la grille",
+]
+
+
+@pytest.fixture
+def accepted(make_dossier):
+    """Two accepted dossiers (one with DGFiP figures: QF 933.33 → 2.28 €, one declined: 4.61 €) and a draft."""
+    period = PeriodFactory()
+    TariffGrid.objects.create(period=period, version=3, label="Délibération", data=PARIS, is_active=True)
+    child = ChildFactory(first_names="Zoé", last_name="Éloïse-Dupré")
+    with_income(DossierFactory(child=child, period=period, income_declined=False), rfr=28000, parts="2.5")
+    dossiers = [Dossier.objects.get(child=child), DossierFactory(period=period)]
+    agent = UserFactory(is_staff=True)
+    for dossier in dossiers:
+        services.dossier_submit(dossier=dossier, actor=dossier.child.household.owner)
+        services.dossier_start_review(dossier=dossier, agent=agent)
+        services.dossier_accept(dossier=dossier, agent=agent)
+    DossierFactory(period=period)  # a draft: never exported
+    return period
+
+
+def rows_of_csv(content: bytes):
+    assert content.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: spreadsheet software reads the accents right
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
+
+
+def test_csv_lists_accepted_dossiers_with_dot_decimals(accepted, agent):
+    content, content_type = exports.dossiers_export(
+        agent=agent, service=accepted.service, period=accepted, file_format="csv"
+    )
+    rows = rows_of_csv(content)
+    assert content_type.startswith("text/csv") and rows[0] == HEADER and len(rows) == 3
+    zoe = next(row for row in rows if row[2] == "Zoé")
+    assert zoe[1] == "Éloïse-Dupré" and zoe[7] == "Lundi, Mardi, Jeudi, Vendredi"
+    assert (zoe[9], zoe[10], zoe[11], zoe[12]) == ("2.28", "meal", "tranche 4", "3")
+    declined = next(row for row in rows[1:] if row[2] != "Zoé")
+    assert (declined[9], declined[11]) == ("4.61", "tarif le plus élevé")
+
+
+def test_xlsx_holds_numbers_shown_with_two_decimals(accepted, agent):
+    content, _type = exports.dossiers_export(
+        agent=agent, service=accepted.service, period=accepted, file_format="xlsx"
+    )
+    sheet = load_workbook(io.BytesIO(content)).active
+    assert [cell.value for cell in sheet[1]] == HEADER
+    tariffs = sorted(sheet.cell(row=row, column=10).value for row in (2, 3))
+    assert tariffs == [2.28, 4.61]
+    assert sheet.cell(row=2, column=10).number_format == "0.00"  # French software shows « 2,28 »
+
+
+def test_each_export_is_audited_without_personal_data(accepted, agent):
+    exports.dossiers_export(
+        agent=agent, service=accepted.service, period=accepted, file_format="csv", ip="192.0.2.7"
+    )
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.EXPORTED)
+    assert (entry.actor, entry.ip_address) == (agent, "192.0.2.7")
+    assert entry.detail == {
+        "service": accepted.service.slug,
+        "period": accepted.pk,
+        "format": "csv",
+        "rows": 2,
+    }
+
+
+def test_the_admin_page_needs_the_export_permission(accepted, client):
+    url = reverse("admin:cantine_dossier_export")
+    agent = UserFactory(is_staff=True)
+    client.force_login(agent)
+    assert client.get(url).status_code == 403
+    agent.user_permissions.add(Permission.objects.get(codename="export_dossiers"))
+    response = client.post(url, {"period": accepted.pk, "file_format": "csv"})
+    assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+    assert len(rows_of_csv(response.content)) == 3
+    assert AuditEntry.objects.filter(actor=agent, action="exported").exists()
+
+
+def test_a_creche_export_gives_weekly_hours(make_dossier, agent):
+    from tests.factories import CrecheServiceFactory, creche_dossier
+
+    period = PeriodFactory(service=CrecheServiceFactory())
+    dossier = creche_dossier(period=period, start=period.starts_on)
+    dossier.creche_schedule = {"mon": ["08:30", "17:30"], "tue": ["08:30", "12:00"]}
+    dossier.save()
+    dossier.status = Dossier.Status.ACCEPTED
+    dossier.save()
+    content, _type = exports.dossiers_export(
+        agent=agent, service=period.service, period=period, file_format="csv"
+    )
+    row = rows_of_csv(content)[1]
+    assert row[8] == "12.50" and row[7] == "" and Decimal(row[8]) == Decimal("12.5")
