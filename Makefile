@@ -9,8 +9,8 @@ HOST ?= 127.0.0.1:8000
 run: install .env env-keys
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	@echo "Portail Famille : http://$(HOST)/"
-	$(BIN)/python manage.py runserver $(HOST)
+	@echo "Portail Famille : http://$(HOST)/ (courriels envoyés par le worker db_worker, affichés ici)"
+	@trap 'kill 0' INT TERM EXIT; $(BIN)/python manage.py db_worker --interval 1 & $(BIN)/python manage.py runserver $(HOST)
 
 test: install-test .env env-keys chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
