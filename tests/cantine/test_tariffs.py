@@ -107,7 +107,10 @@ class TestQuoteAtSubmission:
         with connection.cursor() as cursor:
             cursor.execute("SELECT qf, explanation FROM cantine_dossierquote WHERE id = %s", [quote.pk])
             qf, explanation = cursor.fetchone()
-        assert "933" not in qf and "28000" not in explanation and "28 000" not in explanation
+        # Fernet tokens (urlsafe base64) never hold "." or "," or a space: the figures below cannot appear by chance.
+        assert qf.startswith("gAAAAA") and explanation.startswith("gAAAAA")
+        assert "933.33" not in qf and "933,33" not in explanation and "28000\xa0€" not in explanation
+        assert "28000\xa0€" in " ".join(quote.explanation)  # what the model reads back, decrypted
 
 
 class TestRecomputation:

@@ -17,7 +17,7 @@ from impot_client.models import TaxData
 from tests.impot_client.conftest import grant, situation_for
 
 NUMERO_FISCAL = "3999990000025"
-RFR = 48713  # distinctive enough to grep for
+RFR = 4871359  # seven digits: distinctive enough to grep a whole dump for
 
 
 def new_key():
