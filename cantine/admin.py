@@ -13,22 +13,27 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from cantine import notifications, pricing, services, workflow
+from cantine import notifications, pricing, roles, selectors, services, workflow
 from cantine.admin_exports import BillingExportAdminMixin
 from cantine.admin_review import DossierReviewAdminMixin
 from cantine.audit import client_ip
 from cantine.models import (
     AuditEntry,
+    CommitteeSession,
+    CrecheCapacity,
     CrecheChoice,
+    CrecheContract,
     Dossier,
     DossierMessage,
     DossierStatusChange,
     Establishment,
     Period,
+    PlaceOffer,
     PsuEffortRate,
     PsuResourceLimit,
     Service,
     TariffGrid,
+    WaitingListCriterion,
 )
 from cantine.roles import VisibleDossiersAdminMixin
 from cantine.simulators import GridComparisonAdminMixin
@@ -79,6 +84,22 @@ class CrecheChoiceInline(ReadOnlyInline):
     readonly_fields = ["rank", "establishment"]
 
 
+class PlaceOfferInline(ReadOnlyInline):
+    """The places the committee offered and the family's answers; the contract is in « Contrats d'accueil »."""
+
+    model = PlaceOffer
+    readonly_fields = [
+        "session",
+        "establishment",
+        "age_group",
+        "start_date",
+        "deadline",
+        "status",
+        "decided_by",
+    ]
+    fields = readonly_fields
+
+
 class HistoryInline(ReadOnlyInline):
     model = DossierStatusChange
     readonly_fields = ["at", "from_status", "to_status", "actor", "note"]
@@ -124,11 +145,32 @@ class TariffOverrideForm(forms.Form):
         self.fields["amount"].initial = quote.final_amount if quote else None
 
 
+class PlaceOfferForm(forms.Form):
+    """The committee's decision for one application: which of the family's crèches, from when, until when to answer."""
+
+    session = forms.ModelChoiceField(label=_("Commission"), queryset=CommitteeSession.objects.none())
+    establishment = forms.ModelChoiceField(label=_("Crèche"), queryset=Establishment.objects.none())
+    start_date = forms.DateField(label=_("Date d'entrée"))
+    deadline = forms.DateField(label=_("Réponse attendue au plus tard le"))
+    weeks_per_year = forms.DecimalField(
+        label=_("Semaines d'accueil par an"), max_digits=4, decimal_places=1, initial=45
+    )
+    months_billed = forms.DecimalField(label=_("Mois facturés"), max_digits=4, decimal_places=1, initial=11)
+
+    def __init__(self, *args, dossier, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["session"].queryset = CommitteeSession.objects.filter(period=dossier.period)
+        self.fields["establishment"].queryset = Establishment.objects.filter(
+            pk__in=dossier.creche_choices.values("establishment")
+        )
+        self.fields["start_date"].initial = dossier.creche_start_date
+
+
 @admin.register(Dossier)
 class DossierAdmin(DossierReviewAdminMixin, BillingExportAdminMixin, admin.ModelAdmin):
     """The list, filters and page layout come from DossierReviewAdminMixin (cantine/admin_review.py)."""
 
-    inlines = [CrecheChoiceInline, HistoryInline, MessageInline]
+    inlines = [CrecheChoiceInline, PlaceOfferInline, HistoryInline, MessageInline]
     actions = ["start_review", "accept", "recompute_tariff"]
     change_form_template = "admin/cantine/dossier/change_form.html"
 
@@ -170,8 +212,10 @@ class DossierAdmin(DossierReviewAdminMixin, BillingExportAdminMixin, admin.Model
     def get_urls(self):
         decide = self.admin_site.admin_view(self.decide_view)
         override = self.admin_site.admin_view(self.override_view)
+        offer = self.admin_site.admin_view(self.offer_view)
         return [
             path("<int:pk>/decider/", decide, name="cantine_dossier_decide"),
+            path("<int:pk>/place/", offer, name="cantine_dossier_offer"),
             path("<int:pk>/tarif/", override, name="cantine_dossier_override"),
             *super().get_urls(),
         ]
@@ -248,6 +292,27 @@ class DossierAdmin(DossierReviewAdminMixin, BillingExportAdminMixin, admin.Model
             act=override,
             title=_("Modifier le tarif de la demande %(ref)s"),
             template="admin/cantine/dossier/override.html",
+        )
+
+    def offer_view(self, request, pk):
+        """The committee's offer of a place, through the allocation service (row locks, audit, message)."""
+
+        def offer(dossier, data):
+            made = services.place_offer_create(
+                dossier=dossier, agent=request.user, ip=client_ip(request), **data
+            )
+            return _("Demande %(ref)s : place proposée à %(creche)s.") % {
+                "ref": dossier.reference,
+                "creche": made.establishment,
+            }
+
+        return self._dossier_action_view(
+            request,
+            pk,
+            form_class=PlaceOfferForm,
+            act=offer,
+            title=_("Proposer une place pour la demande %(ref)s"),
+            template="admin/cantine/dossier/offer.html",
         )
 
     def _bulk(self, request, queryset, to_status):
@@ -541,3 +606,100 @@ class PsuEffortRateAdmin(BaremeFigureAdmin):
 @admin.register(PsuResourceLimit)
 class PsuResourceLimitAdmin(BaremeFigureAdmin):
     list_display = ["valid_from", "floor", "ceiling", "to_check", "source"]
+
+
+@admin.register(CrecheCapacity)
+class CrecheCapacityAdmin(admin.ModelAdmin):
+    list_display = ["establishment", "age_group", "from_date", "places"]
+    list_filter = ["establishment", "age_group"]
+
+
+@admin.register(WaitingListCriterion)
+class WaitingListCriterionAdmin(admin.ModelAdmin):
+    list_display = ["code", "points", "is_active"]
+
+
+@admin.register(CommitteeSession)
+class CommitteeSessionAdmin(VisibleDossiersAdminMixin, admin.ModelAdmin):
+    """A session's page lists the waiting list, by score with its breakdown, each with « Proposer une place »."""
+
+    dossier_lookup = "period__"
+    list_display = ["held_on", "period", "decision_date"]
+    readonly_fields = ["places", "candidates"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else []
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "period":  # the crèche periods the agent handles
+            kwargs["queryset"] = Period.objects.filter(
+                service__kind=Service.Kind.CRECHE, service__kind__in=roles.service_kinds(request.user)
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        fields = ["period", "held_on", "decision_date"]
+        return [*fields, "places", "candidates"] if obj is not None else fields
+
+    @admin.display(description=_("places libres"))
+    def places(self, obj):
+        """On the session's date, or the period's start if later."""
+        on = max(obj.held_on, obj.period.starts_on)
+        return format_html(
+            "<p>{} {}</p><ul>{}</ul>",
+            _("Au"),
+            on.strftime("%d/%m/%Y"),
+            format_html_join("", "<li>{} — {} : {}</li>", selectors.places_free_by_section(obj.period, on)),
+        )
+
+    @admin.display(description=_("liste d'attente"))
+    def candidates(self, obj):
+        rows = [
+            (
+                position,
+                candidate.dossier.reference,
+                candidate.dossier.child,
+                candidate.dossier.creche_start_date.strftime("%d/%m/%Y"),
+                ", ".join(str(choice.establishment) for choice in candidate.dossier.creche_choices.all()),
+                candidate.score,
+                "; ".join(f"{label} : {points}" for label, points in candidate.breakdown) or "—",
+                reverse("admin:cantine_dossier_offer", args=[candidate.dossier.pk]),
+                _("Proposer une place"),
+            )
+            for position, candidate in enumerate(
+                selectors.waiting_list(service=obj.period.service, period=obj.period), start=1
+            )
+        ]
+        if not rows:
+            return _("Aucune demande en attente.")
+        return format_html(
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>"
+            "<th></th></tr></thead><tbody>{}</tbody></table>",
+            _("rang"),
+            _("demande"),
+            _("enfant"),
+            _("entrée souhaitée"),
+            _("crèches souhaitées"),
+            _("points"),
+            _("détail"),
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+                '<td><a href="{}">{}</a></td></tr>',
+                rows,
+            ),
+        )
+
+
+@admin.register(PlaceOffer)
+class PlaceOfferAdmin(VisibleDossiersAdminMixin, ReadOnlyAdmin):
+    dossier_lookup = "dossier__"
+    list_display = ["dossier", "establishment", "age_group", "start_date", "deadline", "status", "decided_by"]
+    list_filter = ["status", "establishment", "age_group"]
+
+
+@admin.register(CrecheContract)
+class CrecheContractAdmin(VisibleDossiersAdminMixin, ReadOnlyAdmin):
+    dossier_lookup = "dossier__"
+    list_display = ["dossier", "start_date", "hours_per_week", "hourly_rate", "monthly_fee", "confirmed_at"]
+    exclude = ["explanation"]  # it quotes the household's income: shown with the fiscal data only

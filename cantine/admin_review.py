@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from cantine import pricing
-from cantine.models import CrecheChoice, Dossier, Service
+from cantine.models import CrecheChoice, Dossier, PlaceOffer, Service
 from cantine.roles import VisibleDossiersAdminMixin, can_see_service
 from impot_client.models import TaxData, TaxNotice
 from impot_client.selectors import income_status
@@ -265,10 +265,10 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
         ]
 
     def get_inlines(self, request, obj):
-        """A canteen dossier has no crèches to rank."""
+        """A canteen dossier has no crèches to rank nor places offered."""
         inlines = super().get_inlines(request, obj)
         if obj is not None and obj.service.kind == Service.Kind.CANTEEN:
-            return [inline for inline in inlines if inline.model is not CrecheChoice]
+            return [inline for inline in inlines if inline.model not in (CrecheChoice, PlaceOffer)]
         return inlines
 
     def get_readonly_fields(self, request, obj=None):

@@ -84,6 +84,10 @@ class CrecheDetailsForm(forms.Form):
             "invalid": _("Date invalide."),
         },
     )
+    single_parent = forms.BooleanField(label=_("Je suis parent isolé(e)"), required=False)
+    parents_working = forms.BooleanField(
+        label=_("Le ou les parents travaillent ou suivent une formation"), required=False
+    )
 
     def __init__(self, *args, service: Service, **kwargs):
         super().__init__(*args, **kwargs)
@@ -138,7 +142,11 @@ class CrecheDetailsForm(forms.Form):
 
     @classmethod
     def initial_from(cls, dossier):
-        initial = {"start_date": dossier.creche_start_date}
+        initial = {
+            "start_date": dossier.creche_start_date,
+            "single_parent": dossier.creche_single_parent,
+            "parents_working": dossier.creche_parents_working,
+        }
         for day, (start, end) in dossier.creche_schedule.items():
             initial[f"{day}_start"], initial[f"{day}_end"] = start, end
         for choice in dossier.creche_choices.all():

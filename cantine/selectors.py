@@ -1,20 +1,26 @@
 """Reads on enrolment data, always scoped to the family asking, and what a tariff computation reads."""
 
 import dataclasses
+from datetime import date
 from decimal import Decimal
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from cantine.models import (
+    AgeGroup,
+    CommitteeSession,
+    CrecheCapacity,
     CrecheChoice,
     Dossier,
     Period,
+    PlaceOffer,
     PsuEffortRate,
     PsuResourceLimit,
     Service,
     TariffGrid,
+    WaitingListCriterion,
 )
 from cantine.pricing import Facts
 from cantine.psu_bareme import Bareme, EffortRate, ResourceLimits
@@ -129,3 +135,147 @@ def renewal_period(dossier, today=None) -> Period | None:
         .exists()
     )
     return None if already else period
+
+
+def age_group_on(child, day: date) -> AgeGroup:
+    months = (day.year - child.birth_date.year) * 12 + day.month - child.birth_date.month
+    if day.day < child.birth_date.day:
+        months -= 1
+    return AgeGroup.for_months(max(months, 0))
+
+
+def offers_holding_places(*, today: date | None = None):
+    """Offers that hold a place: accepted ones, and offered ones whose deadline has not passed (a lapsed offer
+    frees its place on read, before `expire_offers` records it)."""
+    today = today or timezone.localdate()
+    return PlaceOffer.objects.filter(
+        Q(status=PlaceOffer.Status.ACCEPTED) | Q(status=PlaceOffer.Status.OFFERED, deadline__gte=today)
+    )
+
+
+def places_free(*, establishment, age_group: str, on: date, today: date | None = None) -> int:
+    """Places of the section on `on`: its capacity then, less the offers holding a place that day (an offer holds
+    it from its start date to the end of its dossier's period)."""
+    capacity = (
+        CrecheCapacity.objects.filter(establishment=establishment, age_group=age_group, from_date__lte=on)
+        .order_by("-from_date")
+        .values_list("places", flat=True)
+        .first()
+    )
+    held = (
+        offers_holding_places(today=today)
+        .filter(
+            establishment=establishment,
+            age_group=age_group,
+            start_date__lte=on,
+            dossier__period__ends_on__gte=on,
+        )
+        .count()
+    )
+    return (capacity or 0) - held
+
+
+def places_free_from(*, establishment, age_group: str, start: date, until: date, today=None) -> int:
+    """The fewest places free on any day from `start` to `until`: a place given from `start` is held all along.
+    Free places only change on a capacity's date or an offer's start, so those days are enough to check."""
+    changes = set(
+        CrecheCapacity.objects.filter(
+            establishment=establishment, age_group=age_group, from_date__gt=start, from_date__lte=until
+        ).values_list("from_date", flat=True)
+    ) | set(
+        offers_holding_places(today=today)
+        .filter(establishment=establishment, age_group=age_group, start_date__gt=start, start_date__lte=until)
+        .values_list("start_date", flat=True)
+    )
+    return min(
+        places_free(establishment=establishment, age_group=age_group, on=day, today=today)
+        for day in {start, *changes}
+    )
+
+
+def places_free_by_section(period, on: date, today: date | None = None) -> list[tuple[str, str, int]]:
+    """(crèche, section, places free on `on`) for the period's crèches: what a committee session allocates."""
+    return [
+        (creche.name, group.label, places_free(establishment=creche, age_group=group, on=on, today=today))
+        for creche in period.service.establishments.filter(is_active=True).order_by("name")
+        for group in AgeGroup
+    ]
+
+
+@dataclasses.dataclass(frozen=True)
+class Candidate:
+    dossier: Dossier
+    score: int
+    breakdown: tuple[tuple[str, int], ...]  # (criterion's label, points) for each criterion met
+
+
+def _criteria_met(dossier, siblings_in_creche: set) -> dict[str, bool]:
+    Code = WaitingListCriterion.Code
+    return {
+        Code.SIBLING: dossier.child.household_id in siblings_in_creche,
+        Code.SINGLE_PARENT: dossier.creche_single_parent,
+        Code.DISABILITY: dossier.child.has_disability,
+        Code.PARENTS_WORKING: dossier.creche_parents_working,
+    }
+
+
+def waiting_list(*, service, period, today: date | None = None) -> list[Candidate]:
+    """Sent crèche applications without a place held, by score (the published criteria), then application date."""
+    criteria = list(WaitingListCriterion.objects.filter(is_active=True))
+    holding = offers_holding_places(today=today).values("dossier")
+    dossiers = (
+        Dossier.objects.filter(
+            service=service,
+            period=period,
+            status__in=[Dossier.Status.SUBMITTED, Dossier.Status.UNDER_REVIEW],
+        )
+        .exclude(pk__in=holding)
+        .select_related("child__household")
+        .prefetch_related(
+            Prefetch("creche_choices", queryset=CrecheChoice.objects.select_related("establishment"))
+        )
+    )
+    siblings_in_creche = set(
+        offers_holding_places(today=today)
+        .filter(status=PlaceOffer.Status.ACCEPTED, dossier__service=service)
+        .values_list("dossier__child__household", flat=True)
+    )
+    candidates = []
+    for dossier in dossiers:
+        met = _criteria_met(dossier, siblings_in_creche)
+        breakdown = tuple(
+            (criterion.get_code_display(), criterion.points) for criterion in criteria if met[criterion.code]
+        )
+        candidates.append(Candidate(dossier, sum(points for _label, points in breakdown), breakdown))
+    return sorted(candidates, key=lambda c: (-c.score, c.dossier.submitted_at, c.dossier.pk))
+
+
+def next_decision_date(period, today: date | None = None) -> date | None:
+    """The decision date of the next committee session: what a family on the waiting list can expect."""
+    today = today or timezone.localdate()
+    return (
+        CommitteeSession.objects.filter(period=period, decision_date__gte=today)
+        .order_by("decision_date")
+        .values_list("decision_date", flat=True)
+        .first()
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class QueuePlace:
+    position: int
+    total: int
+    decision_date: date | None
+
+
+def queue_place(dossier, today: date | None = None) -> QueuePlace | None:
+    """Where the family's own application stands: its rank and the list's length, never other families' data.
+    None when it is not on the waiting list."""
+    ranked = [c.dossier.pk for c in waiting_list(service=dossier.service, period=dossier.period, today=today)]
+    if dossier.pk not in ranked:
+        return None
+    return QueuePlace(ranked.index(dossier.pk) + 1, len(ranked), next_decision_date(dossier.period, today))
+
+
+def place_offer_current(dossier) -> PlaceOffer | None:
+    return dossier.place_offers.select_related("establishment", "contract").first()

@@ -12,5 +12,11 @@ urlpatterns = [
     path("dossiers/<int:pk>/verification/", views.dossier_review, name="dossier_review"),
     path("dossiers/<int:pk>/annuler/", views.dossier_cancel, name="dossier_cancel"),
     path("dossiers/<int:pk>/reinscrire/", views.dossier_renew, name="dossier_renew"),
+    path("dossiers/<int:pk>/place/accepter/", views.place_offer_accept, name="place_offer_accept"),
+    path("dossiers/<int:pk>/place/refuser/", views.place_offer_decline, name="place_offer_decline"),
+    path(
+        "dossiers/<int:pk>/contrat/confirmer/", views.creche_contract_confirm, name="creche_contract_confirm"
+    ),
+    path("dossiers/<int:pk>/contrat.pdf", views.creche_contract_pdf, name="creche_contract_pdf"),
     path("tarifs/estimer/", simulators.estimate, name="estimate"),
 ]

@@ -3,14 +3,15 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cantine import selectors, services, workflow
+from cantine import contracts, selectors, services, workflow
 from cantine.forms import CanteenDetailsForm, CrecheDetailsForm, EnrolStartForm, PeriodForm
 from cantine.models import Service
 from impot_client.selectors import income_status
@@ -86,6 +87,8 @@ def dossier_details(request, pk):
                     start_date=form.cleaned_data["start_date"],
                     schedule=form.cleaned_data["schedule"],
                     choices=form.cleaned_data["choices"],
+                    single_parent=form.cleaned_data["single_parent"],
+                    parents_working=form.cleaned_data["parents_working"],
                 )
             else:
                 services.dossier_set_canteen_details(
@@ -134,6 +137,7 @@ def dossier_review(request, pk):
 @require_GET
 def dossier_detail(request, pk):
     dossier = selectors.dossier_get_for_family(user=request.user, pk=pk)
+    offer = selectors.place_offer_current(dossier)
     return render(
         request,
         "cantine/dossier_detail.html",
@@ -144,6 +148,9 @@ def dossier_detail(request, pk):
             "can_edit": dossier.status in workflow.EDITABLE,
             "income": income_status(dossier),
             "renewal_period": selectors.renewal_period(dossier),
+            "queue": selectors.queue_place(dossier) if dossier.service.kind == Service.Kind.CRECHE else None,
+            "offer": offer,
+            "offer_open": offer is not None and offer.is_open(timezone.localdate()),
         },
     )
 
@@ -181,3 +188,74 @@ def dossier_renew(request, pk):
         % {"period": renewed.period.label},
     )
     return redirect("cantine:dossier_details", pk=renewed.pk)
+
+
+def _family_offer(request, pk):
+    offer = selectors.place_offer_current(selectors.dossier_get_for_family(user=request.user, pk=pk))
+    if offer is None:
+        raise Http404("no place offered")
+    return offer
+
+
+def _act(request, pk, action, success: str):
+    """Run a family's service action, tell the outcome, back to the dossier page."""
+    try:
+        action()
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, success)
+    return redirect("cantine:dossier_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def place_offer_accept(request, pk):
+    offer = _family_offer(request, pk)
+    return _act(
+        request,
+        pk,
+        lambda: services.place_offer_accept(offer=offer, user=request.user),
+        _("Vous avez accepté la place : votre contrat d'accueil est établi, lisez-le et confirmez-le."),
+    )
+
+
+@login_required
+@require_POST
+def place_offer_decline(request, pk):
+    offer = _family_offer(request, pk)
+    return _act(
+        request,
+        pk,
+        lambda: services.place_offer_decline(offer=offer, user=request.user),
+        _("Vous avez refusé la place proposée."),
+    )
+
+
+def _family_contract(request, pk):
+    offer = _family_offer(request, pk)
+    if not hasattr(offer, "contract"):
+        raise Http404("no contract")
+    return offer.contract
+
+
+@login_required
+@require_POST
+def creche_contract_confirm(request, pk):
+    contract = _family_contract(request, pk)
+    return _act(
+        request,
+        pk,
+        lambda: services.creche_contract_confirm(contract=contract, user=request.user),
+        _("Merci : votre contrat d'accueil est confirmé."),
+    )
+
+
+@login_required
+@require_GET
+def creche_contract_pdf(request, pk):
+    contract = _family_contract(request, pk)
+    response = HttpResponse(contracts.contract_pdf(contract), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="contrat-{contract.dossier.reference}.pdf"'
+    return response

@@ -1,4 +1,7 @@
+import importlib
+
 import pytest
+from django.apps import apps
 from django.core.cache import cache
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -31,6 +34,17 @@ def staff_force_login_passes_the_second_factor(monkeypatch):
             session.save()
 
     monkeypatch.setattr(Client, "force_login", force_login_with_device)
+
+
+@pytest.fixture
+def migrations_data():
+    """A transactional test empties every table when it ends, the data migrations ship included: the next one puts
+    back the agents' groups, the CNAF barème and the waiting list's criteria with the migrations' own steps."""
+    importlib.import_module("cantine.migrations.0009_creche_roles").grant(
+        apps, None
+    )  # runs 0007's step first
+    importlib.import_module("cantine.migrations.0004_psu_bareme").ship(apps, None)
+    importlib.import_module("cantine.migrations.0008_creche_places").publish_default_criteria(apps, None)
 
 
 @pytest.fixture

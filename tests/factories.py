@@ -142,9 +142,11 @@ class DossierFactory(factory.django.DjangoModelFactory):
             )
 
 
-def creche_dossier(*, period, start, household=None, siblings=0):
-    """A crèche dossier ready to send (start date, one day a week, one crèche), income question still open."""
-    child = ChildFactory(household=household) if household else ChildFactory()
+def creche_dossier(*, period, start, household=None, siblings=0, birth_date=None, income_declined=False):
+    """A crèche dossier ready to send (start date, one day a week, one crèche), income question still open
+    unless `income_declined`."""
+    born = {"birth_date": birth_date} if birth_date else {}
+    child = ChildFactory(household=household, **born) if household else ChildFactory(**born)
     for _sibling in range(siblings):
         ChildFactory(household=child.household)
     dossier = DossierFactory(
@@ -154,7 +156,7 @@ def creche_dossier(*, period, start, household=None, siblings=0):
         canteen_days=[],
         creche_start_date=start,
         creche_schedule={"mon": ["08:30", "17:30"]},
-        income_declined=False,
+        income_declined=income_declined,
     )
     dossier.creche_choices.create(establishment=period.service.establishments.first(), rank=1)
     return dossier

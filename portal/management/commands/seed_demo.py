@@ -14,7 +14,15 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cantine import roles
-from cantine.models import Establishment, Period, Service, TariffGrid
+from cantine.models import (
+    AgeGroup,
+    CommitteeSession,
+    CrecheCapacity,
+    Establishment,
+    Period,
+    Service,
+    TariffGrid,
+)
 from portal import services as portal_services
 from portal.models import Adult, Child, User
 
@@ -51,6 +59,8 @@ DEMO_GRIDS = {
         "data": {"kind": "psu", "establishment": "collective", "ceiling_lifted": False},
     },
 }
+# Places per section (bébés, moyens, grands) in each demo crèche.
+DEMO_PLACES = {AgeGroup.BABIES: 10, AgeGroup.MIDDLE: 12, AgeGroup.OLDER: 15}
 DEMO_FAMILY = ("famille.demo@example.org", "famille-demo-2026")
 
 SCHOOLS = ["École Jules-Ferry", "École Louise-Michel"]
@@ -102,6 +112,7 @@ class Command(BaseCommand):
             self._period(service, year, opens=date(year, 5, 1), closes=date(year + 1, 6, 15))
             # Next school year: opens in the spring, as the commune does.
             self._period(service, year + 1, opens=date(year + 1, 3, 1), closes=date(year + 1, 7, 15))
+        self._creche_places(creches, creche, today)
         self._agents()
         self._family(today, schools[0])
         self.stdout.write(self.style.SUCCESS("Données de démonstration prêtes."))
@@ -152,6 +163,22 @@ class Command(BaseCommand):
             grid = DEMO_GRIDS[service.kind]
             TariffGrid.objects.create(
                 period=period, version=1, label=grid["label"], data=grid["data"], is_active=True
+            )
+
+    def _creche_places(self, creches, service, today):
+        """Places per section in each crèche, and the next commission d'attribution of each open period."""
+        for establishment in creches:
+            for age_group, places in DEMO_PLACES.items():
+                CrecheCapacity.objects.get_or_create(
+                    establishment=establishment,
+                    age_group=age_group,
+                    from_date=date(school_year_start(today), 9, 1),
+                    defaults={"places": places},
+                )
+        for period in service.periods.filter(ends_on__gte=today, committee_sessions__isnull=True):
+            held_on = max(today, period.enrolment_opens_on) + timedelta(days=14)
+            CommitteeSession.objects.create(
+                period=period, held_on=held_on, decision_date=held_on + timedelta(days=3)
             )
 
     def _agents(self):
