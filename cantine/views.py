@@ -258,4 +258,5 @@ def creche_contract_pdf(request, pk):
     contract = _family_contract(request, pk)
     response = HttpResponse(contracts.contract_pdf(contract), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="contrat-{contract.dossier.reference}.pdf"'
+    response["Cache-Control"] = "private, no-store"  # its explanation quotes the household's income
     return response

@@ -308,6 +308,7 @@ class TestContract:
         assert f"{contract.monthly_fee} €".replace(".", ",") in page and "Je confirme ce contrat" in page
         pdf = client.get(reverse("cantine:creche_contract_pdf", args=[contract.dossier.pk]))
         assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+        assert pdf["Cache-Control"] == "private, no-store"
         client.post(reverse("cantine:creche_contract_confirm", args=[contract.dossier.pk]))
         contract.refresh_from_db()
         assert contract.confirmed_at is not None
