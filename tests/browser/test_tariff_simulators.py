@@ -11,7 +11,8 @@ from playwright.sync_api import expect
 from cantine.models import PsuEffortRate, PsuResourceLimit
 from cantine.psu_bareme import SHIPPED
 from tests.browser.conftest import PHONE_CONTEXT
-from tests.cantine.test_simulators import DRAFT, PARIS, PSU, grid_for, submit, with_income
+from tests.cantine.backoffice import grid_for, submitted, with_income
+from tests.cantine.test_simulators import DRAFT, PARIS, PSU
 from tests.factories import CrecheServiceFactory, DossierFactory, PeriodFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -149,8 +150,8 @@ def test_a_council_agent_compares_a_draft_grid(page, live_server, assert_accessi
     period = PeriodFactory()
     grid = grid_for(period, PARIS)
     for rfr, parts in ((28000, "2.5"), (6000, "2.5"), (60000, "2")):
-        submit(with_income(DossierFactory(period=period, income_declined=False), rfr, parts))
-    submit(DossierFactory(period=period))  # declined: the highest price
+        submitted(with_income(DossierFactory(period=period, income_declined=False), rfr, parts))
+    submitted(DossierFactory(period=period))  # declined: the highest price
     signed_in_as(
         page, live_server, UserFactory(email="conseil@mairie.example", is_staff=True, is_superuser=True)
     )

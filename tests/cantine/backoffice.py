@@ -24,26 +24,35 @@ def staff(*permissions, group=roles.CANTEEN_AGENTS):
     return user
 
 
-def with_grid(dossier, data=PARIS):
-    TariffGrid.objects.create(
-        period=dossier.period, version=1, label="Délibération", data=data, is_active=True
+def grid_for(period, data=PARIS, version=1, is_active=True):
+    return TariffGrid.objects.create(
+        period=period, version=version, label="Délibération", data=data, is_active=is_active
     )
+
+
+def with_grid(dossier, data=PARIS):
+    grid_for(dossier.period, data)
     return dossier
 
 
-def with_income(dossier, *, rfr=28000, parts="2.5"):
+def with_income(dossier, rfr=28000, parts="2.5", nb_pac=1):
     """Figures from DGFiP, through the real consent and storage: with the Paris grid, QF 933,33 and 2,28 €."""
     holder = dossier.child.household.adults.get(role="holder")
     impot_services._tax_data_store(
-        consent=grant(dossier, mode="franceconnect"), situation=situation_for(holder, rfr=rfr, nb_parts=parts)
+        consent=grant(dossier, mode="franceconnect"),
+        situation=situation_for(holder, rfr=rfr, nb_parts=parts, nb_pac=nb_pac),
     )
     return dossier
+
+
+def submitted(dossier):
+    """The family sends its dossier."""
+    return services.dossier_submit(dossier=dossier, actor=dossier.child.household.owner)
 
 
 def submitted_with_quote(**kwargs):
     """A canteen dossier sent with the Paris grid in force, its income declined: quoted 4,61 € a meal."""
-    dossier = with_grid(DossierFactory(**kwargs))
-    return services.dossier_submit(dossier=dossier, actor=dossier.child.household.owner)
+    return submitted(with_grid(DossierFactory(**kwargs)))
 
 
 def under_review(dossier, agent=None):

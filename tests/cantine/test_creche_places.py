@@ -26,11 +26,9 @@ from cantine.models import (
     TariffGrid,
     WaitingListCriterion,
 )
-from impot_client import services as impot_services
-from tests.cantine.backoffice import staff
+from tests.cantine.backoffice import staff, submitted, with_income
 from tests.cantine.grids import COLLECTIVE as PSU
 from tests.factories import CrecheServiceFactory, PeriodFactory, UserFactory, creche_dossier
-from tests.impot_client.conftest import grant, situation_for
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -254,15 +252,6 @@ class TestExpiry:
         assert made.status == PlaceOffer.Status.LAPSED
 
 
-def with_income(dossier):
-    holder = dossier.child.household.adults.get(role="holder")
-    impot_services._tax_data_store(
-        consent=grant(dossier, mode="franceconnect"),
-        situation=situation_for(holder, rfr=36000, nb_parts="2", nb_pac=2),
-    )
-    return services.dossier_submit(dossier=dossier, actor=dossier.child.household.owner)
-
-
 class TestContract:
     def accepted(self):
         period, creche, session = setting()
@@ -273,7 +262,7 @@ class TestContract:
             "thu": ["08:00", "12:20"],
         }
         dossier.save(update_fields=["creche_schedule"])
-        with_income(dossier)
+        submitted(with_income(dossier, rfr=36000, parts="2", nb_pac=2))
         made = offer(dossier, session, creche)
         return services.place_offer_accept(offer=made, user=dossier.child.household.owner)
 
@@ -327,7 +316,7 @@ class TestContract:
     def test_the_family_accepts_online(self, client):
         period, creche, session = setting()
         dossier = creche_dossier(period=period, start=START, birth_date=BABY)
-        with_income(dossier)
+        submitted(with_income(dossier, rfr=36000, parts="2", nb_pac=2))
         offer(dossier, session, creche)
         client.force_login(dossier.child.household.owner)
         page = client.get(reverse("cantine:dossier_detail", args=[dossier.pk])).content.decode()

@@ -9,13 +9,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from cantine import roles, services
+from cantine import roles
 from cantine.models import Dossier
 from franceconnect.models import FranceConnectIdentity
 from impot_client import services as impot_services
 from portal.models import Adult
-from tests.cantine.backoffice import staff, with_grid, with_income
-from tests.cantine.test_tariffs import grid_for
+from tests.cantine.backoffice import grid_for, staff, submitted, with_grid, with_income
 from tests.factories import ChildFactory, DossierFactory, PeriodFactory
 from tests.impot_client.conftest import grant, situation_for
 from tests.impot_client.test_services import PDF
@@ -34,10 +33,6 @@ def agent_client(client, agent):
 @pytest.fixture(autouse=True)
 def private_media(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path
-
-
-def submit(dossier):
-    return services.dossier_submit(dossier=dossier, actor=dossier.child.household.owner)
 
 
 def sent_days_ago(dossier, days):
@@ -75,7 +70,7 @@ def references(client, **params):
 
 class TestList:
     def test_columns(self, agent_client):
-        quoted = submit(with_income(with_grid(DossierFactory(income_declined=False)), rfr=31234))
+        quoted = submitted(with_income(with_grid(DossierFactory(income_declined=False)), rfr=31234))
         draft = DossierFactory(child=ChildFactory(first_names="Inès"))
         page = result_table(agent_client)
         holder = quoted.child.household.adults.get(role="holder")
@@ -94,10 +89,10 @@ class TestList:
             assert text in page, text
 
     def test_flags_and_their_filter(self, agent_client, make_dossier):
-        mismatch = submit(with_mismatch(DossierFactory(income_declined=False)))
-        notice = submit(with_notice(DossierFactory()))
+        mismatch = submitted(with_mismatch(DossierFactory(income_declined=False)))
+        notice = submitted(with_notice(DossierFactory()))
         waiting = make_dossier(Status.AWAITING_DOCUMENTS)
-        quiet = submit(DossierFactory())
+        quiet = submitted(DossierFactory())
         table = result_table(agent_client)
         for label in ("identité à vérifier", "avis d&#x27;imposition à vérifier", "en attente de la famille"):
             assert table.count(label) == 1, label
@@ -107,7 +102,7 @@ class TestList:
         assert quiet.reference in references(agent_client)
 
     def test_a_checked_notice_is_no_longer_flagged(self, agent_client, agent):
-        dossier = submit(with_notice(DossierFactory()))
+        dossier = submitted(with_notice(DossierFactory()))
         impot_services.tax_data_enter_from_notice(
             agent=agent, notice=dossier.tax_notices.get(), year=2025, rfr=20000, nb_parts=2
         )
@@ -115,25 +110,25 @@ class TestList:
 
     def test_tariff_filter(self, agent_client):
         period = PeriodFactory()
-        on_income = submit(with_income(with_grid(DossierFactory(period=period, income_declined=False))))
-        declined = submit(DossierFactory(period=period))
-        unquoted = submit(DossierFactory())  # its period has no grid
+        on_income = submitted(with_income(with_grid(DossierFactory(period=period, income_declined=False))))
+        declined = submitted(DossierFactory(period=period))
+        unquoted = submitted(DossierFactory())  # its period has no grid
         assert references(agent_client, tarif="revenus") == [on_income.reference]
         assert references(agent_client, tarif="plus-eleve") == [declined.reference]
         assert references(agent_client, tarif="aucun") == [unquoted.reference]
         assert '<td class="field-tariff_column">—</td>' in result_table(agent_client, tarif="aucun")
 
     def test_age_filter(self, agent_client):
-        fresh = sent_days_ago(submit(DossierFactory()), 2)
-        week_old = sent_days_ago(submit(DossierFactory()), 10)
-        old = sent_days_ago(submit(DossierFactory()), 45)
+        fresh = sent_days_ago(submitted(DossierFactory()), 2)
+        week_old = sent_days_ago(submitted(DossierFactory()), 10)
+        old = sent_days_ago(submitted(DossierFactory()), 45)
         assert references(agent_client, anciennete="moins-7") == [fresh.reference]
         assert references(agent_client, anciennete="7-30") == [week_old.reference]
         assert references(agent_client, anciennete="plus-30") == [old.reference]
         assert "45 jours" in result_table(agent_client)
 
     def test_status_service_period_and_establishment_filters(self, agent_client):
-        sent = submit(DossierFactory())
+        sent = submitted(DossierFactory())
         draft = DossierFactory()
         assert references(agent_client, status__exact="submitted") == [sent.reference]
         assert references(agent_client, service__id__exact=draft.service_id) == [draft.reference]
@@ -152,9 +147,9 @@ class TestList:
 
     def test_oldest_request_first_drafts_last(self, agent_client):
         draft = DossierFactory()
-        recent = sent_days_ago(submit(DossierFactory()), 1)
-        oldest = sent_days_ago(submit(DossierFactory()), 20)
-        middle = sent_days_ago(submit(DossierFactory()), 5)
+        recent = sent_days_ago(submitted(DossierFactory()), 1)
+        oldest = sent_days_ago(submitted(DossierFactory()), 20)
+        middle = sent_days_ago(submitted(DossierFactory()), 5)
         assert references(agent_client) == [
             oldest.reference,
             middle.reference,
@@ -170,7 +165,7 @@ class TestList:
         def add(count):
             for number in range(count):
                 dossier = with_income(DossierFactory(period=period, income_declined=False))
-                submit(with_notice(dossier) if number % 2 else dossier)
+                submitted(with_notice(dossier) if number % 2 else dossier)
 
         add(2)
         with CaptureQueriesContext(connection) as two:
@@ -188,7 +183,7 @@ def page_of(client, dossier):
 
 class TestPage:
     def test_a_franceconnect_identity_is_marked_certified(self, agent_client):
-        dossier = submit(DossierFactory())
+        dossier = submitted(DossierFactory())
         FranceConnectIdentity.objects.create(
             user=dossier.child.household.owner,
             sub="sub-claire",
@@ -204,12 +199,12 @@ class TestPage:
         assert "✔ identité certifiée FranceConnect" in page
 
     def test_a_typed_identity_is_said_not_certified(self, agent_client):
-        page = page_of(agent_client, submit(DossierFactory()))
+        page = page_of(agent_client, submitted(DossierFactory()))
         assert "identité déclarée par la famille, non certifiée" in page
         assert "certifiée FranceConnect" not in page
 
     def test_the_household_children_and_the_dossier_details(self, agent_client):
-        dossier = submit(DossierFactory(child=ChildFactory(first_names="Léa")))
+        dossier = submitted(DossierFactory(child=ChildFactory(first_names="Léa")))
         ChildFactory(household=dossier.child.household, first_names="Hugo", has_pai=True)
         page = page_of(agent_client, dossier)
         assert "Léa Martin : né(e) le" in page and "enfant de cette demande" in page
@@ -228,7 +223,7 @@ class TestPage:
         assert "revenu fiscal de référence (€), nombre de parts" in page
 
     def test_the_tariff_and_its_basis_without_the_figures(self, client):
-        dossier = submit(with_income(with_grid(DossierFactory(income_declined=False)), rfr=31234))
+        dossier = submitted(with_income(with_grid(DossierFactory(income_declined=False)), rfr=31234))
         client.force_login(staff(group=roles.CANTEEN_AGENTS))
         page = page_of(client, dossier)
         assert "3.62 €" in page or "3,62 €" in page

@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 
 from cantine import exports, services
 from cantine.models import AuditEntry, Dossier, TariffGrid
+from tests.cantine.backoffice import with_income
 from tests.cantine.grids import PARIS
-from tests.cantine.test_tariffs import with_income
 from tests.factories import ChildFactory, DossierFactory, PeriodFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

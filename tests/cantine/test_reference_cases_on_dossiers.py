@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from cantine import services
 from cantine.models import TariffGrid
+from tests.cantine.backoffice import with_income
 from tests.cantine.grids import BUBRY, CHAMPCEVINEL, COLLECTIVE, PARIS
-from tests.cantine.test_tariffs import with_income
 from tests.factories import CrecheServiceFactory, DossierFactory, PeriodFactory, creche_dossier
 
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,7 @@ from django.urls import reverse
 from cantine import selectors, services, simulators
 from cantine.models import Dossier, PsuEffortRate, PsuResourceLimit, TariffGrid
 from cantine.psu_bareme import SHIPPED
-from impot_client import services as impot_services
+from tests.cantine.backoffice import grid_for, submitted, with_income
 from tests.cantine.grids import BUBRY, PARIS
 from tests.cantine.grids import COLLECTIVE as PSU
 from tests.cantine.grids import FAY_AUX_LOGES as FAY
@@ -27,7 +27,6 @@ from tests.factories import (
     UserFactory,
     creche_dossier,
 )
-from tests.impot_client.conftest import grant, situation_for
 
 pytestmark = pytest.mark.django_db
 
@@ -42,12 +41,6 @@ def bareme(db):
     if not PsuResourceLimit.objects.exists():
         PsuResourceLimit.objects.bulk_create(PsuResourceLimit(**vars(limit)) for limit in SHIPPED.limits)
     assert selectors.psu_bareme().rates
-
-
-def grid_for(period, data=PARIS, version=1, is_active=True):
-    return TariffGrid.objects.create(
-        period=period, version=version, label="Délibération", data=data, is_active=is_active
-    )
 
 
 def text(response):
@@ -273,19 +266,6 @@ class TestEstimateForFamilies:
 # The council's comparison
 
 
-def with_income(dossier, rfr, parts, nb_pac=1):
-    holder = dossier.child.household.adults.get(role="holder")
-    impot_services._tax_data_store(
-        consent=grant(dossier, mode="franceconnect"),
-        situation=situation_for(holder, rfr=rfr, nb_parts=parts, nb_pac=nb_pac),
-    )
-    return dossier
-
-
-def submit(dossier):
-    return services.dossier_submit(dossier=dossier, actor=dossier.child.household.owner)
-
-
 DRAFT = {
     **PARIS,
     "brackets": [
@@ -306,13 +286,15 @@ def council(db):
     grid = grid_for(period)
     dossiers = []
     for rfr, parts in ((28000, "2.5"), (6000, "2.5"), (60000, "2")):
-        dossiers.append(submit(with_income(DossierFactory(period=period, income_declined=False), rfr, parts)))
-    declined = submit(DossierFactory(period=period))
+        dossiers.append(
+            submitted(with_income(DossierFactory(period=period, income_declined=False), rfr, parts))
+        )
+    declined = submitted(DossierFactory(period=period))
     agent = UserFactory(is_staff=True)
     services.dossier_start_review(dossier=declined, agent=agent)
     services.dossier_accept(dossier=declined, agent=agent)
     dossiers.append(declined)
-    cancelled = submit(DossierFactory(period=period))
+    cancelled = submitted(DossierFactory(period=period))
     services.dossier_cancel(dossier=cancelled, actor=cancelled.child.household.owner)
     draft = with_income(DossierFactory(period=period, income_declined=False), 1200, "1")
     return grid, dossiers, [draft, cancelled]
@@ -420,7 +402,9 @@ class TestComparison:
         period = PeriodFactory(service=CrecheServiceFactory())
         grid = grid_for(period, PSU)
         dossier = creche_dossier(period=period, start=date(2025, 10, 6), siblings=1)
-        submit(with_income(dossier, rfr=108000, parts="2", nb_pac=2))  # 9000 a month, above the 8500 ceiling
+        submitted(
+            with_income(dossier, rfr=108000, parts="2", nb_pac=2)
+        )  # 9000 a month, above the 8500 ceiling
         result = simulators.compare(grid, simulators.pricing.parse_grid({**PSU, "ceiling_lifted": True}))
         assert result.rows == [
             ("Au-delà du plafond (déplafonnement)", 0, 1),

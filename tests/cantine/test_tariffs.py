@@ -15,32 +15,13 @@ from django.urls import reverse
 from cantine import services
 from cantine.models import AuditEntry, Dossier, DossierQuote, PsuResourceLimit, TariffGrid
 from impot_client import services as impot_services
+from tests.cantine.backoffice import grid_for, submitted, with_income
 from tests.cantine.grids import BUBRY, CHAMPCEVINEL, PARIS
 from tests.cantine.grids import COLLECTIVE as PSU
 from tests.factories import ChildFactory, CrecheServiceFactory, DossierFactory, PeriodFactory, creche_dossier
 from tests.impot_client.conftest import grant, situation_for
 
 pytestmark = pytest.mark.django_db
-
-
-def grid_for(period, data=PARIS, **kwargs):
-    return TariffGrid.objects.create(
-        period=period, version=1, label="Délibération", data=data, is_active=True, **kwargs
-    )
-
-
-def with_income(dossier, rfr, parts, nb_pac=1):
-    """The household's figures as DGFiP would send them, through the real consent and storage."""
-    holder = dossier.child.household.adults.get(role="holder")
-    impot_services._tax_data_store(
-        consent=grant(dossier, mode="franceconnect"),
-        situation=situation_for(holder, rfr=rfr, nb_parts=parts, nb_pac=nb_pac),
-    )
-    return dossier
-
-
-def submitted(dossier):
-    return services.dossier_submit(dossier=dossier, actor=dossier.child.household.owner)
 
 
 class TestQuoteAtSubmission:
