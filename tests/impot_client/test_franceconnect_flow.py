@@ -1,6 +1,8 @@
 """FranceConnect mode: consent, a second FranceConnect round trip with the dgfip_* scopes, then DGFiP at once."""
 
+import httpx
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from franceconnect.models import FranceConnectIdentity
@@ -119,3 +121,22 @@ def test_a_sign_in_state_cannot_finish_the_tax_flow(fc_client, provider, dgfip):
     query = authorize_params(fc_client.get(reverse("franceconnect:login")).url)
     response = fc_client.get(reverse("impot:franceconnect_callback"), {"code": "c", "state": query["state"]})
     assert response.status_code == 400 and dgfip.calls == []
+
+
+def test_franceconnect_down_when_consenting_keeps_the_draft_and_says_so(fc_client, provider, dgfip):
+    cache.clear()  # the discovery document was cached at sign-in
+    provider.mock.get(f"{ISSUER}/.well-known/openid-configuration").mock(return_value=httpx.Response(503))
+    dossier = fc_client.dossier
+    shown = fc_client.get(reverse("impot:income", args=[dossier.pk])).context["shown"]
+    response = fc_client.post(reverse("impot:authorize", args=[dossier.pk]), {"shown": shown})
+    page = response.content.decode()
+    assert response.status_code == 200 and "FranceConnect ne répond pas" in page
+    assert "Envoyer mon avis d'imposition" in page and dgfip.calls == []
+
+
+def test_a_consent_withdrawn_during_the_round_trip_asks_nothing(fc_client, provider, dgfip):
+    query = authorise(fc_client, provider)
+    withdraw = reverse("impot:withdraw", args=[fc_client.dossier.pk])
+    fc_client.post(withdraw)  # in another tab, while FranceConnect was open
+    response = fc_client.get(reverse("impot:franceconnect_callback"), {"code": "c2", "state": query["state"]})
+    assert response.status_code == 400 and dgfip.calls == [] and not TaxData.objects.exists()

@@ -75,6 +75,13 @@ class TestConsentPage:
             and not Consent.objects.filter(dossier=other, decision="refused").exists()
         )
 
+    @pytest.mark.parametrize("name", ["authorize", "notice_upload", "withdraw"])
+    def test_no_action_on_another_households_dossier(self, family_client, dgfip, name):
+        other = DossierFactory(child__household=HouseholdFactory(), income_declined=False)
+        data = {"shown": "x", "numero_fiscal": "3999990000025", "file": SimpleUploadedFile("a.pdf", PDF)}
+        assert family_client.post(reverse(f"impot:{name}", args=[other.pk]), data).status_code == 404
+        assert dgfip.calls == [] and not Consent.objects.exists() and not TaxNotice.objects.exists()
+
     def test_nothing_is_called_without_the_click(self, family_client, dossier, dgfip):
         family_client.get(income_url(dossier))
         assert dgfip.calls == [] and not Consent.objects.exists()
