@@ -35,7 +35,7 @@ XLSX_NUMBER_FORMAT = "0.00"
 def accepted_dossiers(*, service: Service, period):
     return (
         Dossier.objects.filter(service=service, period=period, status=Dossier.Status.ACCEPTED)
-        .select_related("child__household__owner", "establishment", "quote__grid")
+        .select_related("child__household__owner", "service", "establishment", "quote__grid")
         .prefetch_related("child__household__adults")
         .order_by("child__last_name", "child__first_names", "pk")
     )

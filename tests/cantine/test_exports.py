@@ -120,3 +120,16 @@ def test_a_creche_export_gives_weekly_hours(make_dossier, agent):
     )
     row = rows_of_csv(content)[1]
     assert row[8] == "12.50" and row[7] == "" and Decimal(row[8]) == Decimal("12.5")
+
+
+def test_the_export_costs_the_same_queries_for_many_dossiers(accepted, agent, django_assert_max_num_queries):
+    """Rows come from one query and a prefetch, never one query per dossier."""
+    for _extra in range(5):
+        dossier = DossierFactory(period=accepted)
+        Dossier.objects.filter(pk=dossier.pk).update(status=Dossier.Status.ACCEPTED)
+    with django_assert_max_num_queries(4):
+        rows = [
+            exports.row_for(dossier)
+            for dossier in exports.accepted_dossiers(service=accepted.service, period=accepted)
+        ]
+    assert len(rows) == 7
