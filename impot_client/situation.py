@@ -34,6 +34,7 @@ class ImpotError(Exception):
 
     reason = "unavailable"
     message = _("Le service des impôts n'a pas pu répondre.")
+    alerts_agents = False  # the commune's side must act (habilitation, settings): the alert recipients are told
 
     def __init__(self, detail: str = "", *, correlation_id: str = ""):
         super().__init__(detail or self.reason)
@@ -63,11 +64,23 @@ class AccessRefused(ImpotError):
         "Le service des impôts a refusé l'accès de la commune à ces données. Ce n'est pas de votre fait : "
         "les agents sont prévenus."
     )
+    alerts_agents = True
 
 
 class ImpotUnavailable(ImpotError):
     reason = "unavailable"
     message = _("Le service des impôts ne répond pas pour le moment. Réessayez dans quelques minutes.")
+
+
+class GatewayMisconfigured(ImpotUnavailable):
+    """The gateway answered in a way only our settings explain (an unknown path, a request it calls malformed)."""
+
+    reason = "misconfigured"
+    message = _(
+        "Le service des impôts est indisponible pour le moment. Ce n'est pas de votre fait : les agents de la "
+        "commune sont prévenus."
+    )
+    alerts_agents = True
 
 
 class InvalidResponse(ImpotUnavailable):

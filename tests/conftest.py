@@ -9,6 +9,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cantine import services
 from cantine.models import Dossier
+from portal import ratelimit
 from tests.factories import PASSWORD, DossierFactory, HouseholdFactory, UserFactory
 from tests.franceconnect.op import CLIENT_ID, CLIENT_SECRET, ISSUER, FakeProvider
 
@@ -113,3 +114,11 @@ def provider(respx_mock, settings):
     cache.clear()
     yield FakeProvider(respx_mock)
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """Each test starts with empty in-memory rate-limit windows, as it starts with an empty cache."""
+    ratelimit.reset_memory()
+    yield
+    ratelimit.reset_memory()

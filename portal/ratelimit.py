@@ -1,0 +1,59 @@
+"""Sliding-window rate limits shared by every worker, with the `limits` library.
+
+A moving window counts the hits of the last N seconds at each hit, so no window of that length ever holds more than
+the limit (a per-calendar-minute counter lets twice the limit through across a minute boundary). The counters live
+where Django's default cache lives: Redis when `CACHE_URL=redis://…` (shared by all workers), in memory otherwise
+(one process, as the local-memory cache; `check --deploy` warns about it)."""
+
+import threading
+
+from django.conf import settings
+from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage, Storage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+NAMESPACE = "portail-famille"
+REDIS_BACKENDS = ("django.core.cache.backends.redis.RedisCache",)
+
+_limiters: dict[str, MovingWindowRateLimiter] = {}
+_lock = threading.Lock()
+
+
+def storage_uri() -> str:
+    cache = settings.CACHES["default"]
+    if cache["BACKEND"] in REDIS_BACKENDS:
+        location = cache["LOCATION"]
+        return location[0] if isinstance(location, list | tuple) else location
+    return "memory://"
+
+
+def _limiter() -> MovingWindowRateLimiter:
+    uri = storage_uri()
+    with _lock:
+        if uri not in _limiters:
+            storage: Storage = MemoryStorage() if uri == "memory://" else storage_from_string(uri)
+            _limiters[uri] = MovingWindowRateLimiter(storage)
+        return _limiters[uri]
+
+
+def _item(rate: str | RateLimitItem) -> RateLimitItem:
+    return parse(rate) if isinstance(rate, str) else rate
+
+
+def hit(rate: str | RateLimitItem, *keys: str) -> bool:
+    """Count one hit for `keys` under `rate` ("50/minute", "5/hour"); False, and nothing counted, when the
+    window is already full."""
+    return _limiter().hit(_item(rate), NAMESPACE, *keys)
+
+
+def allows(rate: str | RateLimitItem, *keys: str) -> bool:
+    """Whether one more hit would pass, without counting it."""
+    return _limiter().test(_item(rate), NAMESPACE, *keys)
+
+
+def reset_memory() -> None:
+    """Forget the in-memory counters (between tests); shared Redis counters are never flushed from here."""
+    with _lock:
+        for limiter in _limiters.values():
+            if isinstance(limiter.storage, MemoryStorage):
+                limiter.storage.reset()
