@@ -1,8 +1,9 @@
 """A client for DGFiP's API Impôt particulier (resource situations/ir/assiettes), configured only by settings.
 
 Two modes: FranceConnect (the family's FC access token goes in a header) and numéro fiscal (in the path).
-The client-credentials token and the per-minute quota live in Django's cache, so that every worker shares
-them. Logs name the call by its correlation id, never by the family: no numéro fiscal, name, amount or token.
+The client-credentials token lives in Django's cache and the per-minute quota in a sliding window on the same
+store (portal.ratelimit), so that every worker shares them. Logs name the call by its correlation id, never by
+the family: no numéro fiscal, name, amount or token.
 """
 
 import logging
@@ -20,15 +21,19 @@ from django.utils import timezone
 
 from impot_client.situation import (
     AccessRefused,
+    Address,
     Declarant,
+    GatewayMisconfigured,
     ImpotError,
     ImpotUnavailable,
+    IncompleteAnswer,
     InvalidResponse,
     InvalidTaxNumber,
     NoDeclaration,
     QuotaReached,
     TaxSituation,
 )
+from portal import ratelimit
 
 logger = logging.getLogger(__name__)
 
@@ -62,17 +67,26 @@ def latest_income_year(today: date) -> int:
     return today.year - 1
 
 
+def franceconnect_lookup(access_token: str) -> "Lookup":
+    return Lookup("franceconnect", "", {"X-FranceConnect-OAuth": access_token})
+
+
+def numero_fiscal_lookup(numero_fiscal: str) -> "Lookup":
+    """Spaces typed inside the number are dropped; anything but 13 digits is refused before any call."""
+    spi = "".join(numero_fiscal.split())
+    if not NUMERO_FISCAL.fullmatch(spi):  # checked here: it goes into the URL path, and costs quota
+        raise InvalidTaxNumber("numéro fiscal: not 13 digits")
+    return Lookup("numero_fiscal", f"/spi/{spi}", {})
+
+
 def fetch_with_franceconnect(access_token: str, *, today: date | None = None) -> TaxSituation:
     """The situation of the family signed in with FranceConnect; their access token lives 60 seconds."""
-    return _Lookup("franceconnect", "", {"X-FranceConnect-OAuth": access_token}).run(today)
+    return franceconnect_lookup(access_token).run(today)
 
 
 def fetch_by_numero_fiscal(numero_fiscal: str, *, today: date | None = None) -> TaxSituation:
     """The situation of the foyer the number belongs to: the caller checks its declarants are the family."""
-    spi = "".join(numero_fiscal.split())
-    if not NUMERO_FISCAL.fullmatch(spi):  # checked here: it goes into the URL path, and costs quota
-        raise InvalidTaxNumber("numéro fiscal: not 13 digits")
-    return _Lookup("numero_fiscal", f"/spi/{spi}", {}).run(today)
+    return numero_fiscal_lookup(numero_fiscal).run(today)
 
 
 def _http() -> httpx.Client:
@@ -96,53 +110,91 @@ def _http() -> httpx.Client:
 
 
 def _take_quota(correlation_id: str) -> None:
-    """Count one call against the quota shared by all workers, per calendar minute."""
-    key = f"impot_client:quota:{int(time.time() // 60)}"
-    cache.add(key, 0, timeout=120)
-    if cache.incr(key) > settings.IMPOT_QUOTA_PER_MINUTE:
+    """Count one call against the quota shared by all workers: no 60-second window holds more."""
+    if not ratelimit.hit(f"{settings.IMPOT_QUOTA_PER_MINUTE}/minute", "impot_client", "quota"):
         logger.warning("impot_client: quota of %d calls per minute reached", settings.IMPOT_QUOTA_PER_MINUTE)
         raise QuotaReached("quota reached", correlation_id=correlation_id)
 
 
-def _error_code(response: httpx.Response) -> str:
-    """DGFiP's code from {"erreur": {"code": ...}}, as a string; "" when the body has none."""
+def _dgfip_error(response: httpx.Response) -> str | None:
+    """DGFiP's application code as a string ("" when its error body has none), or None when the body is not
+    a DGFiP error (empty, HTML, a web server's own JSON). The contract names the code `codeapp` but gives
+    no body schema: {"erreur": {"codeapp"|"code": ...}} and a top-level codeapp are all read."""
     try:
-        return str(response.json()["erreur"]["code"])
-    except (ValueError, KeyError, TypeError):
-        return ""
+        body = response.json()
+    except ValueError:  # empty or not JSON (json.JSONDecodeError and UnicodeDecodeError alike)
+        return None
+    if not isinstance(body, dict):
+        return None
+    erreur = body.get("erreur")
+    if isinstance(erreur, list) and erreur:  # a list of errors: the first one decides
+        erreur = erreur[0]
+    if isinstance(erreur, dict):
+        code = erreur.get("codeapp", erreur.get("code"))
+    elif "codeapp" in body:
+        code = body["codeapp"]
+    else:
+        return None
+    return "" if code is None else str(code).strip()
 
 
-def _year_unavailable(response: httpx.Response) -> bool:
-    code = _error_code(response)
-    return (
-        response.status_code == 404
-        or (response.status_code == 410 and code == "4101")
-        or (response.status_code == 400 and code == "4002")
-    )
-
-
-class _Lookup:
-    """One family's lookup: its calls share a mode and a path, and errors carry the last correlation id."""
+class Lookup:
+    """One family's lookup: its calls share a mode and a path, and errors carry the last correlation id.
+    `year` is the income year last asked, `token_requests` how many token requests the lookup made."""
 
     def __init__(self, mode: str, spi_path: str, headers: dict[str, str]):
         self.mode = mode
         self.spi_path = spi_path
         self.headers = headers
         self.correlation_id = ""
+        self.year: int | None = None
+        self.token_requests = 0
 
-    def run(self, today: date | None) -> TaxSituation:
-        """Latest income year first, then the year before once: the new year opens in late July."""
+    def run(self, today: date | None = None, *, year: int | None = None) -> TaxSituation:
+        """Latest income year first, then the year before once: the new year opens in late July.
+        With `year`, that year only."""
         latest = latest_income_year(today or timezone.localdate())
-        for year in (latest, latest - 1):
-            response = self.get(year)
-            if not _year_unavailable(response):
-                return self.situation(response, year)
-        raise self.error(NoDeclaration, f"years {latest} and {latest - 1} not available")
+        years = (year,) if year else (latest, latest - 1)
+        for asked in years:
+            response = self.get(asked)
+            if not self.nothing_that_year(response):
+                return self.situation(response, asked)
+        raise self.error(NoDeclaration, f"years {', '.join(map(str, years))} not available")
 
     def error(self, kind: type[ImpotError], detail: str) -> ImpotError:
         return kind(detail, correlation_id=self.correlation_id)
 
+    @staticmethod
+    def nothing_that_year(response: httpx.Response) -> bool:
+        """The status decides first: 410 (but 4102, a number matching nobody) and a 404 that DGFiP wrote;
+        then 400/4002, the year refused."""
+        status, code = response.status_code, _dgfip_error(response)
+        return (
+            (status == 410 and code != "4102")
+            or (status == 404 and code is not None)
+            or (status == 400 and code == "4002")
+        )
+
     # -- HTTP ------------------------------------------------------------------------------------
+
+    def with_retry(self, send) -> httpx.Response:
+        """send() once more, after the backoff, when it failed on a 5xx or a connection error; never after
+        another 4xx, nor after a read timeout: the family is already waiting, and DGFiP may have served it."""
+        for attempt in (1, 2):
+            try:
+                response = send()
+            except FAMILY_WAITING as error:
+                raise self.error(ImpotUnavailable, type(error).__name__) from error
+            except httpx.TransportError as error:
+                if attempt == 2:
+                    raise self.error(ImpotUnavailable, type(error).__name__) from error
+            except httpx.HTTPError as error:  # e.g. an undecodable body: not worth a retry
+                raise self.error(ImpotUnavailable, type(error).__name__) from error
+            else:
+                if response.status_code < 500 or attempt == 2:
+                    return response
+            sleep(settings.IMPOT_RETRY_BACKOFF)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def token(self) -> str:
         """The client-credentials token shared by all workers, requested once per lifetime."""
@@ -154,67 +206,63 @@ class _Lookup:
         return token
 
     def token_key(self) -> str:
-        return f"impot_client:token:{settings.IMPOT_TOKEN_URL}:{settings.IMPOT_CLIENT_ID}"
+        """One token per endpoint, client and scope: a token of another scope would be refused."""
+        return ":".join(
+            (
+                "impot_client:token",
+                settings.IMPOT_TOKEN_URL,
+                settings.IMPOT_CLIENT_ID,
+                settings.IMPOT_TOKEN_SCOPE,
+            )
+        )
 
     def fetch_token(self) -> tuple[str, int]:
-        http = _http()
-        started = time.monotonic()
-        outcome = ""
-        try:
-            response = http.post(
-                settings.IMPOT_TOKEN_URL,
-                auth=(settings.IMPOT_CLIENT_ID, settings.IMPOT_CLIENT_SECRET),
-                data={"grant_type": "client_credentials"},
-            )
-            outcome = response.status_code
-        except httpx.HTTPError as error:
-            outcome = type(error).__name__
-            raise self.error(ImpotUnavailable, f"token endpoint: {outcome}") from error
-        finally:
-            logger.info(
-                "impot_client: token request outcome=%s duration_ms=%d",
-                outcome,
-                (time.monotonic() - started) * 1000,
-            )
+        response = self.with_retry(self.post_token)
         if response.status_code >= 500:
             raise self.error(ImpotUnavailable, f"token endpoint: HTTP {response.status_code}")
-        if response.status_code != 200:  # wrong client id, secret or certificate: agents must act
+        if response.status_code != 200:  # wrong client id, secret, scope or certificate: agents must act
             raise self.error(AccessRefused, f"token endpoint: HTTP {response.status_code}")
         try:
             body = response.json()
             token, lifetime = body["access_token"], int(body.get("expires_in", DEFAULT_TOKEN_LIFETIME))
             if not token or not isinstance(token, str):
                 raise ValueError("empty access_token")
-        except (ValueError, KeyError, TypeError) as error:
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
             raise self.error(InvalidResponse, "token endpoint: unreadable answer") from error
         return token, lifetime
 
+    def post_token(self) -> httpx.Response:
+        """One token request, for the scope of the resource the portal calls (the contract's security)."""
+        self.token_requests += 1
+        started = time.monotonic()
+        outcome = ""
+        try:
+            response = _http().post(
+                settings.IMPOT_TOKEN_URL,
+                auth=(settings.IMPOT_CLIENT_ID, settings.IMPOT_CLIENT_SECRET),
+                data={"grant_type": "client_credentials", "scope": settings.IMPOT_TOKEN_SCOPE},
+            )
+            outcome = response.status_code
+            return response
+        except httpx.HTTPError as error:
+            outcome = type(error).__name__
+            raise
+        finally:
+            logger.info(
+                "impot_client: token request outcome=%s duration_ms=%d",
+                outcome,
+                (time.monotonic() - started) * 1000,
+            )
+
     def get(self, year: int) -> httpx.Response:
-        """One year's resource. Retried once after a 5xx or a connection failure, and once with a new
-        token after a 401; never after another 4xx, nor after a read timeout (the family is waiting)."""
+        """One year's resource, retried as `with_retry` says, and once with a new token after a 401."""
+        self.year = year
         url = f"{settings.IMPOT_API_URL}{self.spi_path}/situations/ir/assiettes/annrev/{year}"
-        retried = refreshed = False
-        while True:
-            try:
-                response = self.send(url, year)
-            except FAMILY_WAITING as error:
-                raise self.error(ImpotUnavailable, type(error).__name__) from error
-            except httpx.TransportError as error:
-                if retried:
-                    raise self.error(ImpotUnavailable, type(error).__name__) from error
-                retried = True
-                sleep(settings.IMPOT_RETRY_BACKOFF)
-                continue
-            except httpx.HTTPError as error:  # e.g. an undecodable body: not worth a retry
-                raise self.error(ImpotUnavailable, type(error).__name__) from error
-            if response.status_code >= 500 and not retried:
-                retried = True
-                sleep(settings.IMPOT_RETRY_BACKOFF)
-            elif response.status_code == 401 and not refreshed:
-                refreshed = True
-                cache.delete(self.token_key())  # the next send asks for a new one
-            else:
-                return response
+        response = self.with_retry(lambda: self.send(url, year))
+        if response.status_code == 401:
+            cache.delete(self.token_key())  # the next send asks for a new one
+            response = self.with_retry(lambda: self.send(url, year))
+        return response
 
     def send(self, url: str, year: int) -> httpx.Response:
         _take_quota(self.correlation_id)  # first: over the quota, not even a token request
@@ -254,22 +302,32 @@ class _Lookup:
         status = response.status_code
         if status == 200:
             return self.parse(response, year)
-        code = _error_code(response)
-        if status == 204 or status == 410:  # 410 4102: the numéro fiscal matches nobody
-            raise self.error(NoDeclaration, f"HTTP {status} {code}".strip())
-        if status == 400 and (code == "4001" or self.mode == "numero_fiscal"):
-            raise self.error(InvalidTaxNumber, f"HTTP 400 {code}".strip())
+        code = _dgfip_error(response)
+        detail = f"HTTP {status} {code or ''}".strip()
+        if status == 404:  # not DGFiP's own 404 (those mean "nothing that year"): IMPOT_API_URL is wrong
+            raise self.error(GatewayMisconfigured, f"{detail} without a DGFiP error body")
+        if status in (204, 410):  # 410 4102: the numéro fiscal matches nobody
+            raise self.error(NoDeclaration, detail)
+        if status == 400 and code == "4001" and self.mode == "numero_fiscal":
+            raise self.error(InvalidTaxNumber, detail)
         if status in (401, 403):  # 401 only after a fresh token: our credentials are refused
-            raise self.error(AccessRefused, f"HTTP {status} {code}".strip())
+            raise self.error(AccessRefused, detail)
         if status == 429:
-            raise self.error(QuotaReached, "HTTP 429")
-        raise self.error(ImpotUnavailable, f"HTTP {status} {code}".strip())
+            raise self.error(QuotaReached, detail)
+        if 400 <= status < 500:  # any other request the gateway calls malformed is ours, not the family's
+            raise self.error(GatewayMisconfigured, detail)
+        raise self.error(ImpotUnavailable, detail)
 
     def parse(self, response: httpx.Response, year: int) -> TaxSituation:
         """Lenient on form (numbers as strings, "2,5" parts, missing optional blocks), strict on the
         two figures the tariff needs: without a readable rfr and nbPart the answer is unusable."""
         try:
             data = response.json()
+        except ValueError as error:
+            raise self.error(InvalidResponse, "200 with a body that is not JSON") from error
+        if not isinstance(data, dict):
+            raise self.error(InvalidResponse, "200 with a body that is not a JSON object")
+        try:
             pac = data.get("pac") or {}
             rfr = _number(data.get("rfr"))
             nb_pac = _number(pac.get("nbPac") or 0)
@@ -277,7 +335,7 @@ class _Lookup:
             if rfr != rfr.to_integral_value() or nb_pac != nb_pac.to_integral_value() or not nb_parts:
                 raise ValueError("not whole, or no parts")
         except (ValueError, ArithmeticError, AttributeError) as error:
-            raise self.error(InvalidResponse, "200 without a readable rfr, nbPart or nbPac") from error
+            raise self.error(IncompleteAnswer, "200 without a usable rfr, nbPart or nbPac") from error
         return TaxSituation(
             year=year,
             rfr=int(rfr),
@@ -287,6 +345,7 @@ class _Lookup:
             single_parent=data.get("sitParIso") == "T" or data.get("sitParIso") is True,
             declarants=tuple(declarant for n in (1, 2) if (declarant := _declarant(data, n))),
             correlation_id=self.correlation_id,
+            address=_address(data),
         )
 
 
@@ -310,6 +369,21 @@ def _declarant(data: dict, n: int) -> Declarant | None:
     if not (birth_name or usage_name or first_names):
         return None
     return Declarant(birth_name, usage_name, first_names, _birth_date(data.get(f"dateNaisDec{n}")))
+
+
+def _address(data: dict) -> Address | None:
+    """aft, and aftDetail in either spelling that circulates: getcommune/getcodePostal (the contract's)
+    or commune/codePostal (DGFiP's 2020 schema)."""
+    detail = data.get("aftDetail")
+    detail = detail if isinstance(detail, dict) else {}
+    address = Address(
+        text=_text(data.get("aft")),
+        complement=_text(detail.get("complementAdresse")),
+        street=_text(detail.get("voie")),
+        postcode=_text(detail.get("getcodePostal")) or _text(detail.get("codePostal")),
+        city=_text(detail.get("getcommune")) or _text(detail.get("commune")),
+    )
+    return address if any(vars(address).values()) else None
 
 
 def _birth_date(value) -> date | None:

@@ -18,6 +18,17 @@ class Declarant:
 
 
 @dataclass(frozen=True)
+class Address:
+    """The foyer's address as DGFiP knows it (aft, and aftDetail when sent): read, never stored."""
+
+    text: str  # aft, on one line, upper case
+    complement: str = ""  # aftDetail.complementAdresse
+    street: str = ""  # aftDetail.voie
+    postcode: str = ""  # aftDetail.getcodePostal (codePostal in the 2020 schema)
+    city: str = ""  # aftDetail.getcommune (commune in the 2020 schema)
+
+
+@dataclass(frozen=True)
 class TaxSituation:
     year: int  # income year (annrev): income N is on the notice of N+1
     rfr: int  # revenu fiscal de référence, euros
@@ -27,6 +38,7 @@ class TaxSituation:
     single_parent: bool  # case T (sitParIso)
     declarants: tuple[Declarant, ...]
     correlation_id: str  # X-Correlation-ID of the call that answered
+    address: Address | None = None  # only when the scope dgfip_aft is granted; kept nowhere
 
 
 class ImpotError(Exception):
@@ -84,10 +96,21 @@ class GatewayMisconfigured(ImpotUnavailable):
 
 
 class InvalidResponse(ImpotUnavailable):
-    """DGFiP answered, but not with what the tariff needs (no rfr, unreadable body)."""
+    """DGFiP answered with a body that cannot be read (not JSON, not an object): perhaps a passing fault."""
 
     reason = "invalid_response"
-    message = _("La réponse du service des impôts est incomplète. Réessayez plus tard.")
+    message = _("La réponse du service des impôts est illisible. Réessayez plus tard.")
+
+
+class IncompleteAnswer(InvalidResponse):
+    """DGFiP answered the foyer's situation without a usable rfr or nbPart: the same question gets the same
+    answer, so the family is sent to the notice, not back to the button."""
+
+    reason = "incomplete"
+    message = _(
+        "Le service des impôts a répondu sans le revenu fiscal de référence ou le nombre de parts de votre "
+        "foyer : une nouvelle demande n'y changera rien. Envoyez plutôt votre avis d'imposition."
+    )
 
 
 class QuotaReached(ImpotError):

@@ -214,6 +214,9 @@ IMPOT_ID_TELESERVICE = env.str(
 IMPOT_TELESERVICE_HEADER = env.str(
     "IMPOT_TELESERVICE_HEADER", default="ID-Teleservice" if IMPOT_SANDBOX else "ID_Teleservice"
 )
+# The OAuth scope the token request asks for: the contract ties each resource to one, and the client calls
+# situations/ir/assiettes (RessourceIR).
+IMPOT_TOKEN_SCOPE = env.str("IMPOT_TOKEN_SCOPE", default="RessourceIR")
 IMPOT_CLIENT_CERT = env.str("IMPOT_CLIENT_CERT", default="")  # mTLS: paths to the certificate DGFiP knows
 IMPOT_CLIENT_KEY = env.str("IMPOT_CLIENT_KEY", default="")
 IMPOT_QUOTA_PER_MINUTE = env.int("IMPOT_QUOTA_PER_MINUTE", default=50)

@@ -15,7 +15,7 @@ SPI            FranceConnect identity     Case                                  
 3999990000090  naissance_algerie          access refused                              403 4031
 3999990000108  — (SPI only)               server error                                500 5000, every time
 3999990000116  — (SPI only)               slow: answers after the client's timeout    rfr 27800, 1.5 parts, C, 1 pac
-3999999887218  — (SPI only)               DUPONT STEPHANE, public mock                rfr 17827, "2.75" parts, M, 1 pac
+3999999887218  — (SPI only)               DUPONT STEPHANE, public mock                rfr 17827, 2.75 parts, M, 1 pac
 3999999889221  — (SPI only)               CINQ TATIANA, public mock                   rfr 15396, 4 parts, C, 4 pac
 =============  =========================  ==========================================  ==================================
 
@@ -25,9 +25,11 @@ moins_18_ans, the mismatch case), as DGFiP writes names: upper case, no accents,
 as spaces (« D ARTAGNAN EPEE » for « D'ARTAGNAN-ÉPÉE »). 3999990000074 is also the numéro fiscal to type
 on an account whose holder is not a declarant.
 
-Encodings vary, for a lenient parser: nbPart is a decimal number (2.5, 4.0), an integer (4, CINQ) or a
-string ("2.75", DUPONT); pac is absent (LAFORGE), bare ({"nbPac": 0}) or detailed (nbPacF, nbPacH);
-nmUsaDec is sent only when the declarant has a nom d'usage; sitParIso only when it is "T"."""
+Every answer is in the contract's form (SituationsIRAssiettesJAXBbean; tests/impot_client/test_contract.py
+validates each): nbPart is a JSON number, a decimal (2.5, 4.0, 2.75) or an integer (4, CINQ); pac is absent
+(LAFORGE), bare ({"nbPac": 0}) or detailed (nbPacF, nbPacH); nmUsaDec is sent only when the declarant has a nom
+d'usage; sitParIso only when it is "T"; aft with aftDetail (getcommune, getcodePostal) only with dgfip_aft.
+The looser forms that circulate (numbers as strings, "2,5", commune/codePostal) are the client's tests' business."""
 
 from dataclasses import dataclass
 from enum import StrEnum
@@ -65,6 +67,22 @@ class Declarant:
         return fields
 
 
+@dataclass(frozen=True)
+class Address:
+    street: str  # voie
+    postcode: str
+    city: str
+    complement: str = ""  # complementAdresse: building, flat
+
+    def fields(self) -> dict:
+        """aft on one line, and aftDetail spelt as the contract spells it (getcommune, getcodePostal)."""
+        parts = (self.complement, self.street, self.postcode, self.city)
+        detail = {"voie": self.street, "getcodePostal": self.postcode, "getcommune": self.city}
+        if self.complement:
+            detail["complementAdresse"] = self.complement
+        return {"aft": " ".join(part for part in parts if part), "aftDetail": detail}
+
+
 @dataclass(frozen=True, kw_only=True)
 class Household:
     spi: str
@@ -74,15 +92,17 @@ class Household:
     # What an answer holds (nothing for households that never answer): values encoded as sent.
     declarants: tuple[Declarant, ...] = ()
     rfr: int = 0
-    nb_part: float | int | str = 1.0
+    nb_part: float | int = 1.0
     sit_fam: str = "C"
     pac: dict | None = None  # the pac block; None: absent from the answer
     single_parent: bool = False
-    address: str = ""
+    address: Address | None = None
 
     def fields(self) -> dict:
         """Every field of this household's answer, before the granted scopes filter them."""
-        fields = {"rfr": self.rfr, "nbPart": self.nb_part, "sitFam": self.sit_fam, "aft": self.address}
+        fields = {"rfr": self.rfr, "nbPart": self.nb_part, "sitFam": self.sit_fam}
+        if self.address:
+            fields.update(self.address.fields())
         if self.pac is not None:
             fields["pac"] = self.pac
         if self.single_parent:
@@ -105,7 +125,7 @@ HOUSEHOLDS = {
             sit_fam="D",
             pac={"nbPac": 1, "nbPacF": 1},
             single_parent=True,
-            address="4 RUE DES ECOLES 99999 BEAUVAL",
+            address=Address("4 RUE DES ECOLES", "99999", "BEAUVAL"),
         ),
         Household(
             spi="3999990000025",
@@ -118,7 +138,7 @@ HOUSEHOLDS = {
             nb_part=2.5,
             sit_fam="M",
             pac={"nbPac": 1, "nbPacF": 1},
-            address="12 RUE DES TILLEULS 99999 BEAUVAL",
+            address=Address("12 RUE DES TILLEULS", "99999", "BEAUVAL"),
         ),
         Household(
             spi="3999990000033",
@@ -132,7 +152,7 @@ HOUSEHOLDS = {
             nb_part=4.0,
             sit_fam="M",
             pac={"nbPac": 4, "nbPacF": 2, "nbPacH": 2},
-            address="BAT B 7 ALLEE DES CHENES 99999 BEAUVAL",
+            address=Address("7 ALLEE DES CHENES", "99999", "BEAUVAL", complement="BAT B"),
         ),
         Household(
             spi="3999990000041",
@@ -146,7 +166,7 @@ HOUSEHOLDS = {
             nb_part=3.0,
             sit_fam="M",
             pac={"nbPac": 2, "nbPacF": 2},
-            address="1 PLACE DE LA MAIRIE 99999 BEAUVAL",
+            address=Address("1 PLACE DE LA MAIRIE", "99999", "BEAUVAL"),
         ),
         Household(
             spi="3999990000058",
@@ -156,7 +176,7 @@ HOUSEHOLDS = {
             rfr=0,
             nb_part=1.0,
             sit_fam="C",
-            address="APT 3 9 RUE DU MOULIN 99999 BEAUVAL",
+            address=Address("9 RUE DU MOULIN", "99999", "BEAUVAL", complement="APT 3"),
         ),
         Household(
             spi="3999990000066",
@@ -170,7 +190,7 @@ HOUSEHOLDS = {
             nb_part=2.0,
             sit_fam="O",
             pac={"nbPac": 0},
-            address="22 CHEMIN DES VIGNES 99999 BEAUVAL",
+            address=Address("22 CHEMIN DES VIGNES", "99999", "BEAUVAL"),
         ),
         Household(
             spi="3999990000074",
@@ -184,7 +204,7 @@ HOUSEHOLDS = {
             nb_part=3.0,
             sit_fam="M",
             pac={"nbPac": 2, "nbPacF": 2},
-            address="5 IMPASSE DES LILAS 99999 BEAUVAL",
+            address=Address("5 IMPASSE DES LILAS", "99999", "BEAUVAL"),
         ),
         Household(
             spi="3999990000082",
@@ -212,7 +232,7 @@ HOUSEHOLDS = {
             nb_part=1.5,
             sit_fam="C",
             pac={"nbPac": 1, "nbPacF": 1},
-            address="18 AVENUE DE LA GARE 99999 BEAUVAL",
+            address=Address("18 AVENUE DE LA GARE", "99999", "BEAUVAL"),
         ),
         Household(
             spi="3999999887218",
@@ -222,10 +242,10 @@ HOUSEHOLDS = {
                 Declarant("LEROY", "SANDRINE", "1976-10-02", usage_name="DUPONT"),
             ),
             rfr=17827,
-            nb_part="2.75",
+            nb_part=2.75,
             sit_fam="M",
             pac={"nbPac": 1, "nbPacH": 1},
-            address="3 RUE DU PORT 99999 BEAUVAL",
+            address=Address("3 RUE DU PORT", "99999", "BEAUVAL"),
         ),
         Household(
             spi="3999999889221",
@@ -235,7 +255,7 @@ HOUSEHOLDS = {
             nb_part=4,
             sit_fam="C",
             pac={"nbPac": 4, "nbPacF": 4},
-            address="30 BOULEVARD DU NORD 99999 BEAUVAL",
+            address=Address("30 BOULEVARD DU NORD", "99999", "BEAUVAL"),
         ),
     )
 }

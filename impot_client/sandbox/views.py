@@ -33,7 +33,20 @@ from impot_client.sandbox.households import HOUSEHOLDS, Household, Outcome, hous
 
 CONTENT_TYPE = "application/prs.dgfip.part.situations.ir.assiettes.v1+json"
 TOKEN_TTL = 3600
-TOKEN_SCOPE = "RessourceIR"
+# The contract's OAuth scopes (securitySchemes.Authorization), and the one situations/ir/assiettes requires.
+KNOWN_SCOPES = frozenset(
+    {
+        "RessourceIR",
+        "RessourceIFI",
+        "RessourceTHPrincipale",
+        "RessourceLEP",
+        "RessourceIRFacture",
+        "RessourceIRDerniere",
+        "RessourceIRDerniere2",
+        "RessourceIRMultiple",
+    }
+)
+RESOURCE_SCOPE = "RessourceIR"
 NEW_YEAR_FROM = (7, 22)  # income of year N is published on 22 July of N + 1
 YEARS_KEPT = 3  # the latest published income year and the two before
 # The FranceConnect scope that releases each field of the answer; dgfip_pac_nbPac releases pac.nbPac alone.
@@ -44,6 +57,7 @@ FIELD_SCOPES = {
     "pac": "dgfip_pac",
     "sitParIso": "dgfip_pariso",
     "aft": "dgfip_aft",
+    "aftDetail": "dgfip_aft",
     **{
         f"{field}Dec{number}": f"dgfip_{field}Dec{number}"
         for number in (1, 2)
@@ -61,17 +75,18 @@ sandbox_only = sandbox_gate("IMPOT_SANDBOX")
 
 
 class DgfipError(Exception):
-    """An answer in DGFiP's error format: {"erreur": {"code", "message"}}."""
+    """An answer in DGFiP's error format, {"erreur": {"codeapp": 4101, "message": "..."}}: the contract names
+    the application code `codeapp` (4001, 4002, 4031, 4101, 4102) and the reference its body `erreur`."""
 
-    def __init__(self, status: int, code: str, message: str):
+    def __init__(self, status: int, codeapp: int, message: str):
         super().__init__(message)
         self.status = status
-        self.code = code
+        self.codeapp = codeapp
         self.message = message
 
     def response(self) -> JsonResponse:
         return JsonResponse(
-            {"erreur": {"code": self.code, "message": self.message}},
+            {"erreur": {"codeapp": self.codeapp, "message": self.message}},
             status=self.status,
             content_type=CONTENT_TYPE,
         )
@@ -88,7 +103,7 @@ def _today() -> date:
 
 
 def _no_result() -> DgfipError:
-    return DgfipError(410, "4101", _("aucun résultat pour cet SPI et cette année"))
+    return DgfipError(410, 4101, _("aucun résultat pour cet SPI et cette année"))
 
 
 def _client_credentials(request) -> tuple[str, str]:
@@ -115,26 +130,39 @@ def token(request):
         return oauth_error(
             "unsupported_grant_type", _("Seul grant_type=client_credentials est accepté."), 400
         )
+    scopes = request.POST.get("scope", "").split()
+    if not scopes or not KNOWN_SCOPES.issuperset(scopes):  # RFC 6749 §5.2: unknown, or none and no default
+        return oauth_error(
+            "invalid_scope", _("scope absent ou inconnu : RessourceIR pour situations/ir/assiettes."), 400
+        )
     access_token = secrets.token_urlsafe(32)
-    cache.set(_TOKEN_CACHE_PREFIX + access_token, now() + TOKEN_TTL, timeout=TOKEN_TTL)
+    cache.set(_TOKEN_CACHE_PREFIX + access_token, (now() + TOKEN_TTL, frozenset(scopes)), timeout=TOKEN_TTL)
     return JsonResponse(
-        {"access_token": access_token, "token_type": "Bearer", "expires_in": TOKEN_TTL, "scope": TOKEN_SCOPE},
+        {
+            "access_token": access_token,
+            "token_type": "Bearer",
+            "expires_in": TOKEN_TTL,
+            "scope": " ".join(sorted(set(scopes))),
+        },
         headers=NO_STORE,
     )
 
 
 def _check_headers(request) -> None:
-    """The gateway's checks, in its order: token, téléservice, correlation id."""
+    """The gateway's checks, in its order: token, its scope, téléservice, correlation id."""
     scheme, _space, access_token = request.headers.get("Authorization", "").partition(" ")
-    expiry = cache.get(_TOKEN_CACHE_PREFIX + access_token) if scheme.lower() == "bearer" else None
-    if expiry is None or now() >= expiry:
-        raise DgfipError(401, "4010", _("jeton d'accès absent, invalide ou expiré"))
+    record = cache.get(_TOKEN_CACHE_PREFIX + access_token) if scheme.lower() == "bearer" else None
+    expiry, scopes = record or (0, frozenset())
+    if now() >= expiry:
+        raise DgfipError(401, 4010, _("jeton d'accès absent, invalide ou expiré"))
+    if RESOURCE_SCOPE not in scopes:
+        raise DgfipError(403, 4031, _("le jeton n'a pas le scope RessourceIR de cette ressource"))
     # WSGI passes ID_Teleservice and ID-Teleservice alike as HTTP_ID_TELESERVICE; beware that Django's
     # runserver, like nginx by default, drops header names with an underscore.
     if not same(request.headers.get("ID_Teleservice", ""), settings.IMPOT_ID_TELESERVICE):
-        raise DgfipError(403, "4031", _("ID_Teleservice absent ou non autorisé"))
+        raise DgfipError(403, 4031, _("ID_Teleservice absent ou non autorisé"))
     if not _UUID.fullmatch(request.headers.get("X-Correlation-ID", "")):
-        raise DgfipError(400, "4000", _("X-Correlation-ID absent ou mal formé (UUID attendu)"))
+        raise DgfipError(400, 4000, _("X-Correlation-ID absent ou mal formé (UUID attendu)"))
 
 
 def _franceconnect_grant(request) -> tuple[dict, set[str]]:
@@ -154,9 +182,9 @@ def _franceconnect_grant(request) -> tuple[dict, set[str]]:
         response.raise_for_status()
         answer = response.json()
     except (httpx.HTTPError, ValueError) as error:
-        raise DgfipError(500, "5000", _("erreur technique")) from error
+        raise DgfipError(500, 5000, _("erreur technique")) from error
     if answer.get("active") is not True:
-        raise DgfipError(401, "4011", _("jeton FranceConnect invalide ou expiré"))
+        raise DgfipError(401, 4011, _("jeton FranceConnect invalide ou expiré"))
     return answer["identity"], set(answer["scope"].split())
 
 
@@ -172,9 +200,9 @@ def _years_granted(scopes: set[str], today: date) -> set[int]:
 def _play(household: Household) -> None:
     """The failures a household stands for, whatever the year."""
     if household.outcome == Outcome.SERVER_ERROR:
-        raise DgfipError(500, "5000", _("erreur technique"))
+        raise DgfipError(500, 5000, _("erreur technique"))
     if household.outcome == Outcome.ACCESS_REFUSED:
-        raise DgfipError(403, "4031", _("accès refusé à cette ressource"))
+        raise DgfipError(403, 4031, _("accès refusé à cette ressource"))
     if household.outcome == Outcome.NO_DECLARATION:
         raise _no_result()
     if household.outcome == Outcome.SLOW:
@@ -194,9 +222,9 @@ def _situation(request, year: str, spi: str | None) -> JsonResponse:
     try:
         _check_headers(request)
         if spi is not None and not _SPI.fullmatch(spi):
-            raise DgfipError(400, "4001", _("format SPI incorrect"))
+            raise DgfipError(400, 4001, _("format SPI incorrect"))
         if not _YEAR.fullmatch(year):
-            raise DgfipError(400, "4002", _("format de l'année de revenus incorrect"))
+            raise DgfipError(400, 4002, _("format de l'année de revenus incorrect"))
         income_year, today = int(year), _today()
         if spi is None:
             identity, scopes = _franceconnect_grant(request)
@@ -204,13 +232,13 @@ def _situation(request, year: str, spi: str | None) -> JsonResponse:
         else:
             household, scopes, years_granted = HOUSEHOLDS.get(spi), SPI_SCOPES, None
         if household is None:
-            raise DgfipError(410, "4102", _("aucun usager ne correspond à ce SPI ou à cette identité"))
+            raise DgfipError(410, 4102, _("aucun usager ne correspond à ce SPI ou à cette identité"))
         _play(household)
         latest = latest_income_year(today)
         if income_year > latest:
             raise _no_result()
         if years_granted is not None and income_year not in years_granted:
-            raise DgfipError(403, "4031", _("accès refusé à cette année de revenus"))
+            raise DgfipError(403, 4031, _("accès refusé à cette année de revenus"))
         if income_year <= latest - YEARS_KEPT:
             raise _no_result()
     except DgfipError as error:

@@ -3,12 +3,14 @@ quota, the mTLS client and the logs. Every test counts the HTTP calls it expects
 
 import logging
 import os
+import random
 import ssl
 import time
 import uuid
 from base64 import b64encode
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from urllib.parse import parse_qs
 
 import httpx
 import pytest
@@ -16,7 +18,7 @@ import respx
 from django.core.cache import cache, caches
 from django.utils import timezone
 
-from impot_client import client
+from impot_client import client, situation
 from impot_client.situation import (
     AccessRefused,
     Declarant,
@@ -26,6 +28,7 @@ from impot_client.situation import (
     NoDeclaration,
     QuotaReached,
 )
+from portal import ratelimit
 
 API_URL = "https://dgfip.test/impotparticulier/1.0"
 TOKEN_URL = "https://dgfip.test/token"
@@ -109,8 +112,14 @@ def spi_lookup():
 MISSING = ...  # a key left out of the answer
 
 
-def erreur(code):
-    return {"erreur": {"code": code, "message": "..."}}
+def erreur(code, key="codeapp"):
+    """DGFiP's error body: the contract names the application code `codeapp`; `code` circulates too."""
+    return {"erreur": {key: code, "message": "..."}}
+
+
+def misconfigured():
+    """GatewayMisconfigured, looked up when the test runs: the class is new with issue 11."""
+    return getattr(situation, "GatewayMisconfigured", type("NotYetDefined", (Exception,), {}))
 
 
 class Clock:
@@ -277,19 +286,34 @@ class TestParsing:
         assert self.situation(dgfip, dateNaisDec1=birth).declarants[0].birth_date is None
 
     @pytest.mark.parametrize("rfr", [MISSING, None, "", "abc", 48213.5, -1, True, [48213], "NaN"])
-    def test_missing_or_unreadable_rfr_is_invalid(self, dgfip, rfr):
-        with pytest.raises(InvalidResponse):
+    def test_missing_or_unreadable_rfr_is_an_incomplete_answer(self, dgfip, rfr):
+        with pytest.raises(InvalidResponse) as raised:
             self.situation(dgfip, rfr=rfr)
+        assert raised.value.reason == "incomplete"
 
     @pytest.mark.parametrize("nb_part", [MISSING, None, "", "deux", 0, "0,0", -1])
-    def test_missing_or_unreadable_nb_part_is_invalid(self, dgfip, nb_part):
-        with pytest.raises(InvalidResponse):
+    def test_missing_or_unreadable_nb_part_is_an_incomplete_answer(self, dgfip, nb_part):
+        with pytest.raises(InvalidResponse) as raised:
             self.situation(dgfip, nbPart=nb_part)
+        assert raised.value.reason == "incomplete"
 
     @pytest.mark.parametrize("nb_pac", ["un", 1.5, -1])
-    def test_unreadable_nb_pac_is_invalid(self, dgfip, nb_pac):
-        with pytest.raises(InvalidResponse):
+    def test_unreadable_nb_pac_is_an_incomplete_answer(self, dgfip, nb_pac):
+        with pytest.raises(InvalidResponse) as raised:
             self.situation(dgfip, pac={"nbPac": nb_pac})
+        assert raised.value.reason == "incomplete"
+
+    def test_an_incomplete_answer_says_retrying_will_not_help_and_points_to_the_notice(self, dgfip):
+        route = fc_route(dgfip).respond(200, json={**ANSWER, "rfr": None})
+
+        with pytest.raises(InvalidResponse) as raised:
+            fc_lookup()
+
+        message = str(raised.value.message)
+        assert "Réessayez" not in message
+        assert "n'y changera rien" in message and "avis d'imposition" in message
+        assert raised.value.correlation_id == route.calls.last.request.headers["X-Correlation-ID"]
+        assert isinstance(raised.value, ImpotUnavailable)  # the views' catch-all still applies
 
     @pytest.mark.parametrize(
         "response",
@@ -305,6 +329,7 @@ class TestParsing:
         with pytest.raises(InvalidResponse) as raised:
             fc_lookup()
 
+        assert raised.value.reason == "invalid_response"  # perhaps a passing fault: "réessayez" holds
         assert raised.value.correlation_id == route.calls.last.request.headers["X-Correlation-ID"]
 
 
@@ -312,12 +337,17 @@ class TestYears:
     @pytest.mark.parametrize(
         "unavailable",
         [
-            httpx.Response(404),
-            httpx.Response(404, text="<html>Not Found</html>"),
             httpx.Response(410, json=erreur("4101")),
             httpx.Response(410, json=erreur(4101)),
+            httpx.Response(410, json=erreur("4101", key="code")),
+            httpx.Response(410, json={"codeapp": 4101, "message": "..."}),
+            httpx.Response(410, json={"erreur": [{"codeapp": 4101, "message": "..."}]}),
+            httpx.Response(410, json={"erreur": {"message": "aucun résultat"}}),  # the status decides
+            httpx.Response(410),
+            httpx.Response(404, json=erreur(4101)),
+            httpx.Response(404, json={"erreur": {"message": "aucun résultat"}}),
             httpx.Response(400, json=erreur("4002")),
-            httpx.Response(400, json=erreur(4002)),
+            httpx.Response(400, json=erreur(4002, key="code")),
         ],
     )
     def test_year_not_available_asks_the_year_before(self, dgfip, unavailable):
@@ -334,7 +364,7 @@ class TestYears:
 
     def test_falls_back_only_once(self, dgfip):
         latest = spi_route(dgfip, 2025).respond(410, json=erreur("4101"))
-        before = spi_route(dgfip, 2024).respond(404)
+        before = spi_route(dgfip, 2024).respond(404, json=erreur(4101))
         older = spi_route(dgfip, 2023).respond(200, json=ANSWER)
 
         with pytest.raises(NoDeclaration) as raised:
@@ -343,14 +373,35 @@ class TestYears:
         assert (latest.call_count, before.call_count, older.call_count) == (1, 1, 0)
         assert raised.value.correlation_id == before.calls.last.request.headers["X-Correlation-ID"]
 
-    def test_numero_fiscal_matching_nobody_is_no_declaration_without_fallback(self, dgfip):
-        latest = spi_route(dgfip, 2025).respond(410, json=erreur("4102"))
+    @pytest.mark.parametrize("body", [erreur("4102"), erreur(4102, key="code"), {"codeapp": "4102"}])
+    def test_numero_fiscal_matching_nobody_is_no_declaration_without_fallback(self, dgfip, body):
+        latest = spi_route(dgfip, 2025).respond(410, json=body)
         before = spi_route(dgfip, 2024).respond(200, json=ANSWER)
 
         with pytest.raises(NoDeclaration):
             spi_lookup()
 
         assert (latest.call_count, before.call_count) == (1, 0)
+
+    def test_a_given_year_is_asked_alone(self, dgfip):
+        asked = spi_route(dgfip, 2022).respond(410, json=erreur(4101))
+        before = spi_route(dgfip, 2021).respond(200, json=ANSWER)
+        lookup = client.numero_fiscal_lookup(SPI)
+
+        with pytest.raises(NoDeclaration):
+            lookup.run(TODAY, year=2022)
+
+        assert (asked.call_count, before.call_count, lookup.year) == (1, 0, 2022)
+
+    def test_the_lookup_says_which_year_answered_and_how_many_token_requests_it_made(self, dgfip):
+        spi_route(dgfip, 2025).respond(410, json=erreur(4101))
+        spi_route(dgfip, 2024).respond(200, json=ANSWER)
+        first, second = client.numero_fiscal_lookup(SPI), client.numero_fiscal_lookup(SPI)
+
+        assert first.run(TODAY).year == first.year == 2024
+        second.run(TODAY)
+
+        assert (first.token_requests, second.token_requests) == (1, 0)  # the second uses the cached token
 
     def test_no_content_is_no_declaration(self, dgfip):
         fc_route(dgfip).respond(204)
@@ -359,25 +410,63 @@ class TestYears:
 
 
 class TestErrors:
-    @pytest.mark.parametrize("lookup, route", [(fc_lookup, fc_route), (spi_lookup, spi_route)])
-    def test_bad_spi_format_is_invalid_tax_number(self, dgfip, lookup, route):
-        route(dgfip).respond(400, json=erreur("4001"))
-        with pytest.raises(InvalidTaxNumber):
-            lookup()
-
-    @pytest.mark.parametrize(
-        "response", [httpx.Response(400, json=erreur("4000")), httpx.Response(400, text="Bad Request")]
-    )
-    def test_any_other_400_in_numero_fiscal_mode_is_invalid_tax_number(self, dgfip, response):
-        spi_route(dgfip).mock(return_value=response)
+    @pytest.mark.parametrize("body", [erreur("4001"), erreur(4001, key="code"), {"codeapp": 4001}])
+    def test_bad_spi_format_is_invalid_tax_number(self, dgfip, body):
+        spi_route(dgfip).respond(400, json=body)
         with pytest.raises(InvalidTaxNumber):
             spi_lookup()
 
-    def test_other_400_in_franceconnect_mode_is_unavailable(self, dgfip):
-        fc_route(dgfip).respond(400, json=erreur("4000"))
-        with pytest.raises(ImpotUnavailable) as raised:
+    @pytest.mark.parametrize(
+        "response",
+        [
+            httpx.Response(400, json=erreur("4000")),
+            httpx.Response(400, json=erreur("4031")),
+            httpx.Response(400, json={"erreur": {"message": "format incorrect"}}),
+            httpx.Response(400, text="Bad Request"),
+            httpx.Response(400),
+            httpx.Response(405, text="Method Not Allowed"),
+            httpx.Response(406, json=erreur("4060")),
+        ],
+    )
+    def test_any_other_400_in_numero_fiscal_mode_is_ours_and_alerts_the_agents(self, dgfip, response):
+        route = spi_route(dgfip).mock(return_value=response)
+
+        with pytest.raises(misconfigured()) as raised:
+            spi_lookup()
+
+        assert raised.value.alerts_agents and raised.value.reason == "misconfigured"
+        assert raised.value.correlation_id == route.calls.last.request.headers["X-Correlation-ID"]
+
+    @pytest.mark.parametrize("body", [erreur("4000"), erreur("4001")])  # no numéro fiscal in FC mode
+    def test_a_400_in_franceconnect_mode_is_ours(self, dgfip, body):
+        fc_route(dgfip).respond(400, json=body)
+        with pytest.raises(misconfigured()):
             fc_lookup()
-        assert type(raised.value) is ImpotUnavailable
+
+    @pytest.mark.parametrize(
+        "response",
+        [
+            httpx.Response(404),
+            httpx.Response(404, text="<html><body><h1>404 Not Found</h1>nginx</body></html>"),
+            httpx.Response(404, json={"code": "404", "message": "Not Found", "description": "No resource"}),
+            httpx.Response(404, json=["Not Found"]),
+        ],
+    )
+    @pytest.mark.parametrize("lookup, route", [(fc_lookup, fc_route), (spi_lookup, spi_route)])
+    def test_a_404_that_dgfip_did_not_write_is_a_wrong_url_not_a_missing_declaration(
+        self, dgfip, lookup, route, response
+    ):
+        latest = route(dgfip, 2025).mock(return_value=response)
+        before = route(dgfip, 2024).respond(200, json=ANSWER)
+
+        with pytest.raises(misconfigured()) as raised:
+            lookup()
+
+        assert not isinstance(raised.value, NoDeclaration)
+        assert raised.value.alerts_agents
+        assert "Ce n'est pas de votre fait" in str(raised.value.message)
+        assert (latest.call_count, before.call_count) == (1, 0)  # another year would not be found either
+        assert raised.value.correlation_id == latest.calls.last.request.headers["X-Correlation-ID"]
 
     def test_forbidden_is_access_refused_with_the_correlation_id(self, dgfip):
         route = fc_route(dgfip).respond(403, json=erreur("4031"))
@@ -443,7 +532,7 @@ class TestRetries:
     )
     def test_no_retry_after_a_client_error_or_a_read_timeout(self, dgfip, sleeps, answer):
         latest = spi_route(dgfip, 2025).mock(side_effect=[answer, httpx.Response(200, json=ANSWER)])
-        spi_route(dgfip, 2024).respond(404)
+        spi_route(dgfip, 2024).respond(410, json=erreur(4101))
 
         with pytest.raises((InvalidTaxNumber, AccessRefused, NoDeclaration, QuotaReached, ImpotUnavailable)):
             spi_lookup()
@@ -479,7 +568,27 @@ class TestToken:
             request.headers["Authorization"]
             == "Basic " + b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
         )
-        assert request.content == b"grant_type=client_credentials"
+        assert request.content == b"grant_type=client_credentials&scope=RessourceIR"
+
+    def test_the_token_request_asks_for_the_configured_scope(self, dgfip, settings):
+        settings.IMPOT_TOKEN_SCOPE = "RessourceIRDerniere"
+        fc_route(dgfip).respond(200, json=ANSWER)
+
+        fc_lookup()
+
+        assert parse_qs(dgfip["token"].calls.last.request.content.decode())["scope"] == [
+            "RessourceIRDerniere"
+        ]
+
+    def test_a_token_of_another_scope_is_not_reused(self, dgfip, settings):
+        route = fc_route(dgfip).respond(200, json=ANSWER)
+        fc_lookup()
+
+        settings.IMPOT_TOKEN_SCOPE = "RessourceIRDerniere"
+        fc_lookup()
+
+        assert dgfip["token"].call_count == 2
+        assert route.calls[1].request.headers["Authorization"] == "Bearer app-token-2"
 
     def test_one_token_for_a_hundred_lookups(self, dgfip):
         route = fc_route(dgfip).respond(200, json=ANSWER)
@@ -562,7 +671,7 @@ class TestToken:
         "answer", [httpx.Response(503), httpx.ConnectError("refused"), httpx.ReadTimeout("slow")]
     )
     def test_token_endpoint_down_is_unavailable(self, dgfip, answer):
-        dgfip["token"].mock(side_effect=[answer])
+        dgfip["token"].mock(side_effect=[answer, answer])
         route = fc_route(dgfip).respond(200, json=ANSWER)
 
         with pytest.raises(ImpotUnavailable) as raised:
@@ -570,6 +679,51 @@ class TestToken:
 
         assert type(raised.value) is ImpotUnavailable
         assert route.call_count == 0
+
+    @pytest.mark.parametrize(
+        "failure",
+        [
+            httpx.Response(500),
+            httpx.Response(503, text="<html>Service Unavailable</html>"),
+            httpx.ConnectError("refused"),
+            httpx.ConnectTimeout("slow to connect"),
+            httpx.RemoteProtocolError("reset"),
+        ],
+    )
+    def test_token_request_is_retried_once_after_the_backoff(self, dgfip, sleeps, failure):
+        token = {"access_token": "app-token-after-retry", "expires_in": 3600}
+        dgfip["token"].mock(side_effect=[failure, httpx.Response(200, json=token)])
+        route = fc_route(dgfip).respond(200, json=ANSWER)
+        lookup = client.franceconnect_lookup(FC_TOKEN)
+
+        assert lookup.run(TODAY).rfr == 48213
+
+        assert (dgfip["token"].call_count, lookup.token_requests, sleeps) == (2, 2, [BACKOFF])
+        assert route.calls.last.request.headers["Authorization"] == "Bearer app-token-after-retry"
+
+    def test_token_request_failing_twice_is_unavailable_after_exactly_two_requests(self, dgfip, sleeps):
+        dgfip["token"].mock(side_effect=[httpx.Response(502), httpx.ConnectError("refused")])
+
+        with pytest.raises(ImpotUnavailable):
+            fc_lookup()
+
+        assert (dgfip["token"].call_count, sleeps) == (2, [BACKOFF])
+
+    @pytest.mark.parametrize(
+        "answer",
+        [
+            httpx.Response(400, json={"error": "invalid_scope"}),
+            httpx.Response(401, json={"error": "invalid_client"}),
+            httpx.ReadTimeout("slow"),  # as for the calls: the family is already waiting
+        ],
+    )
+    def test_token_request_is_not_retried_after_a_4xx_or_a_read_timeout(self, dgfip, sleeps, answer):
+        dgfip["token"].mock(side_effect=[answer, httpx.Response(200, json={"access_token": "t"})])
+
+        with pytest.raises((AccessRefused, ImpotUnavailable)):
+            fc_lookup()
+
+        assert (dgfip["token"].call_count, sleeps) == (1, [])
 
     @pytest.mark.parametrize(
         "answer",
@@ -605,20 +759,50 @@ class TestQuota:
             fc_lookup()
         assert dgfip.calls.call_count == 0
 
-    def test_a_new_minute_resets_the_quota(self, dgfip, settings, clock):
+    def test_each_call_frees_its_place_sixty_seconds_later(self, dgfip, settings, clock):
         settings.IMPOT_QUOTA_PER_MINUTE = 3
         route = fc_route(dgfip).respond(200, json=ANSWER)
         for _ in range(3):
             fc_lookup()
 
-        clock.now += 60
+        clock.now += 60.5
         fc_lookup()
 
         assert route.call_count == 4
 
+    def test_a_new_calendar_minute_does_not_reset_the_quota(self, dgfip, settings, clock):
+        settings.IMPOT_QUOTA_PER_MINUTE = 3
+        route = fc_route(dgfip).respond(200, json=ANSWER)
+        clock.now += 59  # the last second of a minute
+        for _ in range(3):
+            fc_lookup()
+
+        clock.now += 2  # the next minute, 2 seconds later
+        with pytest.raises(QuotaReached):
+            fc_lookup()
+
+        assert route.call_count == 3
+
+    def test_no_sixty_second_window_holds_more_calls_than_the_quota(self, dgfip, settings, clock):
+        """A family every 4 seconds for 3 minutes, against a quota of 5: across each minute boundary too."""
+        settings.IMPOT_QUOTA_PER_MINUTE = 5
+        route = fc_route(dgfip).respond(200, json=ANSWER)
+        sent = []
+        for _ in range(45):
+            try:
+                fc_lookup()
+                sent.append(clock.now)
+            except QuotaReached:
+                pass
+            clock.now += 4
+
+        assert route.call_count == len(sent) >= 10
+        busiest = max(sum(start <= moment < start + 60 for moment in sent) for start in sent)
+        assert busiest == 5
+
     def test_retries_and_fallbacks_count(self, dgfip, settings, clock):
         settings.IMPOT_QUOTA_PER_MINUTE = 2
-        fc_route(dgfip, 2025).respond(404)
+        fc_route(dgfip, 2025).respond(410, json=erreur(4101))
         before = fc_route(dgfip, 2024).respond(500)
 
         with pytest.raises(QuotaReached):
@@ -657,23 +841,36 @@ def redis_cache(settings):
 def test_quota_and_token_are_shared_by_workers_through_redis(
     redis_cache, dgfip, settings, clock, monkeypatch
 ):
+    """Two workers: each its own cache connection and its own rate limiter, both on the same Redis."""
     settings.IMPOT_QUOTA_PER_MINUTE = 3
+    clock.now += 60 * random.randrange(10**6)  # a window no other run of this test shares
     route = fc_route(dgfip).respond(200, json=ANSWER)
-    first_worker, second_worker = caches.create_connection("default"), caches.create_connection("default")
-    quota_key = f"impot_client:quota:{int(clock.now // 60)}"
+    assert ratelimit.storage_uri().startswith("redis://")
 
-    monkeypatch.setattr(client, "cache", first_worker)
+    def become_another_worker():
+        monkeypatch.setattr(client, "cache", caches.create_connection("default"))
+        monkeypatch.setattr(ratelimit, "_limiters", {})
+
+    become_another_worker()
+    clock.now += 58
     fc_lookup()
+    clock.now += 1  # the last second of that minute
     fc_lookup()
-    monkeypatch.setattr(client, "cache", second_worker)
-    assert second_worker.get(quota_key) == 2
+    become_another_worker()
+    clock.now += 2  # the next minute: both calls are still in the window
     fc_lookup()
     with pytest.raises(QuotaReached):
         fc_lookup()
+    become_another_worker()
+    with pytest.raises(QuotaReached):
+        fc_lookup()
 
-    assert first_worker.get(quota_key) == 4
     assert route.call_count == 3
     assert dgfip["token"].call_count == 1
+    become_another_worker()
+    clock.now += 57.5  # 60.5 s after the first call, which has left the window: one place is free
+    fc_lookup()
+    assert route.call_count == 4
 
 
 class TestHttpClient:

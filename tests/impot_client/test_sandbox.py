@@ -80,10 +80,15 @@ def franceconnect(live_server, settings):
     return live_server
 
 
-def dgfip_token(client) -> str:
+def dgfip_token(client, scope="RessourceIR") -> str:
     response = client.post(
         f"{BASE}/token",
-        {"grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET},
+        {
+            "grant_type": "client_credentials",
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+            "scope": scope,
+        },
     )
     assert response.status_code == 200, response.content
     return response.json()["access_token"]
@@ -113,13 +118,15 @@ def by_franceconnect(client, identity="test", scope=ALL_FC_SCOPES, year=2024, **
     )
 
 
-def assert_error(response, status, code):
+def assert_error(response, status, codeapp):
+    """DGFiP's error body, as the contract names its application code: {"erreur": {"codeapp", "message"}}."""
     assert response.status_code == status
     assert response["Content-Type"] == CONTENT_TYPE
-    error = response.json()["erreur"]
-    assert error["code"] == code
-    assert error["message"]
-    return error["message"]
+    body = response.json()
+    assert set(body) == {"erreur"} and set(body["erreur"]) == {"codeapp", "message"}
+    assert body["erreur"]["codeapp"] == codeapp
+    assert body["erreur"]["message"]
+    return body["erreur"]["message"]
 
 
 def basic(client_id, secret):
@@ -155,7 +162,12 @@ def test_every_endpoint_answers_when_debug_and_sandbox_are_on(client, method, pa
 def test_token_grants_a_bearer_token_for_an_hour(client):
     response = client.post(
         f"{BASE}/token",
-        {"grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET},
+        {
+            "grant_type": "client_credentials",
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+            "scope": "RessourceIR",
+        },
     )
     assert response.status_code == 200
     body = response.json()
@@ -173,7 +185,7 @@ def test_token_accepts_http_basic(client, client_id, secret):
     """RFC 6749 §2.3.1: the id and secret are form-encoded before base64."""
     response = client.post(
         f"{BASE}/token",
-        {"grant_type": "client_credentials"},
+        {"grant_type": "client_credentials", "scope": "RessourceIR"},
         headers={"Authorization": basic(client_id, secret)},
     )
     assert response.status_code == 200
@@ -206,6 +218,30 @@ def test_token_accepts_the_client_credentials_grant_only(client, grant_type):
     assert response.json()["error"] == "unsupported_grant_type"
 
 
+@pytest.mark.parametrize("scope", [None, "", "  ", "RessourceInconnue", "RessourceIR dgfip_rfr", "openid"])
+def test_token_refuses_a_missing_or_unknown_scope(client, scope):
+    data = {"grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
+    response = client.post(f"{BASE}/token", data if scope is None else {**data, "scope": scope})
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_scope"
+
+
+def test_token_grants_the_known_scopes_asked(client):
+    response = client.post(
+        f"{BASE}/token",
+        {"grant_type": "client_credentials", "scope": "RessourceIRDerniere RessourceIR"},
+        headers={"Authorization": basic(CLIENT_ID, CLIENT_SECRET)},
+    )
+    assert response.json()["scope"] == "RessourceIR RessourceIRDerniere"
+    assert by_spi(client, access_token=response.json()["access_token"]).status_code == 200
+
+
+@pytest.mark.parametrize("scope", ["RessourceIRDerniere", "RessourceIFI RessourceIRMultiple"])
+def test_a_token_without_the_resources_scope_is_refused(client, scope):
+    response = by_spi(client, access_token=dgfip_token(client, scope))
+    assert assert_error(response, 403, 4031) == "le jeton n'a pas le scope RessourceIR de cette ressource"
+
+
 def test_token_is_post_only(client):
     assert client.get(f"{BASE}/token").status_code == 405
 
@@ -225,12 +261,12 @@ def test_access_token_is_valid_an_hour(client, clock, age, status):
 )
 def test_a_live_bearer_token_is_required(client, authorization):
     response = by_spi(client, Authorization=authorization)
-    assert assert_error(response, 401, "4010") == "jeton d'accès absent, invalide ou expiré"
+    assert assert_error(response, 401, 4010) == "jeton d'accès absent, invalide ou expiré"
 
 
 @pytest.mark.parametrize("teleservice", [None, "", "autre-teleservice"])
 def test_id_teleservice_must_be_the_portals(client, teleservice):
-    assert_error(by_spi(client, ID_Teleservice=teleservice), 403, "4031")
+    assert_error(by_spi(client, ID_Teleservice=teleservice), 403, 4031)
 
 
 @pytest.mark.parametrize(
@@ -238,7 +274,7 @@ def test_id_teleservice_must_be_the_portals(client, teleservice):
     [None, "", "pas-un-uuid", UUID.replace("-", ""), UUID + "0", f"{{{UUID}}}", UUID.replace("a", "g")],
 )
 def test_correlation_id_must_be_a_uuid(client, correlation_id):
-    assert_error(by_spi(client, **{"X-Correlation-ID": correlation_id}), 400, "4000")
+    assert_error(by_spi(client, **{"X-Correlation-ID": correlation_id}), 400, 4000)
 
 
 def test_an_upper_case_uuid_is_a_uuid(client):
@@ -247,9 +283,9 @@ def test_an_upper_case_uuid_is_a_uuid(client):
 
 def test_headers_are_checked_token_first_then_teleservice_then_correlation_id(client):
     bad = {"ID_Teleservice": "autre", "X-Correlation-ID": "pas-un-uuid"}
-    assert_error(by_spi(client, Authorization=None, **bad), 401, "4010")
-    assert_error(by_spi(client, **bad), 403, "4031")
-    assert_error(by_spi(client, spi="123", **{"X-Correlation-ID": "pas-un-uuid"}), 400, "4000")
+    assert_error(by_spi(client, Authorization=None, **bad), 401, 4010)
+    assert_error(by_spi(client, **bad), 403, 4031)
+    assert_error(by_spi(client, spi="123", **{"X-Correlation-ID": "pas-un-uuid"}), 400, 4000)
 
 
 # Numéro fiscal (SPI) mode.
@@ -285,7 +321,7 @@ def test_the_demo_family_answers_every_field_the_datapass_grants(client):
         ("3999990000058", {"rfr": 0, "nbPart": 1.0, "sitFam": "C", "pac": None}),
         ("3999990000066", {"sitFam": "O", "nmNaiDec1": "D ARTAGNAN EPEE", "pac": {"nbPac": 0}}),
         ("3999990000074", {"rfr": 46200, "nmNaiDec1": "CHAMPION", "prnmDec1": "ERIC"}),
-        ("3999999887218", {"rfr": 17827, "nbPart": "2.75", "sitFam": "M", "pac": {"nbPac": 1, "nbPacH": 1}}),
+        ("3999999887218", {"rfr": 17827, "nbPart": 2.75, "sitFam": "M", "pac": {"nbPac": 1, "nbPacH": 1}}),
         (
             "3999999889221",
             {"rfr": 15396, "nbPart": 4, "sitFam": "C", "prnmDec1": "TATIANA", "nmNaiDec2": None},
@@ -297,39 +333,39 @@ def test_each_household_answers_its_figures_in_its_own_encoding(client, spi, exp
     assert {name: body.get(name) for name in expected} == expected
     if "nbPart" in expected:  # 4 == 4.0 == Decimal(4): the encoding is the type
         assert type(body["nbPart"]) is type(expected["nbPart"])
-    assert "aft" not in body  # the portal's DataPass does not grant the address
+    assert "aft" not in body and "aftDetail" not in body  # the portal's DataPass does not grant the address
 
 
 @pytest.mark.parametrize("spi", ["123", "39999900000250", "399999000002A", "3999 90000025"])
 def test_the_spi_must_be_13_digits(client, spi):
-    assert assert_error(by_spi(client, spi), 400, "4001") == "format SPI incorrect"
+    assert assert_error(by_spi(client, spi), 400, 4001) == "format SPI incorrect"
 
 
 def test_a_well_formed_spi_of_nobody_is_gone(client):
-    assert_error(by_spi(client, "3999990000000"), 410, "4102")
+    assert_error(by_spi(client, "3999990000000"), 410, 4102)
 
 
 @pytest.mark.parametrize("year", ["24", "20245", "deux", "２０２４"])
 def test_the_year_must_be_4_digits(client, year):
-    assert_error(by_spi(client, year=year), 400, "4002")
+    assert_error(by_spi(client, year=year), 400, 4002)
 
 
 def test_the_spi_format_is_checked_before_the_year(client):
-    assert_error(by_spi(client, "123", year="24"), 400, "4001")
+    assert_error(by_spi(client, "123", year="24"), 400, 4001)
 
 
 def test_a_server_error_is_a_500_every_time(client):
     for _attempt in range(2):
-        assert assert_error(by_spi(client, "3999990000108"), 500, "5000") == "erreur technique"
+        assert assert_error(by_spi(client, "3999990000108"), 500, 5000) == "erreur technique"
 
 
 def test_access_refused_is_a_403(client):
-    assert_error(by_spi(client, "3999990000090"), 403, "4031")
+    assert_error(by_spi(client, "3999990000090"), 403, 4031)
 
 
 @pytest.mark.parametrize("year", [2022, 2023, 2024, 2025])
 def test_no_declaration_is_gone_for_every_year(client, year):
-    message = assert_error(by_spi(client, "3999990000082", year=year), 410, "4101")
+    message = assert_error(by_spi(client, "3999990000082", year=year), 410, 4101)
     assert message == "aucun résultat pour cet SPI et cette année"
 
 
@@ -368,14 +404,14 @@ def test_other_households_answer_at_once(client, sleeps):
 def test_the_latest_year_is_published_on_22_july(client, clock, day, latest):
     clock.on(day)
     assert by_spi(client, year=latest).status_code == 200
-    message = assert_error(by_spi(client, year=latest + 1), 410, "4101")
+    message = assert_error(by_spi(client, year=latest + 1), 410, 4101)
     assert message == "aucun résultat pour cet SPI et cette année"
 
 
 def test_households_keep_three_years(client, clock):
     clock.on("2025-09-15")
     assert [by_spi(client, year=year).status_code for year in (2024, 2023, 2022)] == [200, 200, 200]
-    assert_error(by_spi(client, year=2021), 410, "4101")
+    assert_error(by_spi(client, year=2021), 410, 4101)
 
 
 # FranceConnect mode: the simulator is FranceConnect's DGFiP data provider.
@@ -422,7 +458,7 @@ def test_each_franceconnect_identity_reaches_its_household(client, franceconnect
 
 @pytest.mark.parametrize(
     "identity,status,code",
-    [("date_naissance_partielle", 410, "4101"), ("naissance_algerie", 403, "4031")],
+    [("date_naissance_partielle", 410, 4101), ("naissance_algerie", 403, 4031)],
 )
 def test_some_franceconnect_identities_reach_a_failure(client, franceconnect, identity, status, code):
     assert_error(by_franceconnect(client, identity), status, code)
@@ -441,7 +477,7 @@ def test_a_franceconnect_person_without_a_tax_household_is_gone(client, franceco
         email="gaston@example.org",
     )
     monkeypatch.setitem(IDENTITIES, "inconnu", stranger)
-    assert_error(by_franceconnect(client, "inconnu"), 410, "4102")
+    assert_error(by_franceconnect(client, "inconnu"), 410, 4102)
 
 
 @pytest.mark.parametrize("fc_token", ["jeton-franceconnect-inconnu", None])
@@ -449,7 +485,7 @@ def test_an_unknown_or_missing_franceconnect_token_is_refused(client, franceconn
     response = call(
         client, f"{API}/situations/ir/assiettes/annrev/2024", **{"X-FranceConnect-OAuth": fc_token}
     )
-    assert assert_error(response, 401, "4011") == "jeton FranceConnect invalide ou expiré"
+    assert assert_error(response, 401, 4011) == "jeton FranceConnect invalide ou expiré"
 
 
 def test_an_expired_franceconnect_token_is_refused(client, franceconnect, monkeypatch):
@@ -458,7 +494,7 @@ def test_an_expired_franceconnect_token_is_refused(client, franceconnect, monkey
     response = call(
         client, f"{API}/situations/ir/assiettes/annrev/2024", **{"X-FranceConnect-OAuth": fc_token}
     )
-    assert_error(response, 401, "4011")
+    assert_error(response, 401, 4011)
 
 
 def test_franceconnect_unreachable_is_a_server_error(client, settings):
@@ -467,7 +503,7 @@ def test_franceconnect_unreachable_is_a_server_error(client, settings):
     response = call(
         client, f"{API}/situations/ir/assiettes/annrev/2024", **{"X-FranceConnect-OAuth": "jeton"}
     )
-    assert_error(response, 500, "5000")
+    assert_error(response, 500, 5000)
 
 
 def test_headers_are_checked_before_asking_franceconnect(client, settings):
@@ -477,9 +513,9 @@ def test_headers_are_checked_before_asking_franceconnect(client, settings):
         f"{API}/situations/ir/assiettes/annrev/24",
         **{"X-FranceConnect-OAuth": "jeton", "X-Correlation-ID": None},
     )
-    assert_error(response, 400, "4000")
+    assert_error(response, 400, 4000)
     response = call(client, f"{API}/situations/ir/assiettes/annrev/24", **{"X-FranceConnect-OAuth": "jeton"})
-    assert_error(response, 400, "4002")
+    assert_error(response, 400, 4002)
 
 
 YEAR = "dgfip_annee_n_moins_1"
@@ -510,7 +546,27 @@ YEAR = "dgfip_annee_n_moins_1"
             },
         ),
         ("dgfip_nmNaiDec2", "test", {}),  # one declarant only
-        ("dgfip_aft", "test", {"aft": "4 RUE DES ECOLES 99999 BEAUVAL"}),
+        (
+            "dgfip_aft",
+            "test",
+            {
+                "aft": "4 RUE DES ECOLES 99999 BEAUVAL",
+                "aftDetail": {"voie": "4 RUE DES ECOLES", "getcodePostal": "99999", "getcommune": "BEAUVAL"},
+            },
+        ),
+        (
+            "dgfip_aft",
+            "genre_indefini",
+            {
+                "aft": "APT 3 9 RUE DU MOULIN 99999 BEAUVAL",
+                "aftDetail": {
+                    "complementAdresse": "APT 3",
+                    "voie": "9 RUE DU MOULIN",
+                    "getcodePostal": "99999",
+                    "getcommune": "BEAUVAL",
+                },
+            },
+        ),
         ("", "test", {}),
     ],
 )
@@ -527,15 +583,15 @@ def test_franceconnect_mode_releases_only_the_fields_of_the_granted_scopes(
     [
         # After 22 July 2025, income 2024 is out: N-1 only.
         ("2025-09-15", YEAR, 2024, 200, ""),
-        ("2025-09-15", f"{YEAR} dgfip_annee_n_moins_2_si_indispo_n_moins_1", 2023, 403, "4031"),
-        ("2025-09-15", "dgfip_annee_n_moins_2_si_indispo_n_moins_1", 2024, 403, "4031"),
-        ("2025-09-15", YEAR, 2025, 410, "4101"),
+        ("2025-09-15", f"{YEAR} dgfip_annee_n_moins_2_si_indispo_n_moins_1", 2023, 403, 4031),
+        ("2025-09-15", "dgfip_annee_n_moins_2_si_indispo_n_moins_1", 2024, 403, 4031),
+        ("2025-09-15", YEAR, 2025, 410, 4101),
         # Before 22 July 2025, income 2024 is not out yet: the client falls back to 2023, if granted.
-        ("2025-07-01", YEAR, 2024, 410, "4101"),
+        ("2025-07-01", YEAR, 2024, 410, 4101),
         ("2025-07-01", f"{YEAR} dgfip_annee_n_moins_2_si_indispo_n_moins_1", 2023, 200, ""),
-        ("2025-07-01", YEAR, 2023, 403, "4031"),
-        ("2025-07-01", f"{YEAR} dgfip_annee_n_moins_2_si_indispo_n_moins_1", 2022, 403, "4031"),
-        ("2025-07-01", "", 2023, 403, "4031"),
+        ("2025-07-01", YEAR, 2023, 403, 4031),
+        ("2025-07-01", f"{YEAR} dgfip_annee_n_moins_2_si_indispo_n_moins_1", 2022, 403, 4031),
+        ("2025-07-01", "", 2023, 403, 4031),
     ],
 )
 def test_franceconnect_mode_serves_only_the_years_the_scopes_grant(
@@ -547,7 +603,7 @@ def test_franceconnect_mode_serves_only_the_years_the_scopes_grant(
         assert response.json() == {"rfr": 21450}
     else:
         message = assert_error(response, status, code)
-        if code == "4031":
+        if code == 4031:
             assert message == "accès refusé à cette année de revenus"
 
 
@@ -556,7 +612,9 @@ def test_the_whole_exchange_over_http(franceconnect, client):
     fc_token = fc.tokens(client, "deux_prenoms", scope=ALL_FC_SCOPES)["access_token"]
     with httpx.Client(base_url=franceconnect.url, timeout=10) as http:
         token = http.post(
-            f"{BASE}/token", auth=(CLIENT_ID, CLIENT_SECRET), data={"grant_type": "client_credentials"}
+            f"{BASE}/token",
+            auth=(CLIENT_ID, CLIENT_SECRET),
+            data={"grant_type": "client_credentials", "scope": "RessourceIR"},
         ).json()["access_token"]
         response = http.get(
             f"{API}/situations/ir/assiettes/annrev/2024",
