@@ -2,6 +2,7 @@
 a FranceConnect family and a local-account family get their figures, and each failure ends on a clear message
 with the dossier kept as a draft."""
 
+import html
 import re
 from io import StringIO
 
@@ -92,6 +93,19 @@ def test_each_failure_ends_on_a_clear_message_with_the_draft_kept(demo_family, n
     assert page.status_code == 200
     assert message in page.text and "Envoyer mon avis d'imposition" in page.text
     assert "Je ne communique pas mes revenus" in page.text
+    assert Dossier.objects.get(pk=demo_family.dossier.pk).status == Dossier.Status.DRAFT
+    assert not TaxData.objects.exists()
+
+
+def test_a_wrong_gateway_url_is_not_the_familys_fault(demo_family, settings):
+    """A mistyped IMPOT_API_URL: the web server's own 404 page, which DGFiP did not write."""
+    settings.IMPOT_API_URL = settings.IMPOT_API_URL.replace("/impotparticulier/1.0", "/impot-particulier/1.0")
+    page = authorise_by_number(demo_family, "3999990000025")
+    text = html.unescape(page.text)
+    assert page.status_code == 200
+    assert "Ce n'est pas de votre fait" in text and "agents de la commune sont prévenus" in text
+    assert "ne trouve pas de déclaration" not in text and "Vérifiez" not in text
+    assert "Envoyer mon avis d'imposition" in text
     assert Dossier.objects.get(pk=demo_family.dossier.pk).status == Dossier.Status.DRAFT
     assert not TaxData.objects.exists()
 
