@@ -180,21 +180,21 @@ class Lookup:
     def with_retry(self, send) -> httpx.Response:
         """send() once more, after the backoff, when it failed on a 5xx or a connection error; never after
         another 4xx, nor after a read timeout: the family is already waiting, and DGFiP may have served it."""
-        for attempt in (1, 2):
+        retried = False
+        while True:
             try:
                 response = send()
+                if response.status_code < 500 or retried:
+                    return response
             except FAMILY_WAITING as error:
                 raise self.error(ImpotUnavailable, type(error).__name__) from error
             except httpx.TransportError as error:
-                if attempt == 2:
+                if retried:
                     raise self.error(ImpotUnavailable, type(error).__name__) from error
             except httpx.HTTPError as error:  # e.g. an undecodable body: not worth a retry
                 raise self.error(ImpotUnavailable, type(error).__name__) from error
-            else:
-                if response.status_code < 500 or attempt == 2:
-                    return response
+            retried = True
             sleep(settings.IMPOT_RETRY_BACKOFF)
-        raise AssertionError("unreachable")  # pragma: no cover
 
     def token(self) -> str:
         """The client-credentials token shared by all workers, requested once per lifetime."""
