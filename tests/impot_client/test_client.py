@@ -784,9 +784,10 @@ class TestQuota:
         assert route.call_count == 3
 
     def test_no_sixty_second_window_holds_more_calls_than_the_quota(self, dgfip, settings, clock):
-        """A family every 4 seconds for 3 minutes, against a quota of 5: across each minute boundary too."""
+        """A family every 4 seconds for 3 minutes from 20 s before a minute's end, against a quota of 5."""
         settings.IMPOT_QUOTA_PER_MINUTE = 5
         route = fc_route(dgfip).respond(200, json=ANSWER)
+        clock.now += 40
         sent = []
         for _ in range(45):
             try:
