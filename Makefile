@@ -6,6 +6,9 @@ HOST ?= 127.0.0.1:8000
 
 .PHONY: run test lint bench install install-test env-keys chromium clean
 
+# Every simulator address follows from SITE_URL (portal/settings.py): exported to the commands, it wins over a .env
+# (django-environ never overwrites a real environment variable), so HOST alone moves the whole journey.
+run: export SITE_URL ?= http://$(HOST)
 run: install .env env-keys
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
