@@ -34,7 +34,8 @@ _SITE_ORIGINS = (
     if _site.hostname in _LOOPBACK
     else [SITE_URL]
 )
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=sorted({*_LOOPBACK, _site.hostname}))
+# Unset or empty (which would refuse every request): the loopback names and SITE_URL's host.
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[]) or sorted({*_LOOPBACK, _site.hostname})
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # Who reads the operational alerts (portal.alerts): ADMINS="Nom <adresse>, ..." and ALERT_EMAILS, a list of
