@@ -28,20 +28,27 @@ MAIL_INTERVAL = timedelta(hours=1)
 LASTING_GAP = timedelta(minutes=2)
 
 
+def now() -> float:
+    """Seconds since the epoch, as every worker sees them; tests patch it to let minutes pass."""
+    return time.time()
+
+
 @transaction.atomic
 def alert_raise(*, kind: str, message: str) -> OperationalAlert:
     """Record one occurrence of `kind`; the first one, and the first one after MAIL_INTERVAL, is mailed once
     the transaction commits."""
-    now = timezone.now()
+    seen_at = timezone.now()
     alert, created = OperationalAlert.objects.select_for_update().get_or_create(
-        kind=kind, resolved_at=None, defaults={"message": message, "first_seen": now, "last_seen": now}
+        kind=kind,
+        resolved_at=None,
+        defaults={"message": message, "first_seen": seen_at, "last_seen": seen_at},
     )
     if not created:
         OperationalAlert.objects.filter(pk=alert.pk).update(
-            message=message, last_seen=now, occurrences=F("occurrences") + 1
+            message=message, last_seen=seen_at, occurrences=F("occurrences") + 1
         )
-    if alert.mailed_at is None or now - alert.mailed_at >= MAIL_INTERVAL:
-        OperationalAlert.objects.filter(pk=alert.pk).update(mailed_at=now)
+    if alert.mailed_at is None or seen_at - alert.mailed_at >= MAIL_INTERVAL:
+        OperationalAlert.objects.filter(pk=alert.pk).update(mailed_at=seen_at)
         transaction.on_commit(partial(alert_mail_send.enqueue, alert.pk), robust=True)
     alert.refresh_from_db()
     return alert
@@ -51,11 +58,12 @@ def alert_raise_if_lasting(*, kind: str, message: str, after: timedelta) -> Oper
     """Raise the alert once `kind` has recurred for longer than `after` with no gap over LASTING_GAP. The start
     of the streak is kept in the shared cache, so every worker's occurrences count towards it."""
     key = f"portal:alert-streak:{kind}"
-    gap = LASTING_GAP.total_seconds()
-    cache.add(key, time.time(), timeout=gap)
-    started = cache.get(key, time.time())
-    cache.touch(key, timeout=gap)
-    if time.time() - started < after.total_seconds():
+    current, gap = now(), LASTING_GAP.total_seconds()
+    started, last = cache.get(key, (current, current))
+    if current - last > gap:  # the condition had stopped: this occurrence starts a new streak
+        started = current
+    cache.set(key, (started, current), timeout=gap)
+    if current - started < after.total_seconds():
         return None
     return alert_raise(kind=kind, message=message)
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -59,7 +60,7 @@ def lookup(dossier, dgfip, django_capture_on_commit_callbacks):
 
 
 class Clock:
-    """portal.alerts' time.time(), moved by tests instead of sleeping."""
+    """portal.alerts.now(), moved by tests instead of sleeping."""
 
     def __init__(self):
         self.value = 1_780_000_000.0
@@ -73,9 +74,12 @@ class Clock:
 
 @pytest.fixture
 def clock(monkeypatch):
+    """Also forgets the streaks that earlier tests' refusals started in the cache."""
+    cache.clear()
     clock = Clock()
-    monkeypatch.setattr(alerts.time, "time", clock)
-    return clock
+    monkeypatch.setattr(alerts, "now", clock)
+    yield clock
+    cache.clear()
 
 
 def personal_data(dossier):
