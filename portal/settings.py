@@ -246,9 +246,8 @@ IMPOT_TELESERVICE_HEADER = env.str(
 IMPOT_CLIENT_CERT = env.str("IMPOT_CLIENT_CERT", default="")  # mTLS: paths to the certificate DGFiP knows
 IMPOT_CLIENT_KEY = env.str("IMPOT_CLIENT_KEY", default="")
 IMPOT_QUOTA_PER_MINUTE = env.int("IMPOT_QUOTA_PER_MINUTE", default=50)
-IMPOT_QUOTA_ALERT_AFTER_MINUTES = env.int(
-    "IMPOT_QUOTA_ALERT_AFTER_MINUTES", default=5
-)  # refused that long: alert
+# Lookups refused for the quota for longer than this: the alert recipients are told (portal.alerts).
+IMPOT_QUOTA_ALERT_AFTER_MINUTES = env.int("IMPOT_QUOTA_ALERT_AFTER_MINUTES", default=5)
 IMPOT_TIMEOUT = env.float("IMPOT_TIMEOUT", default=5.0)  # seconds, to connect and to read
 IMPOT_RETRY_BACKOFF = env.float("IMPOT_RETRY_BACKOFF", default=0.5)  # seconds before the single retry
 
