@@ -10,6 +10,8 @@ from functools import partial
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.checks import Tags, register
+from django.core.checks import Warning as CheckWarning
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
@@ -26,6 +28,17 @@ logger = logging.getLogger(__name__)
 MAIL_INTERVAL = timedelta(hours=1)
 # A condition is lasting while it recurs with gaps shorter than this (the quota's window is one minute).
 LASTING_GAP = timedelta(minutes=2)
+
+
+@register(Tags.security, deploy=True)
+def alert_recipients_check(app_configs, **kwargs):
+    """Families read « les agents sont prévenus »: in production someone must be. Registered at every start,
+    since portal.admin, which the admin's autodiscovery loads, imports this module."""
+    if settings.ALERT_EMAILS:
+        return []
+    hint = 'ADMINS="Nom <adresse>" ou ALERT_EMAILS=adresse,... : voir .env.example.'
+    message = "Ni ALERT_EMAILS ni ADMINS : les alertes d'exploitation ne sont envoyées à personne."
+    return [CheckWarning(message, hint=hint, id="portal.W001")]
 
 
 def now() -> float:

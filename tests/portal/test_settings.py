@@ -38,6 +38,7 @@ PRODUCTION_ENV = {
     "IMPOT_CLIENT_ID": "client-id-from-datapass",
     "IMPOT_CLIENT_SECRET": "client-secret-from-datapass",
     "IMPOT_ID_TELESERVICE": "teleservice-from-datapass",
+    "ADMINS": "Service informatique <informatique@beauval.example>",
 }
 
 
@@ -79,6 +80,12 @@ def test_dgfip_simulator_cannot_be_deployed():
     result = run_manage("check", "--deploy", env={**PRODUCTION_ENV, "IMPOT_SANDBOX": "true"})
     assert result.returncode != 0
     assert "impot_sandbox.E001" in result.stderr
+
+
+def test_production_needs_someone_to_receive_the_alerts():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env={**PRODUCTION_ENV, "ADMINS": ""})
+    assert result.returncode != 0
+    assert "portal.W001" in result.stderr
 
 
 def test_dgfip_quota_and_token_need_a_shared_cache_in_production():
