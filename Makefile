@@ -6,11 +6,16 @@ HOST ?= 127.0.0.1:8000
 
 .PHONY: run test lint bench install install-test env-keys chromium clean
 
+# Every simulator address follows from SITE_URL (portal/settings.py). Given to the commands, it wins over a .env
+# (django-environ never overwrites a real environment variable), so HOST alone moves the whole journey.
+SITE_URL ?= http://$(HOST)
+MANAGE = SITE_URL=$(SITE_URL) $(BIN)/python manage.py
+
 run: install .env env-keys
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
-	@echo "Portail Famille : http://$(HOST)/ (courriels envoyés par le worker db_worker, affichés ici)"
-	@trap 'kill 0' INT TERM EXIT; $(BIN)/python manage.py db_worker --interval 1 & $(BIN)/python manage.py runserver $(HOST)
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo
+	@echo "Portail Famille : $(SITE_URL)/ (courriels envoyés par le worker db_worker, affichés ici)"
+	@trap 'kill 0' INT TERM EXIT; $(MANAGE) db_worker --interval 1 & $(MANAGE) runserver $(HOST)
 
 test: install-test .env env-keys chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

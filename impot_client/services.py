@@ -12,7 +12,6 @@ from datetime import date, timedelta
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import mail_admins
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +21,8 @@ from cantine.audit import audit_record
 from cantine.models import AuditEntry, Dossier, Service
 from impot_client import client
 from impot_client.models import Consent, TaxData, TaxNotice
-from impot_client.situation import AccessRefused, TaxSituation
+from impot_client.situation import ImpotError, QuotaReached, TaxSituation
+from portal.alerts import alert_raise, alert_raise_if_lasting
 
 logger = logging.getLogger(__name__)
 
@@ -161,24 +161,62 @@ def _tax_data_store(*, consent: Consent, situation: TaxSituation, numero_fiscal:
     )
 
 
-def _alert_agents(error: AccessRefused, mode: str):
-    """DGFiP refusing access is a configuration problem (habilitation, certificate, ID_Teleservice)."""
-    logger.error(
-        "impot_client: access refused by DGFiP (mode=%s, correlation_id=%s)", mode, error.correlation_id
-    )
-    mail_admins(
-        "API Impôt particulier : accès refusé",
-        "La DGFiP refuse l'accès du portail (HTTP 403). Vérifiez l'habilitation DataPass, le certificat "
-        f"et l'ID_Teleservice. Mode : {mode}. Identifiant de corrélation : {error.correlation_id}.",
-        fail_silently=True,
-    )
+# What each kind of alert tells its recipients to check: their title, then where the cause usually lies.
+AGENT_CHECKS = {
+    "access_refused": (
+        gettext_lazy("accès refusé (HTTP 403)"),
+        gettext_lazy(
+            "La DGFiP refuse l'accès du portail. Vérifiez l'habilitation DataPass (ses scopes), le certificat "
+            "client (IMPOT_CLIENT_CERT, IMPOT_CLIENT_KEY, sa date d'expiration) et l'ID_Teleservice "
+            "(IMPOT_ID_TELESERVICE)."
+        ),
+    ),
+    "misconfigured": (
+        gettext_lazy("passerelle mal configurée"),
+        gettext_lazy(
+            "La passerelle de la DGFiP répond comme seuls nos réglages l'expliquent (adresse inconnue, requête "
+            "jugée mal formée). Vérifiez IMPOT_API_URL, IMPOT_TOKEN_URL, le scope demandé et l'ID_Teleservice."
+        ),
+    ),
+    "quota": (
+        gettext_lazy("quota épuisé depuis plusieurs minutes"),
+        gettext_lazy(
+            "Les demandes à la DGFiP sont refusées faute de quota depuis plusieurs minutes : les familles "
+            "attendent. Vérifiez IMPOT_QUOTA_PER_MINUTE au regard du quota accordé par DataPass, et demandez-en "
+            "un plus élevé si l'affluence le justifie."
+        ),
+    ),
+}
+
+
+def _alert_agents(error: ImpotError, mode: str):
+    """Tell the alert recipients what to check, without anything personal: the kind, the mode and the correlation
+    id (DGFiP's support finds the call with it); the alert adds the times. Quota refusals only alert when they
+    last: a burst is what the quota is for."""
+    title, to_check = AGENT_CHECKS.get(error.reason, AGENT_CHECKS["misconfigured"])
+    details = _("Mode : %(mode)s. Identifiant de corrélation : %(correlation_id)s.") % {
+        "mode": mode or "-",
+        "correlation_id": error.correlation_id or "-",
+    }
+    message = "\n".join([_("API Impôt particulier : %(title)s") % {"title": title}, str(to_check), details])
+    kind = f"impot_{error.reason}"
+    if isinstance(error, QuotaReached):
+        after = timedelta(minutes=settings.IMPOT_QUOTA_ALERT_AFTER_MINUTES)
+        alert = alert_raise_if_lasting(kind=kind, message=message, after=after)
+    else:
+        alert = alert_raise(kind=kind, message=message)
+    if alert is not None:
+        logger.error(
+            "impot_client: alert %s (mode=%s, correlation_id=%s)", kind, mode, error.correlation_id or "-"
+        )
 
 
 def _lookup(fetch, *, mode: str):
     try:
         return fetch()
-    except AccessRefused as error:
-        _alert_agents(error, mode)
+    except ImpotError as error:
+        if error.alerts_agents or isinstance(error, QuotaReached):
+            _alert_agents(error, mode)
         raise
 
 

@@ -1,9 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from cantine.roles import VisibleFamiliesAdminMixin
-from portal.models import Adult, Child, Household, User
+from cantine.roles import MANAGERS, VisibleFamiliesAdminMixin
+from portal.alerts import alert_resolve
+from portal.models import Adult, Child, Household, OperationalAlert, User
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -89,3 +91,49 @@ class ChildAdmin(VisibleFamiliesAdminMixin, admin.ModelAdmin):
     list_filter = ["school", "class_level", "diet", "has_pai", "has_disability"]
     search_fields = ["last_name", "first_names", "household__owner__email"]
     raw_id_fields = ["household"]
+
+
+class OpenAlertFilter(admin.SimpleListFilter):
+    title = _("état")
+    parameter_name = "ouverte"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("Ouvertes")), ("0", _("Résolues"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("0", "1"):
+            return queryset.filter(resolved_at__isnull=self.value() == "1")
+        return queryset
+
+
+def can_resolve_alerts(user) -> bool:
+    """A superuser or a Responsable: the people who can get the cause fixed."""
+    return user.is_active and (user.is_superuser or user.groups.filter(name=MANAGERS).exists())
+
+
+@admin.register(OperationalAlert)
+class OperationalAlertAdmin(ReadOnlyAdmin):
+    """Every agent reads the alerts (they hold no personal data); resolving one is for those who can act."""
+
+    list_display = ["message", "first_seen", "last_seen", "occurrences", "resolved_at"]
+    list_filter = [OpenAlertFilter, "kind"]
+    actions = ["resolve"]
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_resolve_permission(self, request):
+        return can_resolve_alerts(request.user)
+
+    @admin.action(description=_("Marquer comme résolues"), permissions=["resolve"])
+    def resolve(self, request, queryset):
+        resolved = sum(alert_resolve(alert=alert) for alert in queryset)
+        self.message_user(
+            request,
+            ngettext("%(count)d alerte résolue.", "%(count)d alertes résolues.", resolved)
+            % {"count": resolved},
+            messages.SUCCESS,
+        )

@@ -173,3 +173,30 @@ class Child(models.Model):
         if (day.month, day.day) < (self.birth_date.month, self.birth_date.day):
             years -= 1
         return years
+
+
+class OperationalAlert(models.Model):
+    """Something only the commune's side can fix (DGFiP refusing access, a wrong gateway address, the quota
+    exhausted for minutes). Written by portal.alerts, shown on the admin index until an agent resolves it; it
+    never holds personal data."""
+
+    kind = models.CharField(_("type"), max_length=50)
+    message = models.TextField(_("message"))
+    first_seen = models.DateTimeField(_("première fois"))
+    last_seen = models.DateTimeField(_("dernière fois"))
+    occurrences = models.PositiveIntegerField(_("occurrences"), default=1)
+    mailed_at = models.DateTimeField(_("dernier courriel le"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("résolue le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("alerte d'exploitation")
+        verbose_name_plural = _("alertes d'exploitation")
+        ordering = ["-last_seen"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind"], condition=models.Q(resolved_at__isnull=True), name="one_open_alert_per_kind"
+            ),
+        ]
+
+    def __str__(self):
+        return self.kind

@@ -4,6 +4,7 @@ Production only changes environment variables; nothing here branches on the
 host. DEBUG defaults to off so that a forgotten variable fails safe.
 """
 
+from email.utils import getaddresses
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -21,12 +22,26 @@ DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY est obligatoire : voir .env.example.")
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+COMMUNE_NAME = env.str("COMMUNE_NAME", default="Ville de Beauval")
+# Where families reach the portal: emails sent by the task worker, outside any request, link to it. In
+# development the simulators' addresses follow from it too, so `make run HOST=...` (which sets it) is enough.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+_site = urlsplit(SITE_URL)
+_LOOPBACK = ("127.0.0.1", "localhost")
+# A developer may type either loopback name in the browser: the simulators accept both, on SITE_URL's port.
+_SITE_ORIGINS = (
+    [SITE_URL.replace(_site.hostname, name, 1) for name in _LOOPBACK]
+    if _site.hostname in _LOOPBACK
+    else [SITE_URL]
+)
+# Unset or empty (which would refuse every request): the loopback names and SITE_URL's host.
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[]) or sorted({*_LOOPBACK, _site.hostname})
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
-COMMUNE_NAME = env.str("COMMUNE_NAME", default="Ville de Beauval")
-# Where families reach the portal: emails sent by the task worker, outside any request, link to it.
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Who reads the operational alerts (portal.alerts): ADMINS="Nom <adresse>, ..." and ALERT_EMAILS, a list of
+# addresses, defaulting to those of ADMINS. Without either, alerts only show on the admin index.
+ADMINS = [(name, address) for name, address in getaddresses([env.str("ADMINS", default="")]) if address]
+ALERT_EMAILS = env.list("ALERT_EMAILS", default=[address for _name, address in ADMINS])
 
 INSTALLED_APPS = [
     "portal.apps.AgentAdminConfig",  # django.contrib.admin, its site asking agents for a TOTP code
@@ -174,7 +189,7 @@ CONTENT_SECURITY_POLICY = {
 FRANCECONNECT_SANDBOX = env.bool("FRANCECONNECT_SANDBOX", default=False)
 FRANCECONNECT_ISSUER = env.str(
     "FRANCECONNECT_ISSUER",
-    default="http://127.0.0.1:8000/sandbox/franceconnect/api/v2" if FRANCECONNECT_SANDBOX else "",
+    default=f"{SITE_URL}/sandbox/franceconnect/api/v2" if FRANCECONNECT_SANDBOX else "",
 )
 FRANCECONNECT_CLIENT_ID = env.str(
     "FRANCECONNECT_CLIENT_ID", default="portail-famille-sandbox" if FRANCECONNECT_SANDBOX else ""
@@ -188,6 +203,20 @@ FRANCECONNECT_SCOPES = env.str(
     default="openid given_name family_name birthdate birthplace birthcountry gender email preferred_username",
 )
 FRANCECONNECT_TIMEOUT = env.float("FRANCECONNECT_TIMEOUT", default=5.0)
+# The simulator's registered client: where it may send the user back after sign-in (and the consent to the
+# DGFiP scopes) and after logout.
+FRANCECONNECT_SANDBOX_REDIRECT_URIS = env.list(
+    "FRANCECONNECT_SANDBOX_REDIRECT_URIS",
+    default=[
+        origin + path
+        for path in ("/franceconnect/callback/", "/demarches/revenus/franceconnect/retour/")
+        for origin in _SITE_ORIGINS
+    ],
+)
+FRANCECONNECT_SANDBOX_POST_LOGOUT_REDIRECT_URIS = env.list(
+    "FRANCECONNECT_SANDBOX_POST_LOGOUT_REDIRECT_URIS",
+    default=[f"{origin}/franceconnect/logout/callback/" for origin in _SITE_ORIGINS],
+)
 if FRANCECONNECT_ISSUER:
     # The FranceConnect button is a form whose answer redirects to FranceConnect, and so is logout:
     # browsers apply form-action to that redirect, so FranceConnect's origin must be allowed.
@@ -197,7 +226,7 @@ if FRANCECONNECT_ISSUER:
 # DGFiP API Impôt particulier. With IMPOT_SANDBOX the portal serves its own simulator under /sandbox/dgfip/
 # (only with DEBUG=true) and the defaults point the client at it; production sets the DataPass values.
 IMPOT_SANDBOX = env.bool("IMPOT_SANDBOX", default=False)
-_IMPOT_SANDBOX_URL = "http://127.0.0.1:8000/sandbox/dgfip"
+_IMPOT_SANDBOX_URL = f"{SITE_URL}/sandbox/dgfip"
 IMPOT_API_URL = env.str(
     "IMPOT_API_URL", default=f"{_IMPOT_SANDBOX_URL}/impotparticulier/1.0" if IMPOT_SANDBOX else ""
 )
@@ -220,6 +249,8 @@ IMPOT_TOKEN_SCOPE = env.str("IMPOT_TOKEN_SCOPE", default="RessourceIR")
 IMPOT_CLIENT_CERT = env.str("IMPOT_CLIENT_CERT", default="")  # mTLS: paths to the certificate DGFiP knows
 IMPOT_CLIENT_KEY = env.str("IMPOT_CLIENT_KEY", default="")
 IMPOT_QUOTA_PER_MINUTE = env.int("IMPOT_QUOTA_PER_MINUTE", default=50)
+# Lookups refused for the quota for longer than this: the alert recipients are told (portal.alerts).
+IMPOT_QUOTA_ALERT_AFTER_MINUTES = env.int("IMPOT_QUOTA_ALERT_AFTER_MINUTES", default=5)
 IMPOT_TIMEOUT = env.float("IMPOT_TIMEOUT", default=5.0)  # seconds, to connect and to read
 IMPOT_RETRY_BACKOFF = env.float("IMPOT_RETRY_BACKOFF", default=0.5)  # seconds before the single retry
 

@@ -13,6 +13,8 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user, user_has_device
 
+from portal.models import OperationalAlert
+
 
 class AgentLoginForm(AdminAuthenticationForm):
     """Email, password and the 6-digit code of the agent's authenticator app, on one page."""
@@ -66,6 +68,7 @@ class AgentAdminSite(admin.AdminSite):
     index_title = settings.COMMUNE_NAME
     login_form = AgentLoginForm
     login_template = "admin/login_otp.html"
+    index_template = "admin/agents_index.html"
 
     def has_permission(self, request):
         """A staff account signed in without the second factor (on the family sign-in page, say) is refused."""
@@ -76,3 +79,8 @@ class AgentAdminSite(admin.AdminSite):
         user = request.user
         missing_device = user.is_active and user.is_staff and not user_has_device(user)
         return super().login(request, {**(extra_context or {}), "missing_device": missing_device})
+
+    def index(self, request, extra_context=None):
+        """The open operational alerts come first: they stop families until someone acts."""
+        alerts = OperationalAlert.objects.filter(resolved_at__isnull=True).order_by("first_seen")
+        return super().index(request, {**(extra_context or {}), "open_alerts": alerts})

@@ -38,16 +38,6 @@ CODE_TTL = 30
 ACCESS_TOKEN_TTL = 60
 ID_TOKEN_TTL = 60
 PROMPTS = ("login", "consent")
-DEFAULT_REDIRECT_URIS = [
-    "http://127.0.0.1:8000/franceconnect/callback/",
-    "http://localhost:8000/franceconnect/callback/",
-    "http://127.0.0.1:8000/demarches/revenus/franceconnect/retour/",
-    "http://localhost:8000/demarches/revenus/franceconnect/retour/",
-]
-DEFAULT_POST_LOGOUT_REDIRECT_URIS = [
-    "http://127.0.0.1:8000/franceconnect/logout/callback/",
-    "http://localhost:8000/franceconnect/logout/callback/",
-]
 _CODE_CACHE_PREFIX = "franceconnect-sandbox:code:"
 _TOKEN_CACHE_PREFIX = "franceconnect-sandbox:access-token:"
 _CODE_CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43}")  # base64url of a SHA-256 digest
@@ -84,13 +74,12 @@ def issuer() -> str:
 
 
 def _redirect_uris() -> list[str]:
-    return getattr(settings, "FRANCECONNECT_SANDBOX_REDIRECT_URIS", DEFAULT_REDIRECT_URIS)
+    """The portal's callbacks, registered as FranceConnect registers them: derived from SITE_URL by default."""
+    return settings.FRANCECONNECT_SANDBOX_REDIRECT_URIS
 
 
 def _post_logout_redirect_uris() -> list[str]:
-    return getattr(
-        settings, "FRANCECONNECT_SANDBOX_POST_LOGOUT_REDIRECT_URIS", DEFAULT_POST_LOGOUT_REDIRECT_URIS
-    )
+    return settings.FRANCECONNECT_SANDBOX_POST_LOGOUT_REDIRECT_URIS
 
 
 def same(given: str, expected: str) -> bool:

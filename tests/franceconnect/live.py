@@ -1,11 +1,13 @@
-"""Points the portal at its own FranceConnect and DGFiP simulators on a live server, as `make run` does on
-port 8000."""
+"""Points the portal at its own FranceConnect and DGFiP simulators on a live server: the values portal/settings.py
+derives from SITE_URL when `make run HOST=...` starts, for the live server's port (settings are read once, before
+the port is known). tests/portal/test_settings.py checks the derivation itself."""
 
 SANDBOX_PATH = "/sandbox/franceconnect/api/v2"
 
 
 def use_sandbox(settings, base_url):
     settings.DEBUG = True  # the simulators refuse to serve otherwise; pytest-django turns DEBUG off
+    settings.SITE_URL = base_url
     settings.FRANCECONNECT_SANDBOX = True
     settings.ROOT_URLCONF = "tests.franceconnect.sandbox_urls"
     settings.FRANCECONNECT_ISSUER = base_url + SANDBOX_PATH

@@ -15,6 +15,7 @@ from joserfc.jwk import ECKey, KeySet
 
 from franceconnect.sandbox import keys, views
 from franceconnect.sandbox.identities import IDENTITIES
+from portal import settings as portal_settings
 from tests.franceconnect.op import IDENTITY
 
 pytestmark = pytest.mark.urls("tests.franceconnect.sandbox_urls")
@@ -365,8 +366,9 @@ def test_a_redirect_uri_with_a_query_keeps_it(client, settings):
 @pytest.mark.parametrize("host", ["127.0.0.1:8000", "localhost:8000"])
 @pytest.mark.parametrize("path", ["/franceconnect/callback/", "/demarches/revenus/franceconnect/retour/"])
 def test_make_run_registers_both_portal_callbacks(client, settings, host, path):
-    """Sign-in, and the consent to the DGFiP scopes, each come back to their own callback."""
-    del settings.FRANCECONNECT_SANDBOX_REDIRECT_URIS
+    """Sign-in, and the consent to the DGFiP scopes, each come back to their own callback (the defaults that
+    portal/settings.py derives from SITE_URL, http://127.0.0.1:8000 unless set)."""
+    settings.FRANCECONNECT_SANDBOX_REDIRECT_URIS = portal_settings.FRANCECONNECT_SANDBOX_REDIRECT_URIS
     response = client.post(authorize_url(redirect_uri=f"http://{host}{path}"), {"identity": "test"})
     assert response["Location"].startswith(f"http://{host}{path}?code=")
 

@@ -162,16 +162,20 @@ class TestLookups:
         assert not TaxData.objects.exists()
         assert income_status(dossier).state == "waiting"
 
-    def test_access_refused_alerts_the_agents(self, dossier, settings, monkeypatch):
-        settings.ADMINS = [("Support", "support@example.org")]
+    def test_access_refused_alerts_the_agents(
+        self, dossier, settings, monkeypatch, django_capture_on_commit_callbacks
+    ):
+        settings.ALERT_EMAILS = ["support@example.org"]
+        settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
         def refused(spi, today=None):
             raise AccessRefused("HTTP 403", correlation_id="abc-123")
 
         monkeypatch.setattr(services.client, "fetch_by_numero_fiscal", refused)
-        with pytest.raises(AccessRefused):
+        with pytest.raises(AccessRefused), django_capture_on_commit_callbacks(execute=True):
             services.tax_data_fetch_by_numero_fiscal(consent=grant(dossier), numero_fiscal="3999990000025")
         assert len(mail.outbox) == 1 and "abc-123" in mail.outbox[0].body
+        assert mail.outbox[0].to == ["support@example.org"]
         assert "3999990000025" not in mail.outbox[0].body
 
     def test_a_consent_withdrawn_during_the_call_keeps_nothing(self, dossier, holder, monkeypatch):

@@ -1,13 +1,21 @@
+import json
 import os
+import re
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import environ
+import httpx
 import pytest
 from django.core.checks import run_checks
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from cantine.models import Period, Service
+from portal.management.commands.seed_demo import DEMO_FAMILY
 from portal.models import User
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,6 +38,7 @@ PRODUCTION_ENV = {
     "IMPOT_CLIENT_ID": "client-id-from-datapass",
     "IMPOT_CLIENT_SECRET": "client-secret-from-datapass",
     "IMPOT_ID_TELESERVICE": "teleservice-from-datapass",
+    "ADMINS": "Service informatique <informatique@beauval.example>",
 }
 
 
@@ -71,6 +80,12 @@ def test_dgfip_simulator_cannot_be_deployed():
     result = run_manage("check", "--deploy", env={**PRODUCTION_ENV, "IMPOT_SANDBOX": "true"})
     assert result.returncode != 0
     assert "impot_sandbox.E001" in result.stderr
+
+
+def test_production_needs_someone_to_receive_the_alerts():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env={**PRODUCTION_ENV, "ADMINS": ""})
+    assert result.returncode != 0
+    assert "portal.W001" in result.stderr
 
 
 def test_dgfip_quota_and_token_need_a_shared_cache_in_production():
@@ -161,3 +176,243 @@ def test_csp_lets_forms_redirect_to_franceconnect_and_nowhere_else():
         timeout=60,
     )
     assert result.stdout.split() == ["'self'", "https://oidc.franceconnect.gouv.fr"], result.stderr
+
+
+# Host and port: one setting moves every address of the simulators (`make run HOST=...`).
+
+DEV_ENV = {"DEBUG": "true", "FRANCECONNECT_SANDBOX": "true", "IMPOT_SANDBOX": "true"}
+DERIVED = [
+    "SITE_URL",
+    "ALLOWED_HOSTS",
+    "FRANCECONNECT_ISSUER",
+    "FRANCECONNECT_SANDBOX_REDIRECT_URIS",
+    "FRANCECONNECT_SANDBOX_POST_LOGOUT_REDIRECT_URIS",
+    "IMPOT_API_URL",
+    "IMPOT_TOKEN_URL",
+    "ADMINS",
+    "ALERT_EMAILS",
+]
+
+
+def settings_in_subprocess(env):
+    """The settings a fresh process reads from `env` on top of this one's (and the project's .env, if any)."""
+    script = (
+        "import json, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'portal.settings';"
+        "from django.conf import settings;"
+        f"names = {DERIVED!r} + ['CONTENT_SECURITY_POLICY'];"
+        "print(json.dumps({name: getattr(settings, name) for name in names}))"
+    )
+    inherited = {key: value for key, value in os.environ.items() if key not in DERIVED}
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={**inherited, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_every_simulator_address_follows_from_site_url():
+    """SITE_URL as `make run HOST=127.0.0.1:8080` sets it, and nothing else: the project's .env (http://…:8000 in
+    older copies) does not win over the real environment variable."""
+    values = settings_in_subprocess({**DEV_ENV, "SITE_URL": "http://127.0.0.1:8080"})
+    site = "http://127.0.0.1:8080"
+    assert values["SITE_URL"] == site
+    assert values["FRANCECONNECT_ISSUER"] == f"{site}/sandbox/franceconnect/api/v2"
+    assert values["IMPOT_API_URL"] == f"{site}/sandbox/dgfip/impotparticulier/1.0"
+    assert values["IMPOT_TOKEN_URL"] == f"{site}/sandbox/dgfip/token"
+    assert set(values["FRANCECONNECT_SANDBOX_REDIRECT_URIS"]) == {
+        f"http://{host}:8080{path}"
+        for host in ("127.0.0.1", "localhost")
+        for path in ("/franceconnect/callback/", "/demarches/revenus/franceconnect/retour/")
+    }
+    assert set(values["FRANCECONNECT_SANDBOX_POST_LOGOUT_REDIRECT_URIS"]) == {
+        "http://127.0.0.1:8080/franceconnect/logout/callback/",
+        "http://localhost:8080/franceconnect/logout/callback/",
+    }
+    assert site in values["CONTENT_SECURITY_POLICY"]["DIRECTIVES"]["form-action"]
+    assert "8000" not in json.dumps(values)
+
+
+def test_a_public_site_url_is_an_allowed_host_and_has_no_loopback_alias():
+    values = settings_in_subprocess({**DEV_ENV, "SITE_URL": "http://192.0.2.10:8080/", "ALLOWED_HOSTS": ""})
+    assert values["SITE_URL"] == "http://192.0.2.10:8080"
+    assert "192.0.2.10" in values["ALLOWED_HOSTS"]
+    assert values["FRANCECONNECT_SANDBOX_POST_LOGOUT_REDIRECT_URIS"] == [
+        "http://192.0.2.10:8080/franceconnect/logout/callback/"
+    ]
+
+
+def test_each_address_can_still_be_set_on_its_own():
+    values = settings_in_subprocess(
+        {
+            **DEV_ENV,
+            "SITE_URL": "http://127.0.0.1:8080",
+            "FRANCECONNECT_ISSUER": "https://fc.example.test/api/v2",
+            "FRANCECONNECT_SANDBOX_REDIRECT_URIS": "https://a.example/cb/,https://a.example/retour/",
+            "FRANCECONNECT_SANDBOX_POST_LOGOUT_REDIRECT_URIS": "https://a.example/bye/",
+            "IMPOT_API_URL": "https://gw.example/impotparticulier/1.0",
+            "IMPOT_TOKEN_URL": "https://gw.example/token",
+            "ALLOWED_HOSTS": "a.example",
+        }
+    )
+    assert values["FRANCECONNECT_ISSUER"] == "https://fc.example.test/api/v2"
+    assert values["FRANCECONNECT_SANDBOX_REDIRECT_URIS"] == [
+        "https://a.example/cb/",
+        "https://a.example/retour/",
+    ]
+    assert values["FRANCECONNECT_SANDBOX_POST_LOGOUT_REDIRECT_URIS"] == ["https://a.example/bye/"]
+    assert (values["IMPOT_API_URL"], values["IMPOT_TOKEN_URL"]) == (
+        "https://gw.example/impotparticulier/1.0",
+        "https://gw.example/token",
+    )
+    assert values["ALLOWED_HOSTS"] == ["a.example"]
+
+
+def test_the_dotenv_file_never_overrides_a_real_environment_variable(tmp_path, monkeypatch):
+    """What `make run HOST=...` relies on: settings read .env with django-environ's default overwrite=False."""
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("SITE_URL=http://127.0.0.1:8000\n")
+    monkeypatch.setenv("SITE_URL", "http://127.0.0.1:8080")
+    environ.Env.read_env(dotenv)
+    assert os.environ["SITE_URL"] == "http://127.0.0.1:8080"
+
+
+def test_make_run_gives_site_url_from_host_to_every_command():
+    result = subprocess.run(
+        ["make", "-n", "-o", "install", "-o", ".env", "-o", "env-keys", "run", "HOST=127.0.0.1:8080"],
+        cwd=ROOT,
+        env={key: value for key, value in os.environ.items() if key != "SITE_URL"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    commands = [part for part in re.split(r"[;&\n]", result.stdout) if "manage.py" in part]
+    assert len(commands) == 4  # migrate, seed_demo, db_worker, runserver
+    assert all(command.strip().startswith("SITE_URL=http://127.0.0.1:8080 ") for command in commands)
+    assert "runserver 127.0.0.1:8080" in result.stdout
+
+
+def test_the_example_env_file_pins_no_address():
+    """`make` copies it to .env: a SITE_URL there would pin the port for anyone running without make."""
+    assignments = [
+        line for line in (ROOT / ".env.example").read_text().splitlines() if not line.startswith("#")
+    ]
+    assert not [line for line in assignments if line.startswith(("SITE_URL=", "ALLOWED_HOSTS="))]
+
+
+def test_admins_and_alert_emails_come_from_the_environment():
+    admins = '"Dupont, Jean" <jean.dupont@beauval.example>, Régie <regie@beauval.example>'
+    values = settings_in_subprocess({"ADMINS": admins})
+    assert values["ADMINS"] == [
+        ["Dupont, Jean", "jean.dupont@beauval.example"],
+        ["Régie", "regie@beauval.example"],
+    ]
+    assert values["ALERT_EMAILS"] == ["jean.dupont@beauval.example", "regie@beauval.example"]
+    values = settings_in_subprocess({"ADMINS": admins, "ALERT_EMAILS": "astreinte@beauval.example"})
+    assert values["ALERT_EMAILS"] == ["astreinte@beauval.example"]
+    assert settings_in_subprocess({})["ALERT_EMAILS"] == []
+
+
+def test_manage_py_check_prints_no_warning():
+    """authlib 1.9 printed a deprecation warning at every start of every command."""
+    result = run_manage("check", env=DEV_ENV)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert "Warning" not in result.stdout and "deprecated" not in result.stdout
+
+
+DRAFT_FOR_THE_DEMO_FAMILY = """
+from cantine.models import Dossier, Period
+from portal.management.commands.seed_demo import DEMO_FAMILY
+from portal.models import User
+
+child = User.objects.get(email=DEMO_FAMILY[0]).household.children.order_by("birth_date").first()
+period = Period.objects.filter(service__kind="canteen").order_by("starts_on").first()
+dossier = Dossier.objects.create(
+    child=child, period=period, service=period.service, establishment=period.service.establishments.first(),
+    canteen_days=["mon", "tue", "thu", "fri"],
+)
+print(dossier.pk)
+"""
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def portal_on_another_port(tmp_path):
+    """What `make run HOST=127.0.0.1:<port>` starts, with SITE_URL as the Makefile gives it and no other setting
+    (a database of its own aside). Yields the base URL and the id of a canteen draft of the demo family."""
+    site = f"http://127.0.0.1:{free_port()}"
+    env = {
+        **DEV_ENV,
+        "SITE_URL": site,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "PRIVATE_MEDIA_ROOT": str(tmp_path / "private"),
+    }
+    inherited = {key: value for key, value in os.environ.items() if key not in DERIVED}
+    for command in (["migrate", "--noinput"], ["seed_demo"], ["shell", "-c", DRAFT_FOR_THE_DEMO_FAMILY]):
+        result = run_manage(*command, env={**inherited, **env})
+        assert result.returncode == 0, result.stderr
+    dossier_pk = int(result.stdout.split()[-1])
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", site.removeprefix("http://"), "--noreload"],
+        cwd=ROOT,
+        env={**inherited, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _attempt in range(100):
+            try:
+                httpx.get(f"{site}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        yield site, dossier_pk
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def form_post(browser, page, url, **data):
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    return browser.post(url, data={"csrfmiddlewaretoken": token, **data}, headers={"Referer": str(page.url)})
+
+
+def test_make_run_on_another_port_runs_the_franceconnect_and_numero_fiscal_journeys(portal_on_another_port):
+    site, dossier_pk = portal_on_another_port
+    with httpx.Client(base_url=site, follow_redirects=True, timeout=10) as browser:
+        authorize = browser.get(reverse("franceconnect:login"))
+        assert str(authorize.url).startswith(f"{site}/sandbox/franceconnect/api/v2/authorize?")
+        dashboard = form_post(browser, authorize, str(authorize.url), identity="test")
+        assert (dashboard.status_code, str(dashboard.url)) == (200, site + reverse("portal:dashboard"))
+        assert "Certifiée par FranceConnect" in dashboard.text
+
+    with httpx.Client(base_url=site, follow_redirects=True, timeout=10) as browser:
+        login = browser.get(reverse("portal:login"))
+        email, password = DEMO_FAMILY
+        form_post(browser, login, reverse("portal:login"), username=email, password=password)
+        income = browser.get(reverse("impot:income", args=[dossier_pk]))
+        assert income.status_code == 200 and "J'autorise" in income.text
+        shown = re.search(r'name="shown" value="([^"]+)"', income.text).group(1)
+        review = form_post(
+            browser,
+            income,
+            reverse("impot:authorize", args=[dossier_pk]),
+            shown=shown,
+            numero_fiscal="3999990000025",
+        )
+        assert (review.status_code, str(review.url)) == (
+            200,
+            site + reverse("cantine:dossier_review", args=[dossier_pk]),
+        )
+        assert "38500 €" in review.text
