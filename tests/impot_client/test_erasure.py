@@ -236,7 +236,7 @@ class TestWithdrawal:
         before = quote_row(dossier)
         withdraw(dossier, django_capture_on_commit_callbacks)
         assert quote_row(dossier) == before
-        assert not dossier.messages.filter(kind=DossierMessage.Kind.INCOME_WITHDRAWN).exists()
+        assert not dossier.messages.filter(kind="income_withdrawn").exists()
 
 
 class TestPurge:
