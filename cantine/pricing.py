@@ -966,7 +966,7 @@ def _unknown_income_line(facts: Facts, *, what: str, price: str) -> str:
         )
     elif facts.income_source == "withdrawn":
         text = _(
-            "Vous avez retiré votre accord : vos revenus ont été effacés et le tarif le plus élevé %(what)s s'applique, %(price)s. Envoyez votre avis d'imposition pour qu'il soit recalculé."
+            "Vous avez retiré votre accord : vos revenus ont été effacés et le tarif le plus élevé %(what)s s'applique, %(price)s. Il pourra être recalculé si vous transmettez votre avis d'imposition aux services de la commune."
         )
     else:
         text = _(
