@@ -30,6 +30,7 @@ QUOTE_INCOME_SOURCES = {
     "notice": _("revenus saisis depuis un avis d'imposition vérifié"),
     "direct": _("revenus saisis directement"),
     "declined": _("revenus non communiqués par la famille"),
+    "withdrawn": _("accord retiré par la famille, revenus effacés"),
     "none": _("revenus inconnus au calcul"),
 }
 
@@ -70,7 +71,7 @@ class TariffFilter(TableFilter):
             _("calculé sur les revenus"),
         ),
         "plus-eleve": (
-            {"quote__income_source__in": ["declined", "none"]},
+            {"quote__income_source__in": ["declined", "withdrawn", "none"]},
             _("le plus élevé (revenus non communiqués ou inconnus)"),
         ),
         "modifie": ({"quote__overridden_amount__isnull": False}, _("modifié par un agent")),
@@ -350,6 +351,11 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
             )
         if criteria.get("clamped"):
             basis.append(_("minimum appliqué") if criteria["clamped"] == "min" else _("maximum appliqué"))
+        if quote.income_erased_at:
+            basis.append(
+                _("revenus et chiffres qui en découlaient effacés le %(day)s")
+                % {"day": _date(quote.income_erased_at, with_time=True)}
+            )
         return " ; ".join(str(part) for part in basis)
 
     @admin.display(description=_("revenus"))

@@ -259,6 +259,7 @@ class DossierMessage(models.Model):
         TARIFF_CHANGED = "tariff_changed", _("Tarif modifié")
         PLACE_OFFERED = "place_offered", _("Place en crèche proposée")
         CONTRACT_DRAWN = "contract_drawn", _("Contrat d'accueil établi")
+        INCOME_WITHDRAWN = "income_withdrawn", _("Accord retiré, revenus effacés")
 
     class EmailStatus(models.TextChoices):
         PENDING = "pending", _("à envoyer")
@@ -354,10 +355,12 @@ class DossierQuote(models.Model):
     amount = models.DecimalField(_("tarif"), max_digits=8, decimal_places=2)
     unit = models.CharField(_("unité"), max_length=20)
     income_source = models.CharField(_("revenus retenus"), max_length=20)
-    # QF and explanation quote the household's income: encrypted like the tax data they come from.
+    # QF, explanation and criteria (QF, PSU resources, children in charge) come from the household's income:
+    # encrypted like the tax data they come from, and erased with it (cantine.services.dossier_income_erase).
     qf = EncryptedDecimalField(_("quotient familial"), null=True, blank=True)
     explanation = EncryptedJSONField(_("explication"), default=list)
-    criteria = models.JSONField(_("critères appliqués"), default=dict)
+    criteria = EncryptedJSONField(_("critères appliqués"), default=dict)
+    income_erased_at = models.DateTimeField(_("revenus effacés le"), null=True, blank=True)
     computed_at = models.DateTimeField(_("calculé le"), default=timezone.now)
     computed_by = models.ForeignKey(
         "portal.User",
@@ -677,8 +680,10 @@ class CrecheContract(models.Model):
     months_billed = models.DecimalField(_("mois facturés"), max_digits=4, decimal_places=1)
     hourly_rate = models.DecimalField(_("tarif horaire"), max_digits=6, decimal_places=2)
     monthly_fee = models.DecimalField(_("mensualité"), max_digits=8, decimal_places=2)
-    # The computation quotes the household's income: encrypted like DossierQuote.explanation.
+    # The computation quotes the household's income: encrypted like DossierQuote.explanation, and its income
+    # lines erased with the tax data. The hourly rate and the fee stay: they are what the family signed and pays.
     explanation = EncryptedJSONField(_("explication"), default=list)
+    income_erased_at = models.DateTimeField(_("revenus effacés le"), null=True, blank=True)
     drawn_at = models.DateTimeField(_("établi le"), default=timezone.now)
     confirmed_at = models.DateTimeField(_("confirmé par la famille le"), null=True, blank=True)
 

@@ -20,7 +20,14 @@ from cantine.psu_bareme import ESTABLISHMENTS, Bareme
 
 KINDS = ("brackets", "effort_rate", "psu")
 QF_FORMULA_DEFAULT = "rfr/12/parts"
-INCOME_SOURCES = ("dgfip", "notice", "declined", "none", "direct", "family")
+INCOME_SOURCES = ("dgfip", "notice", "declined", "withdrawn", "none", "direct", "family")
+# Income sources whose quotes quote the household's figures.
+WITH_FIGURES = ("dgfip", "notice", "direct", "family")
+# Income sources that carry no figure: the highest price applies, and figures given with them are an error.
+NO_FIGURES = ("declined", "withdrawn")
+# The criteria a quote keeps that come from the household's tax figures (the QF, PSU resources, the children in
+# charge and the rate they give): erased with the tax data (cantine.services.dossier_income_erase).
+INCOME_CRITERIA = ("qf", "monthly_resources", "resources_used", "children", "rate_children", "rate_percent")
 # The unit a price is for, and how a family reads it after an amount.
 UNITS = {
     "meal": gettext_lazy("par repas"),
@@ -492,7 +499,7 @@ class Facts:
     rfr: Decimal | None = None
     parts: Decimal | None = None
     qf: Decimal | None = None  # given directly (tariff_quote --qf), skips the formula
-    income_source: str = "none"  # "dgfip", "notice", "declined", "none" (no tax data yet), "direct" (typed by support), "family" (typed by the family in the simulator)
+    income_source: str = "none"  # "dgfip", "notice", "declined", "withdrawn" (consent withdrawn, figures erased), "none" (no tax data yet), "direct" (typed by support), "family" (typed by the family in the simulator)
     rank: int = 1  # the child's rank among the household's enrolled children
     on: date | None = None  # PSU: the date the barème is read at
     monthly_resources: Decimal | None = None  # PSU: if None and rfr given, rfr / 12
@@ -786,18 +793,24 @@ def _quote_psu(grid: PsuGrid, facts: Facts, bareme: Bareme) -> Quote:
             hours_per_week=_str(hours), weeks_per_year=_str(weeks), months=_str(months), monthly=_str(monthly)
         )
         lines.append(
-            _(
-                "Mensualisation = %(hours)s h par semaine × %(weeks)s semaines ÷ %(months)s mois × %(hourly)s = %(monthly)s par mois (arrondi au centime)."
-            )
-            % {
-                "hours": _num(hours),
-                "weeks": _num(weeks),
-                "months": _num(months),
-                "hourly": _eur(hourly),
-                "monthly": _eur(monthly),
-            }
+            monthly_fee_line(hours=hours, weeks=weeks, months=months, hourly=hourly, monthly=monthly)
         )
     return Quote(hourly, "hour", None, monthly, tuple(lines), criteria)
+
+
+def monthly_fee_line(
+    *, hours: Decimal, weeks: Decimal, months: Decimal, hourly: Decimal, monthly: Decimal
+) -> str:
+    """The mensualisation, which quotes no income: a crèche contract keeps it when its income lines are erased."""
+    return _(
+        "Mensualisation = %(hours)s h par semaine × %(weeks)s semaines ÷ %(months)s mois × %(hourly)s = %(monthly)s par mois (arrondi au centime)."
+    ) % {
+        "hours": _num(hours),
+        "weeks": _num(weeks),
+        "months": _num(months),
+        "hourly": _eur(hourly),
+        "monthly": _eur(monthly),
+    }
 
 
 def _monthly_resources(facts: Facts, lines: list[str]) -> Decimal:
@@ -919,7 +932,7 @@ def _income_figures(facts: Facts, names: tuple[str, ...]) -> bool | None:
     """True when the facts carry income figures this grid uses; None when the household declined or has none
     yet (the highest price applies). Figures next to a refusal are an error, never used nor ignored silently."""
     has_figures = any(getattr(facts, name) is not None for name in names)
-    if facts.income_source == "declined":
+    if facts.income_source in NO_FIGURES:
         if has_figures:
             raise ValidationError(
                 {
@@ -950,6 +963,10 @@ def _unknown_income_line(facts: Facts, *, what: str, price: str) -> str:
     if facts.income_source == "declined":
         text = _(
             "Vous avez choisi de ne pas communiquer vos revenus : le tarif le plus élevé %(what)s s'applique, %(price)s."
+        )
+    elif facts.income_source == "withdrawn":
+        text = _(
+            "Vous avez retiré votre accord : vos revenus ont été effacés et le tarif le plus élevé %(what)s s'applique, %(price)s. Il pourra être recalculé si vous transmettez votre avis d'imposition aux services de la commune."
         )
     else:
         text = _(

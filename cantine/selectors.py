@@ -22,7 +22,7 @@ from cantine.models import (
     TariffGrid,
     WaitingListCriterion,
 )
-from cantine.pricing import Facts
+from cantine.pricing import NO_FIGURES, Facts
 from cantine.psu_bareme import Bareme, EffortRate, ResourceLimits
 from impot_client.selectors import income_status
 
@@ -94,13 +94,15 @@ def tariff_facts(dossier) -> Facts:
     income = income_status(dossier)
     data = income.tax_data
     usable = data is not None and data.usable_for_tariff
-    source = {"obtained": "dgfip", "checked": "notice", "declined": "declined"}.get(income.state, "none")
+    source = {"obtained": "dgfip", "checked": "notice", "declined": "declined", "withdrawn": "withdrawn"}.get(
+        income.state, "none"
+    )
     household = dossier.child.household
     children = household.children.all()
     facts = {
         "rfr": Decimal(data.rfr) if usable else None,
         "parts": data.nb_parts if usable else None,
-        "income_source": source if usable or source == "declined" else "none",
+        "income_source": source if usable or source in NO_FIGURES else "none",
         "rank": child_rank(dossier),
     }
     if dossier.service.kind == Service.Kind.CRECHE:

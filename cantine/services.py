@@ -5,9 +5,11 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cantine import notifications, pricing, roles, selectors, workflow
 from cantine.audit import audit_record
@@ -380,25 +382,8 @@ def dossier_quote_compute(*, dossier: Dossier, actor=None, ip: str | None = None
     grid = selectors.active_grid(dossier.period)
     if grid is None:
         return None
-    facts = selectors.tariff_facts(dossier)
-    bareme = selectors.psu_bareme() if grid.kind == "psu" else None
-    result = pricing.quote(pricing.parse_grid(grid.data), facts, bareme=bareme)
     previous = DossierQuote.objects.select_for_update().filter(dossier=dossier).first()
-    quote, _created = DossierQuote.objects.update_or_create(
-        dossier=dossier,
-        defaults={
-            "grid": grid,
-            "amount": result.amount,
-            "unit": result.unit,
-            "income_source": facts.income_source,
-            "qf": result.qf,
-            "explanation": list(result.explanation),
-            # The QF stays out of the plain JSON: it is income, kept encrypted in `qf`.
-            "criteria": {name: value for name, value in result.criteria.items() if name != "qf"},
-            "computed_at": timezone.now(),
-            "computed_by": actor,
-        },
-    )
+    quote = _quote_store(dossier=dossier, grid=grid, actor=actor)
     if actor is not None:
         audit_record(
             actor=actor,
@@ -409,6 +394,102 @@ def dossier_quote_compute(*, dossier: Dossier, actor=None, ip: str | None = None
         )
     if previous is not None and quote.final_amount != previous.final_amount:
         notifications.dossier_notify(dossier=dossier, kind=DossierMessage.Kind.TARIFF_CHANGED, quote=quote)
+    return quote
+
+
+def _quote_store(*, dossier: Dossier, grid: TariffGrid, actor=None, erased_at=None) -> DossierQuote:
+    """The engine's quote for the dossier's tariff facts today, stored over the previous one (its override kept).
+    `erased_at`: the figures it replaces were erased then (kept only when the new quote quotes none)."""
+    facts = selectors.tariff_facts(dossier)
+    bareme = selectors.psu_bareme() if grid.kind == "psu" else None
+    result = pricing.quote(pricing.parse_grid(grid.data), facts, bareme=bareme)
+    quote, _created = DossierQuote.objects.update_or_create(
+        dossier=dossier,
+        defaults={
+            "grid": grid,
+            "amount": result.amount,
+            "unit": result.unit,
+            "income_source": facts.income_source,
+            "qf": result.qf,
+            "explanation": list(result.explanation),
+            "criteria": {name: value for name, value in result.criteria.items() if name != "qf"},
+            "computed_at": timezone.now(),
+            "computed_by": actor,
+            "income_erased_at": None if facts.income_source in pricing.WITH_FIGURES else erased_at,
+        },
+    )
+    return quote
+
+
+class IncomeErasure(models.TextChoices):
+    """Why a dossier's tax data went, and with it every figure derived from it."""
+
+    WITHDRAWN = "withdrawn", gettext_lazy("accord retiré par la famille")
+    RETENTION = "retention", gettext_lazy("durée de conservation écoulée")
+
+
+# Dossiers nothing is billed for: on withdrawal their quote goes with the figures it came from.
+NOT_BILLED = (Status.DRAFT, Status.CANCELLED, Status.REJECTED)
+
+
+@transaction.atomic
+def dossier_income_erase(*, dossier: Dossier, reason: str) -> DossierQuote | None:
+    """The dossier's tax data has just gone (impot_client's withdrawal and retention purge call this): every figure
+    derived from it goes too (QF, PSU resources, children in charge, the explanations quoting them). Returns the
+    quote left, if any.
+
+    On withdrawal the tariff becomes what the consent page promised: recomputed from what is left, that is the
+    highest, or waiting for the agent when a tax notice is sent (a dossier not sent loses its quote); an agent's
+    override stays, being the amount billed and justified. At the retention's end the period is long over: the
+    tariff billed stays, its figures go. A crèche contract keeps its hourly rate and fee, which the family signed and
+    pays, and loses the lines of its computation."""
+    now = timezone.now()
+    quote = DossierQuote.objects.select_for_update().filter(dossier=dossier).first()
+    if quote is not None and reason == IncomeErasure.WITHDRAWN:
+        if dossier.status in NOT_BILLED:
+            quote.delete()
+            quote = None
+        else:
+            quote = _quote_store(dossier=dossier, grid=quote.grid, erased_at=now)
+    elif quote is not None and quote.income_erased_at is None and quote.income_source in pricing.WITH_FIGURES:
+        quote.qf = None
+        quote.criteria = {
+            name: value for name, value in quote.criteria.items() if name not in pricing.INCOME_CRITERIA
+        }
+        quote.explanation = [
+            _(
+                "Les revenus qui ont servi à ce calcul ont été effacés le %(day)s (%(reason)s) : le tarif calculé "
+                "était de %(price)s %(unit)s."
+            )
+            % {
+                "day": timezone.localdate(now).strftime("%d/%m/%Y"),
+                "reason": IncomeErasure(reason).label,
+                "price": f"{number_format(quote.amount, decimal_pos=2)}\u00a0€",
+                "unit": quote.unit_label,
+            }
+        ]
+        quote.income_erased_at = now
+        quote.save(update_fields=["qf", "criteria", "explanation", "income_erased_at"])
+    contract = (
+        CrecheContract.objects.select_for_update().filter(dossier=dossier, income_erased_at=None).first()
+    )
+    if contract is not None:
+        contract.explanation = [
+            _(
+                "Le détail du calcul, qui citait les revenus du foyer, a été effacé le %(day)s (%(reason)s). Le "
+                "tarif horaire et la mensualité sont ceux du contrat."
+            )
+            % {"day": timezone.localdate(now).strftime("%d/%m/%Y"), "reason": IncomeErasure(reason).label},
+            pricing.monthly_fee_line(
+                hours=contract.hours_per_week,
+                weeks=contract.weeks_per_year,
+                months=contract.months_billed,
+                hourly=contract.hourly_rate,
+                monthly=contract.monthly_fee,
+            ),
+        ]
+        contract.income_erased_at = now
+        contract.save(update_fields=["explanation", "income_erased_at"])
     return quote
 
 

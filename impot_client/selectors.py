@@ -19,6 +19,7 @@ class IncomeStatus:
     notice        a tax notice waits for an agent
     checked       figures typed by an agent from a notice
     declined      the family chose not to share its income (highest tariff)
+    withdrawn     the family withdrew its authorisation: figures erased (highest tariff)
     """
 
     state: str
@@ -34,6 +35,7 @@ class IncomeStatus:
         "notice": _("avis d'imposition à vérifier"),
         "checked": _("saisis depuis un avis vérifié"),
         "declined": _("non communiqués (tarif le plus élevé)"),
+        "withdrawn": _("accord retiré par la famille, revenus effacés (tarif le plus élevé)"),
     }
 
     @property
@@ -43,7 +45,7 @@ class IncomeStatus:
     @property
     def settled(self) -> bool:
         """The family has given the commune a way to set the tariff (or refused to): it may send the dossier."""
-        return self.state not in ("missing", "waiting")
+        return self.state not in ("missing", "waiting", "withdrawn")
 
     @property
     def needs_agent(self) -> bool:
@@ -62,7 +64,8 @@ def income_status(dossier) -> IncomeStatus:
     elif any(notice.status == TaxNotice.Status.TO_CHECK for notice in notices):
         state = "notice"
     elif consent is None:
-        state = "missing"
+        withdrawn = Consent.objects.filter(dossier=dossier, decision=Consent.Decision.GRANTED).exists()
+        state = "withdrawn" if withdrawn else "missing"
     elif consent.decision == Consent.Decision.REFUSED:
         state = "declined"
     else:

@@ -13,12 +13,15 @@ import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cantine import notifications, pricing
+from cantine import services as cantine_services
 from cantine.audit import audit_record
-from cantine.models import AuditEntry, Dossier, Service
+from cantine.models import AuditEntry, Dossier, DossierMessage, Service
 from impot_client import client
 from impot_client.models import Consent, TaxData, TaxNotice
 from impot_client.situation import ImpotError, QuotaReached, TaxSituation
@@ -76,9 +79,16 @@ def _live_consent(dossier):
 
 
 def _withdraw(consent: Consent, *, now=None):
+    """The figures obtained with an authorisation go, and every figure the dossier derived from them
+    (withdrawing a refusal erases nothing)."""
     TaxData.objects.filter(consent=consent).delete()
     consent.withdrawn_at = now or timezone.now()
     consent.save(update_fields=["withdrawn_at"])
+    if consent.decision == Consent.Decision.GRANTED:
+        return cantine_services.dossier_income_erase(
+            dossier=consent.dossier, reason=cantine_services.IncomeErasure.WITHDRAWN
+        )
+    return None
 
 
 @transaction.atomic
@@ -109,7 +119,11 @@ def consent_withdraw(*, user, consent: Consent) -> None:
         raise ValidationError(_("Ce consentement n'est pas le vôtre."), code="not_owner")
     consent = Consent.objects.select_for_update().get(pk=consent.pk)
     if consent.withdrawn_at is None:
-        _withdraw(consent)
+        quote = _withdraw(consent)
+        if consent.decision == Consent.Decision.GRANTED:
+            notifications.dossier_notify(
+                dossier=consent.dossier, kind=DossierMessage.Kind.INCOME_WITHDRAWN, quote=quote
+            )
 
 
 def _normalised(value: str) -> str:
@@ -316,7 +330,8 @@ def tax_data_enter_from_notice(
 
 @transaction.atomic
 def tax_data_purge(*, today: date | None = None) -> tuple[int, int]:
-    """Erase figures and notices of periods ended more than RETENTION_AFTER_PERIOD ago."""
+    """Erase figures and notices of periods ended more than RETENTION_AFTER_PERIOD ago, and what the dossiers
+    derived from them (quotes and crèche contracts, which older purges may have left)."""
     today = today or timezone.localdate()
     cutoff = today - RETENTION_AFTER_PERIOD
     data = TaxData.objects.filter(dossier__period__ends_on__lt=cutoff)
@@ -324,6 +339,12 @@ def tax_data_purge(*, today: date | None = None) -> tuple[int, int]:
     files = [notice.file.name for notice in notices]
     data_count, _details = data.delete()
     notice_count, _details = notices.delete()
+    derived = Dossier.objects.filter(period__ends_on__lt=cutoff).filter(
+        Q(quote__income_erased_at__isnull=True, quote__income_source__in=pricing.WITH_FIGURES)
+        | Q(creche_contract__isnull=False, creche_contract__income_erased_at__isnull=True)
+    )
+    for dossier in derived:
+        cantine_services.dossier_income_erase(dossier=dossier, reason=cantine_services.IncomeErasure.RETENTION)
     storage = TaxNotice._meta.get_field("file").storage
     transaction.on_commit(lambda: [storage.delete(name) for name in files])
     return data_count, notice_count

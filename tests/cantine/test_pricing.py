@@ -263,6 +263,19 @@ def test_no_income_pays_the_highest_price_and_is_told_so(grid, amount, source, s
     assert "qf" not in result.as_json()
 
 
+def test_withdrawn_consent_pays_the_highest_price_and_no_figure_is_accepted():
+    result = quote(parse_grid(PARIS), Facts(income_source="withdrawn"))
+    assert (result.amount, result.qf, result.criteria["highest_price"]) == (D("4.61"), None, True)
+    assert result.explanation == (
+        "Vous avez retiré votre accord : vos revenus ont été effacés et le tarif le plus élevé de la grille "
+        "s'applique, 4,61\u00a0€ par repas. Il pourra être recalculé si vous transmettez votre avis d'imposition "
+        "aux services de la commune.",
+    )
+    with pytest.raises(ValidationError) as error:
+        quote(parse_grid(PARIS), Facts(income_source="withdrawn", rfr=D("38500"), parts=D("2.5")))
+    assert "income_source" in error.value.message_dict
+
+
 def test_psu_without_income_uses_the_ceiling():
     result = quote(parse_grid(COLLECTIVE), Facts(on=date(2024, 3, 15), income_source="declined", children=2))
     assert result.amount == D("3.10")  # 6000 × 0.0516 %

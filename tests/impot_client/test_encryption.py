@@ -15,6 +15,7 @@ from django.db import connection
 from impot_client import services
 from impot_client.models import TaxData
 from tests.impot_client.conftest import grant, situation_for
+from tests.impot_client.test_erasure import CRECHE, Figures, canteen_sent, creche_contracted
 
 NUMERO_FISCAL = "3999990000025"
 RFR = 4871359  # seven digits: distinctive enough to grep a whole dump for
@@ -55,35 +56,38 @@ def test_the_same_value_encrypts_differently_each_time(tax_data):
     assert raw_row(tax_data.pk)[0] != first
 
 
+def database_dump(*tables) -> str:
+    """The dump the commune's DBA would take: sqlite3's .dump, or pg_dump on PostgreSQL (of `tables`, or all)."""
+    if connection.vendor != "postgresql":
+        dump = "\n".join(connection.connection.iterdump())
+        return dump
+    if not shutil.which("pg_dump"):
+        pytest.skip("pg_dump is not installed")
+    db = connection.settings_dict
+    command = ["pg_dump", "-h", db["HOST"] or "127.0.0.1", "-p", str(db["PORT"] or 5432)]
+    command += ["-U", db["USER"] or "postgres", "--data-only", *(f"--table={table}" for table in tables)]
+    return subprocess.run([*command, db["NAME"]], capture_output=True, text=True, check=True).stdout
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_database_dump_shows_no_amount_and_no_numero_fiscal(tax_data, settings, tmp_path):
-    """The dump the commune's DBA would take: sqlite3's .dump, or pg_dump on PostgreSQL."""
-    if connection.vendor == "postgresql":
-        if not shutil.which("pg_dump"):
-            pytest.skip("pg_dump is not installed")
-        db = connection.settings_dict
-        dump = subprocess.run(
-            [
-                "pg_dump",
-                "-h",
-                db["HOST"] or "127.0.0.1",
-                "-p",
-                str(db["PORT"] or 5432),
-                "-U",
-                db["USER"] or "postgres",
-                "--data-only",
-                "-t",
-                "impot_client_taxdata",
-                db["NAME"],
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    else:
-        dump = "\n".join(connection.connection.iterdump())
+    dump = database_dump("impot_client_taxdata")
     assert "impot_client_taxdata" in dump and "gAAAAA" in dump  # the table is there, encrypted
     assert str(RFR) not in dump and NUMERO_FISCAL not in dump
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_whole_database_dump_shows_no_figure_derived_from_tax_data(migrations_data):
+    """A canteen dossier and a crèche dossier quoted on DGFiP's figures, the crèche one with its contract: no table
+    shows an RFR, RFR ÷ 12, QF, parts, dependants or PSU resources, in any of the forms the portal writes them.
+    Figures with a decimal point or comma, or of six digits or more, cannot come out of base64 by chance."""
+    canteen_figures = Figures(rfr=2093761, parts="2.75")  # QF 63447,30
+    canteen = canteen_sent(canteen_figures)
+    contract = creche_contracted(CRECHE)  # 8446,42 € a month, 4 dependants
+    assert canteen.quote.qf == canteen_figures.qf and CRECHE.found_in(" ".join(contract.explanation))
+    dump = database_dump()
+    assert "cantine_dossierquote" in dump and "cantine_crechecontract" in dump
+    assert canteen_figures.found_in(dump) == [] and CRECHE.found_in(dump) == []
 
 
 def test_rotation_re_encrypts_with_the_new_key_so_the_old_one_can_go(tax_data, settings):

@@ -72,7 +72,7 @@ class TestConsent:
         consent.refresh_from_db()
         assert consent.withdrawn_at is not None
         assert not TaxData.objects.filter(dossier=dossier).exists()
-        assert income_status(dossier).state == "missing"
+        assert income_status(dossier).state == "withdrawn"  # agents and the family see it (issue 11)
 
     def test_withdrawal_by_someone_else_is_refused(self, dossier):
         consent = grant(dossier)
