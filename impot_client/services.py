@@ -41,13 +41,15 @@ FIELD_SCOPES = {"rfr": "dgfip_rfr", "nb_parts": "dgfip_nbpart", "nb_pac": "dgfip
 # The latest income year, or the one before while DGFiP has not published it (before late July).
 YEAR_SCOPES = ("dgfip_annee_n_moins_1", "dgfip_annee_n_moins_2_si_indispo_n_moins_1")
 RETENTION_AFTER_PERIOD = timedelta(days=92)
+# A draft is quoted when the family sends it; a closed dossier's tariff no longer changes.
+UNQUOTED = (Dossier.Status.DRAFT, Dossier.Status.CANCELLED, Dossier.Status.REJECTED)
 IDENTITY_KEY_SALT = "impot_client.services.identity_key"
 NUMERO_FISCAL_KEY_SALT = "impot_client.services.numero_fiscal"
 # Whichever limit is reached, and whatever the number: the message says nothing about the number typed.
 TOO_MANY_LOOKUPS = gettext_lazy(
     "Trop de recherches par numéro fiscal ont été faites depuis votre compte ou pour cette demande : par sécurité, "
-    "une nouvelle recherche ne sera possible que plus tard (jusqu'à 24 heures). Votre demande est enregistrée en "
-    "brouillon ; vous pouvez dès maintenant envoyer votre avis d'imposition, ou ne pas communiquer vos revenus."
+    "une nouvelle recherche ne sera possible que plus tard (jusqu'à 24 heures). Vous pouvez dès maintenant envoyer "
+    "votre avis d'imposition à la place."
 )
 NOTICE_TYPES = {
     "application/pdf": "pdf",
@@ -174,8 +176,7 @@ def _tax_data_store(*, consent: Consent, situation: TaxSituation, numero_fiscal:
         raise ValidationError(
             _("Votre accord a été retiré entre-temps : rien n'a été conservé."), code="withdrawn"
         )
-    keys = _declarant_keys(situation) if numero_fiscal else []
-    mismatch = bool(numero_fiscal) and not household_identity_keys(consent.household) & set(keys)
+    mismatch = bool(numero_fiscal) and not declarants_match(consent.household, situation)
     TaxData.objects.filter(dossier=consent.dossier).delete()
     return TaxData.objects.create(
         dossier=consent.dossier,
@@ -188,7 +189,7 @@ def _tax_data_store(*, consent: Consent, situation: TaxSituation, numero_fiscal:
         nb_pac=situation.nb_pac if "nb_pac" in consent.fields else None,
         numero_fiscal=numero_fiscal,
         identity_mismatch=mismatch,
-        declarant_keys=keys,
+        declarant_keys=_declarant_keys(situation) if numero_fiscal else [],
         correlation_id=situation.correlation_id,
     )
 
@@ -309,7 +310,7 @@ def tax_data_confirm(*, agent, tax_data: TaxData, ip: str | None = None) -> TaxD
     tax_data.confirmed_by, tax_data.confirmed_at = agent, timezone.now()
     tax_data.save(update_fields=["confirmed_by", "confirmed_at"])
     audit_record(actor=agent, action=AuditEntry.Action.CONFIRMED_DECLARANTS, dossier=tax_data.dossier, ip=ip)
-    if tax_data.dossier.status != Dossier.Status.DRAFT:  # a draft is quoted when the family sends it
+    if tax_data.dossier.status not in UNQUOTED:
         cantine_services.dossier_quote_compute(dossier=tax_data.dossier, actor=agent, ip=ip)
     return tax_data
 

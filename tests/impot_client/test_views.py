@@ -106,7 +106,9 @@ class TestNumeroFiscal:
         assert consent.text_hash == text_hash
         assert TaxData.objects.get().rfr == 38500
         page = family_client.get(response.url).content.decode()
-        assert "transmis des revenus pour ce numéro fiscal" in page and "un agent de la commune vérifie" in page
+        assert (
+            "transmis des revenus pour ce numéro fiscal" in page and "un agent de la commune vérifie" in page
+        )
         assert "38500" not in page and "2,5" not in page
         assert "Envoyer ma demande" in page
 
