@@ -371,6 +371,10 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
     @admin.display(description=_("revenus"))
     def income(self, obj):
         income = income_status(obj)
+        confirmed = income.tax_data is not None and income.tax_data.confirmed_by
+        if confirmed:
+            when = _date(income.tax_data.confirmed_at, with_time=True)
+            return f"{income.label} — {_('déclarants confirmés par')} {confirmed}, {when}"
         if income.state not in ("to_confirm", "mismatch"):
             return income.label
         url = reverse("admin:cantine_dossier_confirm_declarants", args=[obj.pk])

@@ -148,6 +148,8 @@ class TestAgentConfirms:
         assert (quote.income_source, quote.amount) == ("dgfip", Decimal("2.28"))
         assert dossier.messages.filter(kind=DossierMessage.Kind.TARIFF_CHANGED).exists()
         assert income_status(dossier).state == "obtained"
+        page = agent_client.get(reverse("admin:cantine_dossier_change", args=[dossier.pk])).content.decode()
+        assert f"déclarants confirmés par {agent}" in page
 
     def test_a_mismatch_is_shown_as_such_and_may_be_confirmed_after_checking(self, agent, dossier, stranger):
         tax_data = stored(dossier, situation_for(stranger))
