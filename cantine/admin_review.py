@@ -5,9 +5,12 @@ The list reads what it shows from annotations, so it costs the same few queries 
 
 from datetime import timedelta
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import CharField, Exists, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, Concat
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.html import format_html, format_html_join
@@ -16,10 +19,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from cantine import pricing
+from cantine.audit import client_ip
 from cantine.models import CrecheChoice, Dossier, PlaceOffer, Service
 from cantine.roles import VisibleDossiersAdminMixin, can_see_service
+from impot_client import services as impot_services
 from impot_client.models import TaxData, TaxNotice
-from impot_client.selectors import income_status
+from impot_client.selectors import income_status, tax_data_awaiting_agent
 from portal.models import Adult
 
 Status = Dossier.Status
@@ -33,6 +38,19 @@ QUOTE_INCOME_SOURCES = {
     "withdrawn": _("accord retiré par la famille, revenus effacés"),
     "none": _("revenus inconnus au calcul"),
 }
+
+
+class DeclarantsConfirmForm(forms.Form):
+    checked = forms.BooleanField(
+        label=_(
+            "J'ai vérifié, sur l'avis d'imposition ou une pièce d'identité, que les déclarants de ce numéro fiscal "
+            "sont des adultes de ce foyer."
+        ),
+        error_messages={"required": _("Cochez la case une fois la vérification faite.")},
+    )
+
+    def __init__(self, *args, dossier, **kwargs):  # the dossier action views give every form its dossier
+        super().__init__(*args, **kwargs)
 
 
 class TableFilter(admin.SimpleListFilter):
@@ -182,9 +200,7 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
                 ),
                 tariff_amount=Coalesce("quote__overridden_amount", "quote__amount"),
                 tariff_unit=F("quote__unit"),
-                identity_mismatch=Exists(
-                    TaxData.objects.filter(dossier=OuterRef("pk"), identity_mismatch=True)
-                ),
+                identity_mismatch=Exists(tax_data_awaiting_agent().filter(dossier=OuterRef("pk"))),
                 # As impot_client.selectors.income_status: a notice waits for an agent while no figures are in.
                 notice_to_check=Exists(
                     TaxNotice.objects.filter(
@@ -360,7 +376,43 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
 
     @admin.display(description=_("revenus"))
     def income(self, obj):
-        return income_status(obj).label
+        income = income_status(obj)
+        confirmed = income.tax_data is not None and income.tax_data.confirmed_by
+        if confirmed:
+            when = _date(income.tax_data.confirmed_at, with_time=True)
+            return f"{income.label} — {_('déclarants confirmés par')} {confirmed}, {when}"
+        if income.state not in ("to_confirm", "mismatch"):
+            return income.label
+        url = reverse("admin:cantine_dossier_confirm_declarants", args=[obj.pk])
+        return format_html('{} — <a href="{}">{}</a>', income.label, url, _("Confirmer les déclarants"))
+
+    def get_urls(self):
+        confirm = self.admin_site.admin_view(self.confirm_declarants_view)
+        return [
+            path("<int:pk>/declarants/", confirm, name="cantine_dossier_confirm_declarants"),
+            *super().get_urls(),
+        ]
+
+    def confirm_declarants_view(self, request, pk):
+        """The agent checked the family's papers: figures typed in by numéro fiscal may set the tariff."""
+
+        def confirm(dossier, data):
+            tax_data = income_status(dossier).tax_data
+            if tax_data is None:
+                raise ValidationError(_("Cette demande n'a pas de revenus obtenus par numéro fiscal."))
+            impot_services.tax_data_confirm(agent=request.user, tax_data=tax_data, ip=client_ip(request))
+            return _("Demande %(ref)s : déclarants confirmés, tarif calculé avec ces revenus.") % {
+                "ref": dossier.reference
+            }
+
+        return self._dossier_action_view(
+            request,
+            pk,
+            form_class=DeclarantsConfirmForm,
+            act=confirm,
+            title=_("Confirmer les déclarants de la demande %(ref)s"),
+            template="admin/impot_client/confirm_declarants.html",
+        )
 
     @admin.display(description=_("consentement"))
     def consent_record(self, obj):

@@ -36,11 +36,11 @@ class TaxDataAdmin(DossierRowAdmin):
     """The amounts only on a record's page, for users with cantine.view_fiscal_data, each look audited. The list
     never shows them: it would show many households' income at once, unaudited."""
 
-    list_display = ["dossier", "source", "year", "identity_mismatch", "obtained_at"]
+    list_display = ["dossier", "source", "year", "identity_mismatch", "confirmed_at", "obtained_at"]
     list_filter = ["source", "identity_mismatch", "year"]
     list_select_related = ["dossier__child"]
     search_fields = ["dossier__child__last_name"]
-    exclude = ["numero_fiscal"]
+    exclude = ["numero_fiscal", "declarant_keys"]
 
     def get_exclude(self, request, obj=None):
         if can_view_fiscal_data(request.user):

@@ -12,7 +12,12 @@ from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
-from impot_client.fields import EncryptedCharField, EncryptedDecimalField, EncryptedIntegerField
+from impot_client.fields import (
+    EncryptedCharField,
+    EncryptedDecimalField,
+    EncryptedIntegerField,
+    EncryptedJSONField,
+)
 
 
 @deconstructible
@@ -163,6 +168,24 @@ class TaxData(models.Model):
         default=False,
         help_text=_("Les déclarants ne correspondent pas au titulaire : aucun tarif automatique."),
     )
+    declarant_keys = EncryptedJSONField(
+        _("empreintes des déclarants"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Empreintes à clé (HMAC) du nom, du premier prénom et de la date de naissance de chaque déclarant : "
+            "elles permettent de refaire la comparaison avec le foyer sans conserver les noms."
+        ),
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("déclarants confirmés par"),
+    )
+    confirmed_at = models.DateTimeField(_("déclarants confirmés le"), null=True, blank=True)
     obtained_at = models.DateTimeField(_("obtenu le"), default=timezone.now)
     correlation_id = models.CharField(_("identifiant de corrélation DGFiP"), max_length=36, blank=True)
     checked_by = models.ForeignKey(
@@ -189,5 +212,20 @@ class TaxData(models.Model):
         return _("Revenus %(year)s — %(source)s") % {"year": self.year, "source": self.get_source_display()}
 
     @property
+    def awaiting_agent(self) -> bool:
+        """Figures typed in by numéro fiscal belong to whoever's number it is: until an agent confirms the declarants
+        are this household's, they wait when they do not match, and always unless the commune chose otherwise
+        (IMPOT_NUMERO_FISCAL_NEEDS_AGENT). FranceConnect certifies the identity; a notice is checked by an agent."""
+        if self.source != self.Source.DGFIP_NUMERO_FISCAL or self.confirmed_at is not None:
+            return False
+        return self.identity_mismatch or settings.IMPOT_NUMERO_FISCAL_NEEDS_AGENT
+
+    @property
     def usable_for_tariff(self) -> bool:
-        return not self.identity_mismatch
+        return not self.awaiting_agent
+
+    @property
+    def shown_to_family(self) -> bool:
+        """A local account proves no identity: what a numéro fiscal brings is never shown back to it, else anyone
+        could read a household's income by typing its number."""
+        return self.source != self.Source.DGFIP_NUMERO_FISCAL

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +16,7 @@ class IncomeStatus:
     missing       the family has not answered the consent page yet
     waiting       consent given, no figures yet (the lookup failed or was interrupted)
     obtained      figures from DGFiP, usable for the tariff
+    to_confirm    figures by numéro fiscal whose declarants match: an agent confirms them before the tariff uses them
     mismatch      figures from DGFiP whose declarants are not the household's: an agent must check
     notice        a tax notice waits for an agent
     checked       figures typed by an agent from a notice
@@ -31,6 +33,7 @@ class IncomeStatus:
         "missing": _("pas encore de réponse de la famille"),
         "waiting": _("accord donné, revenus non transmis"),
         "obtained": _("transmis par la DGFiP"),
+        "to_confirm": _("revenus reçus, en attente de vérification par un agent"),
         "mismatch": _("déclarants différents du foyer : à vérifier"),
         "notice": _("avis d'imposition à vérifier"),
         "checked": _("saisis depuis un avis vérifié"),
@@ -49,18 +52,20 @@ class IncomeStatus:
 
     @property
     def needs_agent(self) -> bool:
-        return self.state in ("mismatch", "notice")
+        return self.state in ("to_confirm", "mismatch", "notice")
+
+    @property
+    def family_sees_figures(self) -> bool:
+        """Whether the family's pages may show the figures, and the QF and explanation that quote them."""
+        return self.tax_data is None or self.tax_data.shown_to_family
 
 
 def income_status(dossier) -> IncomeStatus:
     consent = Consent.objects.filter(dossier=dossier, withdrawn_at__isnull=True).first()
-    tax_data = TaxData.objects.filter(dossier=dossier).select_related("checked_by").first()
+    tax_data = TaxData.objects.filter(dossier=dossier).select_related("checked_by", "confirmed_by").first()
     notices = tuple(TaxNotice.objects.filter(dossier=dossier))
     if tax_data is not None:
-        if tax_data.source == TaxData.Source.NOTICE:
-            state = "checked"
-        else:
-            state = "mismatch" if tax_data.identity_mismatch else "obtained"
+        state = _figures_state(tax_data)
     elif any(notice.status == TaxNotice.Status.TO_CHECK for notice in notices):
         state = "notice"
     elif consent is None:
@@ -71,6 +76,24 @@ def income_status(dossier) -> IncomeStatus:
     else:
         state = "waiting"
     return IncomeStatus(state=state, consent=consent, tax_data=tax_data, notices=notices)
+
+
+def _figures_state(tax_data: TaxData) -> str:
+    if tax_data.source == TaxData.Source.NOTICE:
+        return "checked"
+    if not tax_data.awaiting_agent:
+        return "obtained"
+    return "mismatch" if tax_data.identity_mismatch else "to_confirm"
+
+
+def tax_data_awaiting_agent():
+    """The DGFiP figures an agent must check before the tariff uses them (TaxData.awaiting_agent, as a query)."""
+    unconfirmed = TaxData.objects.filter(source=TaxData.Source.DGFIP_NUMERO_FISCAL, confirmed_at__isnull=True)
+    return (
+        unconfirmed
+        if settings.IMPOT_NUMERO_FISCAL_NEEDS_AGENT
+        else unconfirmed.filter(identity_mismatch=True)
+    )
 
 
 def notice_get_for_user(*, user, pk) -> TaxNotice:

@@ -7,6 +7,7 @@ import hashlib
 import logging
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import filetype
@@ -15,8 +16,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from limits import RateLimitItem, parse_many
 
 from cantine import notifications, pricing
 from cantine import services as cantine_services
@@ -25,6 +28,7 @@ from cantine.models import AuditEntry, Dossier, DossierMessage, Service
 from impot_client import client
 from impot_client.models import Consent, TaxData, TaxNotice
 from impot_client.situation import ImpotError, QuotaReached, TaxSituation
+from portal import ratelimit
 from portal.alerts import alert_raise, alert_raise_if_lasting
 
 logger = logging.getLogger(__name__)
@@ -39,6 +43,16 @@ FIELD_SCOPES = {"rfr": "dgfip_rfr", "nb_parts": "dgfip_nbpart", "nb_pac": "dgfip
 # The latest income year, or the one before while DGFiP has not published it (before late July).
 YEAR_SCOPES = ("dgfip_annee_n_moins_1", "dgfip_annee_n_moins_2_si_indispo_n_moins_1")
 RETENTION_AFTER_PERIOD = timedelta(days=92)
+# A draft is quoted when the family sends it; a closed dossier's tariff no longer changes.
+UNQUOTED = (Dossier.Status.DRAFT, Dossier.Status.CANCELLED, Dossier.Status.REJECTED)
+IDENTITY_KEY_SALT = "impot_client.services.identity_key"
+NUMERO_FISCAL_KEY_SALT = "impot_client.services.numero_fiscal"
+# Whichever limit is reached, and whatever the number: the message says nothing about the number typed.
+TOO_MANY_LOOKUPS = gettext_lazy(
+    "Trop de recherches par numéro fiscal ont été faites depuis votre compte ou pour cette demande : par sécurité, "
+    "une nouvelle recherche ne sera possible que plus tard (jusqu'à 24 heures). Vous pouvez dès maintenant envoyer "
+    "votre avis d'imposition à la place."
+)
 NOTICE_TYPES = {
     "application/pdf": "pdf",
     "image/jpeg": "jpg",
@@ -132,23 +146,40 @@ def _normalised(value: str) -> str:
     return " ".join(re.sub(r"[^A-Za-z]+", " ", ascii_only).upper().split())
 
 
-def _is_same_person(adult, declarant) -> bool:
-    names = {_normalised(declarant.birth_name), _normalised(declarant.usage_name)} - {""}
-    first_names = _normalised(declarant.first_names).split()
-    adult_first = _normalised(adult.first_names).split()
-    return (
-        _normalised(adult.last_name) in names
-        and bool(adult_first and first_names)
-        and adult_first[0] == first_names[0]
-        and adult.birth_date is not None
-        and adult.birth_date == declarant.birth_date
-    )
+def _identity_key(name: str, first_names: str, birth_date) -> str | None:
+    """A keyed fingerprint (HMAC-SHA256, key derived from SECRET_KEY) of a normalised name, first given name and
+    birth date: two people compare equal on it as on the clear values, yet the declarants' names are never stored.
+    None when something is missing: an incomplete identity matches nobody."""
+    name, first = _normalised(name), _normalised(first_names).split()
+    if not (name and first and birth_date):
+        return None
+    value = f"{name}|{first[0]}|{birth_date.isoformat()}"
+    return salted_hmac(IDENTITY_KEY_SALT, value, algorithm="sha256").hexdigest()
+
+
+def _declarant_keys(situation: TaxSituation) -> list[str]:
+    """Each declarant under their birth name and, when they have one, their usage name."""
+    keys = {
+        _identity_key(name, declarant.first_names, declarant.birth_date)
+        for declarant in situation.declarants
+        for name in (declarant.birth_name, declarant.usage_name)
+    }
+    return sorted(keys - {None})
+
+
+def household_identity_keys(household) -> set[str]:
+    """The fingerprints of the household's adults, as typed by the family."""
+    keys = {
+        _identity_key(adult.last_name, adult.first_names, adult.birth_date)
+        for adult in household.adults.all()
+    }
+    return keys - {None}
 
 
 def declarants_match(household, situation: TaxSituation) -> bool:
-    """Whether an adult of the household is one of the declarants: the numéro fiscal is really theirs."""
-    adults = list(household.adults.all())
-    return any(_is_same_person(adult, declarant) for adult in adults for declarant in situation.declarants)
+    """Whether an adult of the household is one of the declarants (names without accents or punctuation, first
+    given name, birth date). It compares with what the family typed: a hint, not a proof of identity."""
+    return bool(household_identity_keys(household) & set(_declarant_keys(situation)))
 
 
 @transaction.atomic
@@ -171,6 +202,7 @@ def _tax_data_store(*, consent: Consent, situation: TaxSituation, numero_fiscal:
         nb_pac=situation.nb_pac if "nb_pac" in consent.fields else None,
         numero_fiscal=numero_fiscal,
         identity_mismatch=mismatch,
+        declarant_keys=_declarant_keys(situation) if numero_fiscal else [],
         correlation_id=situation.correlation_id,
     )
 
@@ -241,8 +273,113 @@ def tax_data_fetch_with_franceconnect(*, consent: Consent, access_token: str, to
 
 
 def tax_data_fetch_by_numero_fiscal(*, consent: Consent, numero_fiscal: str, today=None) -> TaxData:
+    """A lookup by the number the family typed, within the account's and the dossier's limits (checked and counted
+    before any call, so a refused one costs the commune's DGFiP quota nothing)."""
+    _numero_fiscal_lookup_count(user=consent.user, dossier=consent.dossier, numero_fiscal=numero_fiscal)
     situation = _lookup(lambda: client.fetch_by_numero_fiscal(numero_fiscal, today=today), mode=consent.mode)
     return _tax_data_store(consent=consent, situation=situation, numero_fiscal=numero_fiscal)
+
+
+@dataclass(frozen=True)
+class _LookupWindow:
+    """One limit on lookups by numéro fiscal. For distinct numbers, `number` is the keyed fingerprint of the number
+    typed: a one-hit window per number says whether it was already counted, so a number tried again is no new one."""
+
+    rate: RateLimitItem
+    keys: tuple[str, ...]
+    number: str = ""
+
+    @property
+    def first_sight(self) -> RateLimitItem:
+        return type(self.rate)(1, self.rate.multiples)
+
+    def allows(self) -> bool:
+        if self.number and not ratelimit.allows(self.first_sight, *self.keys, self.number):
+            return True  # already counted in this window
+        return ratelimit.allows(self.rate, *self.keys)
+
+    def count(self) -> None:
+        if not self.number or ratelimit.hit(self.first_sight, *self.keys, self.number):
+            ratelimit.hit(self.rate, *self.keys)
+
+
+def _lookup_windows(*, user, dossier, numero_fiscal: str) -> list[_LookupWindow]:
+    """Attempts and distinct numbers, per account and per dossier. The number itself is never a key, only its
+    keyed fingerprint."""
+    number = salted_hmac(NUMERO_FISCAL_KEY_SALT, numero_fiscal, algorithm="sha256").hexdigest()
+    windows = []
+    for scope, pk, attempts, numbers in (
+        (
+            "account",
+            user.pk,
+            settings.IMPOT_NUMERO_FISCAL_ATTEMPTS_PER_ACCOUNT,
+            settings.IMPOT_NUMERO_FISCAL_NUMBERS_PER_ACCOUNT,
+        ),
+        (
+            "dossier",
+            dossier.pk,
+            settings.IMPOT_NUMERO_FISCAL_ATTEMPTS_PER_DOSSIER,
+            settings.IMPOT_NUMERO_FISCAL_NUMBERS_PER_DOSSIER,
+        ),
+    ):
+        windows += [
+            _LookupWindow(rate, ("numero-fiscal-attempts", scope, str(pk))) for rate in parse_many(attempts)
+        ]
+        windows += [
+            _LookupWindow(rate, ("numero-fiscal-numbers", scope, str(pk)), number)
+            for rate in parse_many(numbers)
+        ]
+    return windows
+
+
+def numero_fiscal_lookup_allowed(*, user, dossier, numero_fiscal: str) -> bool:
+    """Whether one more lookup of this number would pass every limit (nothing counted)."""
+    return all(
+        window.allows() for window in _lookup_windows(user=user, dossier=dossier, numero_fiscal=numero_fiscal)
+    )
+
+
+def _numero_fiscal_lookup_count(*, user, dossier, numero_fiscal: str) -> None:
+    windows = _lookup_windows(user=user, dossier=dossier, numero_fiscal=numero_fiscal)
+    if not all(window.allows() for window in windows):
+        logger.warning("impot_client: numéro fiscal lookups limit reached (dossier=%s)", dossier.pk)
+        raise ValidationError(TOO_MANY_LOOKUPS, code="too_many_lookups")
+    for window in windows:
+        window.count()
+
+
+@transaction.atomic
+def tax_data_confirm(*, agent, tax_data: TaxData, ip: str | None = None) -> TaxData:
+    """An agent checked (notice, identity papers) that the declarants of a numéro fiscal are this household's: the
+    figures now set the tariff, and a sent dossier's tariff is computed with them (the family is told if the amount
+    it is billed changes). A mismatch may be confirmed too: the check is the agent's, the flag stays on record."""
+    tax_data = TaxData.objects.select_for_update().select_related("dossier").get(pk=tax_data.pk)
+    if tax_data.source != TaxData.Source.DGFIP_NUMERO_FISCAL:
+        raise ValidationError(
+            _("Seuls les revenus obtenus par numéro fiscal se confirment."), code="not_numero"
+        )
+    tax_data.confirmed_by, tax_data.confirmed_at = agent, timezone.now()
+    tax_data.save(update_fields=["confirmed_by", "confirmed_at"])
+    audit_record(actor=agent, action=AuditEntry.Action.CONFIRMED_DECLARANTS, dossier=tax_data.dossier, ip=ip)
+    if tax_data.dossier.status not in UNQUOTED:
+        cantine_services.dossier_quote_compute(dossier=tax_data.dossier, actor=agent, ip=ip)
+    return tax_data
+
+
+@transaction.atomic
+def tax_data_rematch(*, household) -> int:
+    """The household's adults changed: compare each lookup by numéro fiscal again with them, from the stored
+    fingerprints, and drop any agent's confirmation, which was about other adults. Returns how many were flagged."""
+    keys = household_identity_keys(household)
+    flagged = 0
+    for tax_data in TaxData.objects.select_for_update().filter(
+        household=household, source=TaxData.Source.DGFIP_NUMERO_FISCAL
+    ):
+        tax_data.identity_mismatch = not keys & set(tax_data.declarant_keys)
+        tax_data.confirmed_by, tax_data.confirmed_at = None, None
+        tax_data.save(update_fields=["identity_mismatch", "confirmed_by", "confirmed_at"])
+        flagged += 1
+    return flagged
 
 
 def notice_content_type(uploaded) -> str:

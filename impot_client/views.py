@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -26,7 +27,7 @@ from franceconnect.views import error_page, remember_id_token
 from impot_client import selectors, services
 from impot_client.forms import ConsentForm, NumeroFiscalConsentForm, TaxNoticeForm
 from impot_client.models import Consent
-from impot_client.situation import ImpotError
+from impot_client.situation import ImpotError, InvalidTaxNumber, NoDeclaration
 from portal.forms import add_service_errors
 from portal.selectors import is_certified
 
@@ -83,9 +84,22 @@ def editable_dossier(view):
     return wrapper
 
 
-def _failure_message(error) -> str:
+# By numéro fiscal, « unknown number » and « no declaration » would tell a stranger which numbers are real
+# taxpayers': both read the same, and the right next step is the same (check the number, or send the notice).
+NUMERO_FISCAL_NOT_SERVED = _lazy(
+    "Le service des impôts ne peut pas transmettre de revenus pour ce numéro fiscal. Vérifiez les 13 chiffres, en "
+    "haut à gauche de la première page de votre avis d'imposition, ou envoyez votre avis d'imposition."
+)
+NUMERO_FISCAL_NOT_SERVED_REASONS = (InvalidTaxNumber.reason, NoDeclaration.reason)
+
+
+def _failure_message(error, mode=Consent.Mode.FRANCECONNECT) -> str:
     """What the family reads when a lookup did not end with figures."""
-    return str(error.message) if isinstance(error, ImpotError) else " ".join(error.messages)
+    if not isinstance(error, ImpotError):
+        return " ".join(error.messages)
+    if mode == Consent.Mode.NUMERO_FISCAL and error.reason in NUMERO_FISCAL_NOT_SERVED_REASONS:
+        return str(NUMERO_FISCAL_NOT_SERVED)
+    return str(error.message)
 
 
 def _text_changed(form, context) -> bool:
@@ -115,6 +129,10 @@ def income_authorize(request, dossier):
     form = (ConsentForm if franceconnect else NumeroFiscalConsentForm)(request.POST)
     if not form.is_valid() or _text_changed(form, context):
         return _income_page(request, dossier, form=form, status=400)
+    if not franceconnect and not services.numero_fiscal_lookup_allowed(
+        user=request.user, dossier=dossier, numero_fiscal=form.cleaned_data["numero_fiscal"]
+    ):  # refused before anything changes: the previous answer and its figures stay
+        return _income_page(request, dossier, form=form, error=services.TOO_MANY_LOOKUPS, status=429)
     consent = services.consent_record(
         user=request.user,
         dossier=dossier,
@@ -141,11 +159,13 @@ def income_authorize(request, dossier):
             consent=consent, numero_fiscal=form.cleaned_data["numero_fiscal"]
         )
     except (ImpotError, ValidationError) as error:
-        return _income_page(request, dossier, form=form, error=_failure_message(error))
+        return _income_page(request, dossier, form=form, error=_failure_message(error, consent.mode))
     return _after_lookup(request, tax_data)
 
 
 def _after_lookup(request, tax_data):
+    if not tax_data.shown_to_family:
+        return _after_numero_fiscal_lookup(request, tax_data)
     if tax_data.identity_mismatch:
         messages.warning(
             request,
@@ -161,6 +181,25 @@ def _after_lookup(request, tax_data):
         _("Le service des impôts a transmis vos revenus %(year)s. Vérifiez puis envoyez votre demande.")
         % {"year": tax_data.year},
     )
+    return redirect("cantine:dossier_review", pk=tax_data.dossier_id)
+
+
+def _after_numero_fiscal_lookup(request, tax_data):
+    """The family learns that figures arrived, never what they are (nor whether the declarants matched, which would
+    tell who owns a number); an agent checks them unless the commune lets a match set the tariff at once."""
+    if tax_data.awaiting_agent:
+        message = _(
+            "Le service des impôts a transmis des revenus pour ce numéro fiscal. Pour protéger les données de chaque "
+            "foyer, un agent de la commune vérifie qu'ils sont bien ceux de votre foyer avant de calculer votre "
+            "tarif ; il pourra vous demander votre avis d'imposition. Vous pouvez déjà envoyer votre demande : "
+            "vous serez informé(e) de votre tarif sur le portail et par courriel."
+        )
+    else:
+        message = _(
+            "Le service des impôts a transmis vos revenus : votre tarif sera calculé avec eux à l'envoi de la "
+            "demande. Vérifiez puis envoyez votre demande."
+        )
+    messages.success(request, message)
     return redirect("cantine:dossier_review", pk=tax_data.dossier_id)
 
 

@@ -28,6 +28,44 @@ def add_service_errors(form, error: ValidationError, aliases=None):
         form.add_error(None, error)
 
 
+ADULT_AGE_RANGE = (15, 120)  # years: outside it, a parent's birth date is a typo
+
+
+def clean_adult_birth_date(birth_date):
+    """A parent's birth date, compared with DGFiP's declarants when the family gives its numéro fiscal."""
+    today = timezone.localdate()
+    if birth_date is None:
+        return None
+    if birth_date > today:
+        raise ValidationError(_("La date de naissance ne peut pas être dans le futur."), code="future")
+    youngest, oldest = ADULT_AGE_RANGE
+    age = today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    if not youngest <= age <= oldest:
+        raise ValidationError(
+            _(
+                "Cette date de naissance ne semble pas être celle d'un parent : vérifiez le jour, le mois et l'année."
+            ),
+            code="implausible",
+        )
+    return birth_date
+
+
+def adult_birth_date_field(**kwargs):
+    return forms.DateField(
+        label=_("Date de naissance"),
+        widget=DateInput(attrs={"autocomplete": "bday"}),
+        help_text=_(
+            "Comme sur votre avis d'imposition : elle sert à vérifier que les revenus transmis par les impôts sont "
+            "bien ceux de votre foyer."
+        ),
+        error_messages={
+            "required": _("Indiquez la date de naissance (jour, mois et année)."),
+            "invalid": _("Saisissez une date de naissance valide, par exemple 12/04/1988."),
+        },
+        **kwargs,
+    )
+
+
 class SignupForm(SetPasswordMixin, forms.Form):
     error_messages = {"password_mismatch": _("Les deux mots de passe ne sont pas identiques.")}
 
@@ -37,6 +75,7 @@ class SignupForm(SetPasswordMixin, forms.Form):
     last_name = forms.CharField(
         label=_("Nom"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
     )
+    birth_date = adult_birth_date_field()
     email = forms.EmailField(
         label=_("Adresse électronique"),
         help_text=_("Un lien vous y sera envoyé pour confirmer votre compte."),
@@ -56,6 +95,9 @@ class SignupForm(SetPasswordMixin, forms.Form):
 
     def clean_email(self):
         return User.objects.normalize_email(self.cleaned_data["email"]).lower()
+
+    def clean_birth_date(self):
+        return clean_adult_birth_date(self.cleaned_data["birth_date"])
 
     def clean(self):
         cleaned = super().clean()
@@ -88,8 +130,10 @@ class AdultForm(forms.ModelForm):
     CERTIFIED_FIELDS = ["first_names", "last_name", "birth_date"]
 
     def __init__(self, *args, certified=False, **kwargs):
-        """A civil status certified by FranceConnect is shown but never taken from the form."""
+        """A civil status certified by FranceConnect is shown but never taken from the form. Otherwise the birth
+        date is required: without it, the declarants of a numéro fiscal can never match."""
         super().__init__(*args, **kwargs)
+        self.fields["birth_date"] = adult_birth_date_field(required=not certified)
         for name in self.CERTIFIED_FIELDS if certified else []:
             self.fields[name].disabled = True
             self.fields[name].help_text = _("Certifié par FranceConnect : non modifiable.")
@@ -98,7 +142,6 @@ class AdultForm(forms.ModelForm):
         model = Adult
         fields = ["first_names", "last_name", "birth_date", "email", "phone"]
         widgets = {
-            "birth_date": DateInput(),
             "first_names": forms.TextInput(attrs={"autocomplete": "given-name"}),
             "last_name": forms.TextInput(attrs={"autocomplete": "family-name"}),
             "phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
@@ -106,9 +149,7 @@ class AdultForm(forms.ModelForm):
 
     def clean_birth_date(self):
         birth_date = self.cleaned_data.get("birth_date")
-        if birth_date and birth_date >= timezone.localdate():
-            raise ValidationError(_("La date de naissance doit être dans le passé."))
-        return birth_date
+        return birth_date if self.fields["birth_date"].disabled else clean_adult_birth_date(birth_date)
 
 
 class ChildForm(forms.ModelForm):

@@ -1,5 +1,8 @@
 """Writes on family accounts: sign-up and its confirmation, the household's adults and children."""
 
+from contextlib import contextmanager
+from datetime import date
+
 from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.mail import send_mail
@@ -10,6 +13,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from impot_client import services as impot_services
 from portal.models import Adult, Child, Household, User
 
 
@@ -44,7 +48,7 @@ def confirmation_url(user, site_url):
 
 @transaction.atomic
 def family_account_create(
-    *, email: str, password: str, first_names: str, last_name: str, site_url: str
+    *, email: str, password: str, first_names: str, last_name: str, birth_date: date, site_url: str
 ) -> User | None:
     """Create an inactive account with its household, and mail the confirmation link after commit.
 
@@ -62,7 +66,9 @@ def family_account_create(
         )
         return None
     user = User.objects.create_user(email=email, password=password, is_active=False)
-    household_create(owner=user, first_names=first_names, last_name=last_name, email=email)
+    household_create(
+        owner=user, first_names=first_names, last_name=last_name, birth_date=birth_date, email=email
+    )
     _send_templated_mail_on_commit(
         to=email,
         subject_template="portal/emails/signup_confirm_subject.txt",
@@ -109,13 +115,25 @@ def household_create(*, owner: User, first_names: str, last_name: str, **holder_
 @transaction.atomic
 def adult_save(*, household: Household, role: str, **fields) -> Adult:
     """Create or update the holder or the second parent of a household."""
-    adult, _created = Adult.objects.update_or_create(household=household, role=role, defaults=fields)
+    with _identity_watched(household):
+        adult, _created = Adult.objects.update_or_create(household=household, role=role, defaults=fields)
     return adult
 
 
 @transaction.atomic
 def second_parent_remove(*, household: Household) -> None:
-    household.adults.filter(role=Adult.Role.SECOND_PARENT).delete()
+    with _identity_watched(household):
+        household.adults.filter(role=Adult.Role.SECOND_PARENT).delete()
+
+
+@contextmanager
+def _identity_watched(household: Household):
+    """Tax data obtained by numéro fiscal were matched against the adults as they were: when a name, first name or
+    birth date changes, or an adult comes or goes, they are matched again and wait for an agent again."""
+    before = impot_services.household_identity_keys(household)
+    yield
+    if impot_services.household_identity_keys(household) != before:
+        impot_services.tax_data_rematch(household=household)
 
 
 @transaction.atomic

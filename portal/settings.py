@@ -253,6 +253,22 @@ IMPOT_QUOTA_PER_MINUTE = env.int("IMPOT_QUOTA_PER_MINUTE", default=50)
 IMPOT_QUOTA_ALERT_AFTER_MINUTES = env.int("IMPOT_QUOTA_ALERT_AFTER_MINUTES", default=5)
 IMPOT_TIMEOUT = env.float("IMPOT_TIMEOUT", default=5.0)  # seconds, to connect and to read
 IMPOT_RETRY_BACKOFF = env.float("IMPOT_RETRY_BACKOFF", default=0.5)  # seconds before the single retry
+# Figures obtained by numéro fiscal (local accounts, identity not certified) are used for the tariff only once an
+# agent has confirmed the declarants are the household's; false lets a matching lookup set the tariff at once.
+IMPOT_NUMERO_FISCAL_NEEDS_AGENT = env.bool("IMPOT_NUMERO_FISCAL_NEEDS_AGENT", default=True)
+# Lookups by numéro fiscal, per account and per dossier ("limits" notation, ";" between windows): attempts, and
+# distinct numbers tried. Every attempt makes at most 4 DGFiP calls (year fallback, one retry each), well under
+# IMPOT_QUOTA_PER_MINUTE, so no family can exhaust the commune's quota.
+IMPOT_NUMERO_FISCAL_ATTEMPTS_PER_ACCOUNT = env.str(
+    "IMPOT_NUMERO_FISCAL_ATTEMPTS_PER_ACCOUNT", default="5/hour;10/day"
+)
+IMPOT_NUMERO_FISCAL_NUMBERS_PER_ACCOUNT = env.str("IMPOT_NUMERO_FISCAL_NUMBERS_PER_ACCOUNT", default="3/day")
+IMPOT_NUMERO_FISCAL_ATTEMPTS_PER_DOSSIER = env.str(
+    "IMPOT_NUMERO_FISCAL_ATTEMPTS_PER_DOSSIER", default="3/hour;6/day"
+)
+IMPOT_NUMERO_FISCAL_NUMBERS_PER_DOSSIER = env.str(
+    "IMPOT_NUMERO_FISCAL_NUMBERS_PER_DOSSIER", default="2/hour;3/day"
+)
 
 # Fiscal amounts and numéros fiscaux are encrypted at rest (Fernet). Comma-separated keys, newest first:
 # the first encrypts, all decrypt, so a new key can be put in front and `rotate_encryption_keys` run.

@@ -55,6 +55,7 @@ def signup(request):
             password=form.cleaned_data["password1"],
             first_names=form.cleaned_data["first_names"],
             last_name=form.cleaned_data["last_name"],
+            birth_date=form.cleaned_data["birth_date"],
             site_url=request.build_absolute_uri("/"),
         )
         request.session["signup_email"] = form.cleaned_data["email"]

@@ -70,7 +70,8 @@ def hidden(html, name):
 def test_a_local_account_family_gets_its_figures_by_numero_fiscal(demo_family):
     review = authorise_by_number(demo_family, "3999 9900 0002 5")
     assert review.url.path == reverse("cantine:dossier_review", args=[demo_family.dossier.pk])
-    assert "38500 €" in review.text and "Envoyer ma demande" in review.text
+    assert "en attente de vérification par un agent" in review.text and "Envoyer ma demande" in review.text
+    assert "38500" not in review.text  # a local account never reads figures obtained by numéro fiscal
     tax_data = TaxData.objects.get()
     assert (tax_data.source, tax_data.rfr, str(tax_data.nb_parts)) == ("dgfip_numero_fiscal", 38500, "2.5")
     assert not tax_data.identity_mismatch
@@ -80,11 +81,11 @@ def test_a_local_account_family_gets_its_figures_by_numero_fiscal(demo_family):
 @pytest.mark.parametrize(
     ("numero_fiscal", "message"),
     [
-        ("3999990000082", "ne trouve pas de déclaration de revenus récente"),
+        ("3999990000082", "ne peut pas transmettre de revenus pour ce numéro fiscal"),
         ("3999990000090", "les agents sont prévenus"),
         ("3999990000108", "ne répond pas pour le moment"),
         ("3999990000116", "ne répond pas pour le moment"),
-        ("3999990009999", "ne trouve pas de déclaration de revenus récente"),
+        ("3999990009999", "ne peut pas transmettre de revenus pour ce numéro fiscal"),
     ],
     ids=["no-declaration", "access-refused", "server-error", "too-slow", "unknown-number"],
 )
@@ -112,8 +113,9 @@ def test_a_wrong_gateway_url_is_not_the_familys_fault(demo_family, settings):
 
 def test_declarants_of_another_household_are_flagged_not_applied(demo_family):
     page = authorise_by_number(demo_family, "3999990000074")
-    assert page.url.path == reverse("impot:income", args=[demo_family.dossier.pk])
-    assert "ne correspondent pas" in page.text and "un agent va vérifier" in page.text
+    assert page.url.path == reverse("cantine:dossier_review", args=[demo_family.dossier.pk])
+    # The family reads the same as for a match: telling them apart would tell who owns a number.
+    assert "en attente de vérification par un agent" in page.text and "ne correspondent pas" not in page.text
     assert TaxData.objects.get().identity_mismatch
 
 

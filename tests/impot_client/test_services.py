@@ -96,7 +96,7 @@ class TestLookups:
         assert tax_data.numero_fiscal == "3999990000025"
         assert tax_data.source == TaxData.Source.DGFIP_NUMERO_FISCAL
         assert tax_data.correlation_id == "6f1c2b0e-2f7c-4d55-9a57-1f1f0e0a0b0c"
-        assert not tax_data.identity_mismatch and income_status(dossier).state == "obtained"
+        assert not tax_data.identity_mismatch and income_status(dossier).state == "to_confirm"
 
     def test_with_franceconnect_has_no_declarant_check_and_no_numero_fiscal(
         self, dossier, stranger, monkeypatch

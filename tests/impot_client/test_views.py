@@ -106,7 +106,10 @@ class TestNumeroFiscal:
         assert consent.text_hash == text_hash
         assert TaxData.objects.get().rfr == 38500
         page = family_client.get(response.url).content.decode()
-        assert "Le service des impôts a transmis vos revenus 2025" in page and "38500 €" in page
+        assert (
+            "transmis des revenus pour ce numéro fiscal" in page and "un agent de la commune vérifie" in page
+        )
+        assert "38500" not in page and "2,5" not in page
         assert "Envoyer ma demande" in page
 
     @pytest.mark.parametrize(
@@ -129,8 +132,8 @@ class TestNumeroFiscal:
     @pytest.mark.parametrize(
         ("error", "message"),
         [
-            (InvalidTaxNumber(), "pas reconnu par le service des impôts"),
-            (NoDeclaration(), "pas de déclaration de revenus récente"),
+            (InvalidTaxNumber(), "ne peut pas transmettre de revenus pour ce numéro fiscal"),
+            (NoDeclaration(), "ne peut pas transmettre de revenus pour ce numéro fiscal"),
             (AccessRefused(), "les agents sont prévenus"),
             (ImpotUnavailable(), "ne répond pas pour le moment"),
             (QuotaReached(), "Revenez dans une minute"),
@@ -161,7 +164,9 @@ class TestNumeroFiscal:
             follow=True,
         )
         page = response.content.decode()
-        assert "ne correspondent pas" in page and "un agent va vérifier" in page
+        # As for a match: telling them apart would tell a stranger whose number it is.
+        assert "un agent de la commune vérifie" in page and "en attente de vérification par un agent" in page
+        assert "ne correspondent pas" not in page
         assert TaxData.objects.get().identity_mismatch
 
     def test_a_changed_text_must_be_read_again(self, family_client, dossier, dgfip):

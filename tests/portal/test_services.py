@@ -1,3 +1,5 @@
+from datetime import date
+
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
@@ -13,7 +15,12 @@ SITE = "http://testserver/"
 
 def create_account(email="nouvelle@example.org"):
     return services.family_account_create(
-        email=email, password="un-mot-de-passe-long", first_names="Inès", last_name="Moreau", site_url=SITE
+        email=email,
+        password="un-mot-de-passe-long",
+        first_names="Inès",
+        last_name="Moreau",
+        birth_date=date(1990, 6, 21),
+        site_url=SITE,
     )
 
 

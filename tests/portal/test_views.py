@@ -49,6 +49,7 @@ class TestSignup:
     data = {
         "first_names": "Inès",
         "last_name": "Moreau",
+        "birth_date": "1990-06-21",
         "email": "ines@example.org",
         "password1": "un-mot-de-passe-long",
         "password2": "un-mot-de-passe-long",
@@ -91,6 +92,22 @@ class TestSignup:
         assert 'value="ines@example.org"' in html
         assert 'value="Inès"' in html
         assert 'aria-invalid="true"' in html
+
+    def test_the_holders_birth_date_is_kept_on_the_household(self, client):
+        client.post(reverse("portal:signup"), self.data)
+        holder = User.objects.get(email="ines@example.org").household.adults.get()
+        assert holder.birth_date.isoformat() == "1990-06-21"
+
+    def test_a_missing_birth_date_is_explained_and_the_rest_kept(self, client):
+        response = client.post(reverse("portal:signup"), {**self.data, "birth_date": ""})
+        html = response.content.decode()
+        assert "Indiquez la date de naissance" in html and 'value="ines@example.org"' in html
+        assert not User.objects.exists()
+
+    def test_a_future_birth_date_is_explained_and_kept(self, client):
+        response = client.post(reverse("portal:signup"), {**self.data, "birth_date": "2999-01-01"})
+        html = response.content.decode()
+        assert "ne peut pas être dans le futur" in html and 'value="2999-01-01"' in html
 
     def test_forged_confirmation_link_is_refused(self, client):
         response = client.get(reverse("portal:signup_confirm", args=["MTIz", "faux-jeton"]))
@@ -206,10 +223,27 @@ class TestHousehold:
     def test_add_a_second_parent(self, family_client, household):
         response = family_client.post(
             reverse("portal:adult_edit", args=["second_parent"]),
-            {"first_names": "Karim", "last_name": "Martin"},
+            {"first_names": "Karim", "last_name": "Martin", "birth_date": "1986-11-03"},
         )
         assert response.status_code == 302
         assert household.adults.get(role=Adult.Role.SECOND_PARENT).first_names == "Karim"
+
+    def test_a_second_parent_without_birth_date_is_refused_with_what_was_typed(
+        self, family_client, household
+    ):
+        response = family_client.post(
+            reverse("portal:adult_edit", args=["second_parent"]),
+            {"first_names": "Karim", "last_name": "Martin"},
+        )
+        html = response.content.decode()
+        assert "Indiquez la date de naissance" in html and 'value="Karim"' in html
+        assert not household.adults.filter(role=Adult.Role.SECOND_PARENT).exists()
+
+    def test_the_holders_birth_date_stays_required_for_a_local_account(self, family_client, household):
+        response = family_client.post(
+            reverse("portal:adult_edit", args=["holder"]), {"first_names": "Claire", "last_name": "Martin"}
+        )
+        assert "Indiquez la date de naissance" in response.content.decode()
 
     def test_unknown_role_is_404(self, family_client):
         assert family_client.get(reverse("portal:adult_edit", args=["voisin"])).status_code == 404
