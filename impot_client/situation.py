@@ -47,6 +47,7 @@ class ImpotError(Exception):
     reason = "unavailable"
     message = _("Le service des impôts n'a pas pu répondre.")
     alerts_agents = False  # the commune's side must act (habilitation, settings): the alert recipients are told
+    retry_helps = True  # whether the family may usefully press the button again; if not, the notice is the way
 
     def __init__(self, detail: str = "", *, correlation_id: str = ""):
         super().__init__(detail or self.reason)
@@ -77,6 +78,7 @@ class AccessRefused(ImpotError):
         "les agents sont prévenus."
     )
     alerts_agents = True
+    retry_helps = False
 
 
 class ImpotUnavailable(ImpotError):
@@ -93,6 +95,7 @@ class GatewayMisconfigured(ImpotUnavailable):
         "commune sont prévenus."
     )
     alerts_agents = True
+    retry_helps = False
 
 
 class InvalidResponse(ImpotUnavailable):
@@ -111,6 +114,7 @@ class IncompleteAnswer(InvalidResponse):
         "Le service des impôts a répondu sans le revenu fiscal de référence ou le nombre de parts de votre "
         "foyer : une nouvelle demande n'y changera rien. Envoyez plutôt votre avis d'imposition."
     )
+    retry_helps = False
 
 
 class QuotaReached(ImpotError):

@@ -4,6 +4,7 @@ Every failure ends on the income page with a French message and the alternatives
 
 import functools
 import logging
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -93,13 +94,21 @@ NUMERO_FISCAL_NOT_SERVED = _lazy(
 NUMERO_FISCAL_NOT_SERVED_REASONS = (InvalidTaxNumber.reason, NoDeclaration.reason)
 
 
-def _failure_message(error, mode=Consent.Mode.FRANCECONNECT) -> str:
-    """What the family reads when a lookup did not end with figures."""
-    if not isinstance(error, ImpotError):
-        return " ".join(error.messages)
+@dataclass(frozen=True)
+class Failure:
+    """What the income page says when a lookup ended without figures, and whether pressing the button again can
+    help (not when DGFiP answered without the figures, nor when the commune's side must act first)."""
+
+    message: str
+    retry_helps: bool = True
+
+
+def _failure(error, mode=Consent.Mode.FRANCECONNECT) -> Failure:
+    if not isinstance(error, ImpotError):  # withdrawn meanwhile, or too many lookups: not now
+        return Failure(" ".join(error.messages), retry_helps=False)
     if mode == Consent.Mode.NUMERO_FISCAL and error.reason in NUMERO_FISCAL_NOT_SERVED_REASONS:
-        return str(NUMERO_FISCAL_NOT_SERVED)
-    return str(error.message)
+        return Failure(str(NUMERO_FISCAL_NOT_SERVED))
+    return Failure(str(error.message), retry_helps=error.retry_helps)
 
 
 def _text_changed(form, context) -> bool:
@@ -116,7 +125,8 @@ def _text_changed(form, context) -> bool:
 @require_GET
 def income(request, pk):
     dossier = dossier_get_for_family(user=request.user, pk=pk)
-    return _income_page(request, dossier, error=request.session.pop(FAILURE_KEY, None))
+    failure = request.session.pop(FAILURE_KEY, None)
+    return _income_page(request, dossier, error=Failure(*failure) if failure else None)
 
 
 @login_required
@@ -132,7 +142,9 @@ def income_authorize(request, dossier):
     if not franceconnect and not services.numero_fiscal_lookup_allowed(
         user=request.user, dossier=dossier, numero_fiscal=form.cleaned_data["numero_fiscal"]
     ):  # refused before anything changes: the previous answer and its figures stay
-        return _income_page(request, dossier, form=form, error=services.TOO_MANY_LOOKUPS, status=429)
+        return _income_page(
+            request, dossier, form=form, error=Failure(services.TOO_MANY_LOOKUPS, retry_helps=False), status=429
+        )
     consent = services.consent_record(
         user=request.user,
         dossier=dossier,
@@ -152,14 +164,14 @@ def income_authorize(request, dossier):
         except FranceConnectError as error:
             logger.warning("impot_client: FranceConnect unreachable for the tax-data flow (%s)", error.detail)
             return _income_page(
-                request, dossier, error=_("FranceConnect ne répond pas. Réessayez dans quelques minutes.")
+                request, dossier, error=Failure(_("FranceConnect ne répond pas. Réessayez dans quelques minutes."))
             )
     try:
         tax_data = services.tax_data_fetch_by_numero_fiscal(
             consent=consent, numero_fiscal=form.cleaned_data["numero_fiscal"]
         )
     except (ImpotError, ValidationError) as error:
-        return _income_page(request, dossier, form=form, error=_failure_message(error, consent.mode))
+        return _income_page(request, dossier, form=form, error=_failure(error, consent.mode))
     return _after_lookup(request, tax_data)
 
 
@@ -225,9 +237,11 @@ def franceconnect_callback(request):
         return _back_with_error(
             request,
             consent,
-            _(
-                "Vous vous êtes identifié(e) sur FranceConnect avec une autre identité que celle de votre compte : "
-                "rien n'a été demandé au service des impôts."
+            Failure(
+                _(
+                    "Vous vous êtes identifié(e) sur FranceConnect avec une autre identité que celle de votre "
+                    "compte : rien n'a été demandé au service des impôts."
+                )
             ),
         )
     try:
@@ -235,13 +249,13 @@ def franceconnect_callback(request):
             consent=consent, access_token=finished.access_token
         )
     except (ImpotError, ValidationError) as error:
-        return _back_with_error(request, consent, _failure_message(error))
+        return _back_with_error(request, consent, _failure(error))
     return _after_lookup(request, tax_data)
 
 
-def _back_with_error(request, consent, message):
+def _back_with_error(request, consent, failure: Failure):
     """To the income page, which shows the failure with the alternatives (the callback URL is single use)."""
-    request.session[FAILURE_KEY] = str(message)
+    request.session[FAILURE_KEY] = [str(failure.message), failure.retry_helps]
     return redirect("impot:income", pk=consent.dossier_id)
 
 
@@ -253,7 +267,7 @@ def income_decline(request, dossier):
     form = ConsentForm(request.POST)
     if not form.is_valid() or _text_changed(form, context):
         return _income_page(
-            request, dossier, status=400, error=_("Le texte d'information a changé : relisez-le.")
+            request, dossier, status=400, error=Failure(_("Le texte d'information a changé : relisez-le."))
         )
     services.consent_record(
         user=request.user,

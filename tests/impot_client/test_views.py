@@ -9,7 +9,9 @@ from impot_client import services
 from impot_client.models import Consent, TaxData, TaxNotice
 from impot_client.situation import (
     AccessRefused,
+    GatewayMisconfigured,
     ImpotUnavailable,
+    IncompleteAnswer,
     InvalidTaxNumber,
     NoDeclaration,
     QuotaReached,
@@ -153,6 +155,28 @@ class TestNumeroFiscal:
         assert 'value="3999990000025"' in page  # kept for a retry
         dossier.refresh_from_db()
         assert dossier.status == Dossier.Status.DRAFT and not TaxData.objects.exists()
+
+    @pytest.mark.parametrize(
+        ("error", "retry_helps"),
+        [
+            (ImpotUnavailable(), True),
+            (QuotaReached(), True),
+            (IncompleteAnswer(), False),
+            (AccessRefused(), False),
+            (GatewayMisconfigured(), False),
+        ],
+    )
+    def test_the_family_is_offered_a_retry_only_when_it_can_help(
+        self, family_client, dossier, dgfip, error, retry_helps
+    ):
+        dgfip.answer = error
+        response = family_client.post(
+            reverse("impot:authorize", args=[dossier.pk]),
+            {"shown": shown(family_client, dossier), "numero_fiscal": "3999990000025"},
+        )
+        summary = response.content.decode().split('class="error-summary"')[1].split("</div>")[0]
+        assert ("Vous pouvez réessayer" in summary) is retry_helps
+        assert "envoyer votre avis d'imposition" in summary.replace("&#x27;", "'")
 
     def test_a_mismatch_tells_the_family_what_happens_next(
         self, family_client, dossier, holder, stranger, dgfip
