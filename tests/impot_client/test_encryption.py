@@ -100,6 +100,22 @@ def test_rotation_re_encrypts_with_the_new_key_so_the_old_one_can_go(tax_data, s
     assert TaxData.objects.get(pk=tax_data.pk).rfr == RFR
 
 
+@pytest.mark.django_db
+def test_rotation_covers_every_figure_derived_from_tax_data(settings):
+    """Quotes and contracts quote the income too: once rotated, the old key can go without losing them."""
+    canteen = canteen_sent()
+    contract = creche_contracted(CRECHE)
+    before = (canteen.quote.qf, canteen.quote.criteria, contract.explanation, contract.dossier.quote.explanation)
+    settings.FIELD_ENCRYPTION_KEYS = [new_key(), *settings.FIELD_ENCRYPTION_KEYS]
+    call_command("rotate_encryption_keys", stdout=StringIO())
+    settings.FIELD_ENCRYPTION_KEYS = settings.FIELD_ENCRYPTION_KEYS[:1]  # old key removed
+    canteen.quote.refresh_from_db()
+    contract.refresh_from_db()
+    contract.dossier.quote.refresh_from_db()
+    after = (canteen.quote.qf, canteen.quote.criteria, contract.explanation, contract.dossier.quote.explanation)
+    assert after == before and CRECHE.found_in(" ".join(contract.explanation))
+
+
 def test_without_the_key_nothing_can_be_read(tax_data, settings):
     settings.FIELD_ENCRYPTION_KEYS = [new_key()]
     with pytest.raises(InvalidToken):
