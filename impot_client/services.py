@@ -466,9 +466,10 @@ def tax_data_enter_from_notice(
 
 
 @transaction.atomic
-def tax_data_purge(*, today: date | None = None) -> tuple[int, int]:
+def tax_data_purge(*, today: date | None = None) -> tuple[int, int, int]:
     """Erase figures and notices of periods ended more than RETENTION_AFTER_PERIOD ago, and what the dossiers
-    derived from them (quotes and crèche contracts, which older purges may have left)."""
+    derived from them (quotes and crèche contracts, which older purges may have left). Counts the figures, the
+    notices and the dossiers whose derived figures went."""
     today = today or timezone.localdate()
     cutoff = today - RETENTION_AFTER_PERIOD
     data = TaxData.objects.filter(dossier__period__ends_on__lt=cutoff)
@@ -480,11 +481,13 @@ def tax_data_purge(*, today: date | None = None) -> tuple[int, int]:
         Q(quote__income_erased_at__isnull=True, quote__income_source__in=pricing.WITH_FIGURES)
         | Q(creche_contract__isnull=False, creche_contract__income_erased_at__isnull=True)
     )
+    derived_count = 0
     for dossier in derived:
         cantine_services.dossier_income_erase(dossier=dossier, reason=cantine_services.IncomeErasure.RETENTION)
+        derived_count += 1
     storage = TaxNotice._meta.get_field("file").storage
     transaction.on_commit(lambda: [storage.delete(name) for name in files])
-    return data_count, notice_count
+    return data_count, notice_count, derived_count
 
 
 @transaction.atomic

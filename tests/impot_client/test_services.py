@@ -245,8 +245,8 @@ class TestPurge:
         )
         storage, name = notice.file.storage, notice.file.name
         last_day = dossier.period.ends_on + services.RETENTION_AFTER_PERIOD
-        assert services.tax_data_purge(today=last_day) == (0, 0)
+        assert services.tax_data_purge(today=last_day) == (0, 0, 0)
         with django_capture_on_commit_callbacks(execute=True):
-            assert services.tax_data_purge(today=last_day + timedelta(days=1)) == (1, 1)
+            assert services.tax_data_purge(today=last_day + timedelta(days=1)) == (1, 1, 0)
         assert not TaxData.objects.exists() and not TaxNotice.objects.exists()
         assert not storage.exists(name)

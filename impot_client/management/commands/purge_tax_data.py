@@ -10,5 +10,8 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        data, notices = tax_data_purge()
-        self.stdout.write(f"{data} donnée(s) fiscale(s) et {notices} avis d'imposition effacés.")
+        data, notices, dossiers = tax_data_purge()
+        self.stdout.write(
+            f"{data} donnée(s) fiscale(s) et {notices} avis d'imposition effacés ; chiffres qui en découlaient "
+            f"(quotient familial, ressources, explications) effacés dans {dossiers} demande(s)."
+        )
