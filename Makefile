@@ -15,7 +15,7 @@ run: install .env env-keys
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
 	@echo "Portail Famille : $(SITE_URL)/ (courriels envoyés par le worker db_worker, affichés ici)"
-	@trap 'kill 0' INT TERM EXIT; $(MANAGE) db_worker --interval 1 & $(MANAGE) runserver $(HOST)
+	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; $(MANAGE) db_worker --interval 1 & $(MANAGE) runserver $(HOST)
 
 test: install-test .env env-keys chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -131,6 +131,7 @@ class TestWithdrawal:
         assert CANTEEN.found_in(quote_row(dossier)) == []
         page = client.get(reverse("cantine:dossier_detail", args=[dossier.pk])).content.decode()
         assert "4,61 €" in page and "Vous avez retiré votre accord" in page
+        assert "pas encore indiqué" not in page  # the income block says the same, not « no answer yet »
         assert CANTEEN.found_in(page) == []
         client.force_login(agent)  # a superuser: allowed to see fiscal figures, if any were left
         admin_page = client.get(reverse("admin:cantine_dossier_change", args=[dossier.pk])).content.decode()

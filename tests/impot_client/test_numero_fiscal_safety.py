@@ -76,6 +76,7 @@ class TestFiguresStayHidden:
             assert "91300" not in page and "91 300" not in page and "7 608,33" not in page
             assert "en attente de vérification par un agent" in page
         assert "Tarif provisoire : un agent de la commune vérifie vos revenus" in detail
+        assert "envoyer votre demande" not in detail  # it is sent already
         quote = Dossier.objects.get(pk=dossier.pk).quote
         assert quote.income_source == "none" and quote.amount == Decimal(
             "4.61"
