@@ -40,15 +40,21 @@ def _item(rate: str | RateLimitItem) -> RateLimitItem:
     return parse(rate) if isinstance(rate, str) else rate
 
 
+def _namespace() -> str:
+    """The cache's KEY_PREFIX keeps apart the portals (or test runs) that share one Redis: so do the windows."""
+    prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
+    return f"{NAMESPACE}:{prefix}" if prefix else NAMESPACE
+
+
 def hit(rate: str | RateLimitItem, *keys: str) -> bool:
     """Count one hit for `keys` under `rate` ("50/minute", "5/hour"); False, and nothing counted, when the
     window is already full."""
-    return _limiter().hit(_item(rate), NAMESPACE, *keys)
+    return _limiter().hit(_item(rate), _namespace(), *keys)
 
 
 def allows(rate: str | RateLimitItem, *keys: str) -> bool:
     """Whether one more hit would pass, without counting it."""
-    return _limiter().test(_item(rate), NAMESPACE, *keys)
+    return _limiter().test(_item(rate), _namespace(), *keys)
 
 
 def reset_memory() -> None:
