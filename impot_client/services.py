@@ -369,15 +369,19 @@ def tax_data_confirm(*, agent, tax_data: TaxData, ip: str | None = None) -> TaxD
 @transaction.atomic
 def tax_data_rematch(*, household) -> int:
     """The household's adults changed: compare each lookup by numéro fiscal again with them, from the stored
-    fingerprints, and drop any agent's confirmation, which was about other adults. Returns how many were flagged."""
+    fingerprints, and drop any agent's confirmation, which was about other adults. A sent dossier billed on those
+    figures is quoted again without them (the family is told if its amount changes). Returns how many were flagged."""
     keys = household_identity_keys(household)
     flagged = 0
-    for tax_data in TaxData.objects.select_for_update().filter(
+    for tax_data in TaxData.objects.select_for_update().select_related("dossier").filter(
         household=household, source=TaxData.Source.DGFIP_NUMERO_FISCAL
     ):
+        was_usable = tax_data.usable_for_tariff
         tax_data.identity_mismatch = not keys & set(tax_data.declarant_keys)
         tax_data.confirmed_by, tax_data.confirmed_at = None, None
         tax_data.save(update_fields=["identity_mismatch", "confirmed_by", "confirmed_at"])
+        if was_usable and not tax_data.usable_for_tariff and tax_data.dossier.status not in UNQUOTED:
+            cantine_services.dossier_quote_compute(dossier=tax_data.dossier)
         flagged += 1
     return flagged
 

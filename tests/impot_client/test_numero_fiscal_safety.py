@@ -214,6 +214,19 @@ class TestAdultsEditedAfterTheLookup:
         assert tax_data.identity_mismatch and tax_data.confirmed_at is None and tax_data.confirmed_by is None
         assert income_status(dossier).state == "mismatch"
 
+    def test_a_sent_dossier_billed_on_the_figures_is_quoted_again_without_them(
+        self, household, dossier, agent, attack, family_a
+    ):
+        with_grid(dossier)
+        lookup = stored(dossier, situation_for(family_a, rfr=28000))  # A's figures, matched by B's typed adult
+        services.tax_data_confirm(agent=agent, tax_data=lookup, ip=AGENT_IP)
+        submitted(dossier)
+        assert Dossier.objects.get(pk=dossier.pk).quote.amount == Decimal("2.28")
+        portal_services.second_parent_remove(household=household)
+        quote = Dossier.objects.get(pk=dossier.pk).quote
+        assert (quote.income_source, quote.amount) == ("none", Decimal("4.61"))  # the highest, provisional
+        assert dossier.messages.filter(kind=DossierMessage.Kind.TARIFF_CHANGED).exists()
+
     def test_the_holders_birth_date_changed_through_the_form_flags_again(
         self, family_client, dossier, holder, agent
     ):
