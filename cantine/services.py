@@ -428,10 +428,6 @@ class IncomeErasure(models.TextChoices):
     RETENTION = "retention", gettext_lazy("durée de conservation écoulée")
 
 
-# Dossiers nothing is billed for: on withdrawal their quote goes with the figures it came from.
-NOT_BILLED = (Status.DRAFT, Status.CANCELLED, Status.REJECTED)
-
-
 @transaction.atomic
 def dossier_income_erase(*, dossier: Dossier, reason: str) -> DossierQuote | None:
     """The dossier's tax data has just gone (impot_client's withdrawal and retention purge call this): every figure
@@ -446,7 +442,7 @@ def dossier_income_erase(*, dossier: Dossier, reason: str) -> DossierQuote | Non
     now = timezone.now()
     quote = DossierQuote.objects.select_for_update().filter(dossier=dossier).first()
     if quote is not None and reason == IncomeErasure.WITHDRAWN:
-        if dossier.status in NOT_BILLED:
+        if dossier.status in workflow.NOT_BILLED:  # their quote goes with the figures it came from
             quote.delete()
             quote = None
         else:

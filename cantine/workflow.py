@@ -31,6 +31,9 @@ NOTE_REQUIRED = {Status.REJECTED, Status.AWAITING_DOCUMENTS}
 # Statuses in which the family may still change what it asked for.
 EDITABLE = {Status.DRAFT, Status.AWAITING_DOCUMENTS}
 
+# Statuses with no tariff to bill: a draft is quoted when the family sends it, a closed dossier is never billed.
+NOT_BILLED = {Status.DRAFT, Status.CANCELLED, Status.REJECTED}
+
 
 class TransitionRefused(ValidationError):
     pass

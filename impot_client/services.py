@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from limits import RateLimitItem, parse_many
 
-from cantine import notifications, pricing
+from cantine import notifications, pricing, workflow
 from cantine import services as cantine_services
 from cantine.audit import audit_record
 from cantine.models import AuditEntry, Dossier, DossierMessage, Service
@@ -43,8 +43,6 @@ FIELD_SCOPES = {"rfr": "dgfip_rfr", "nb_parts": "dgfip_nbpart", "nb_pac": "dgfip
 # The latest income year, or the one before while DGFiP has not published it (before late July).
 YEAR_SCOPES = ("dgfip_annee_n_moins_1", "dgfip_annee_n_moins_2_si_indispo_n_moins_1")
 RETENTION_AFTER_PERIOD = timedelta(days=92)
-# A draft is quoted when the family sends it; a closed dossier's tariff no longer changes.
-UNQUOTED = (Dossier.Status.DRAFT, Dossier.Status.CANCELLED, Dossier.Status.REJECTED)
 IDENTITY_KEY_SALT = "impot_client.services.identity_key"
 NUMERO_FISCAL_KEY_SALT = "impot_client.services.numero_fiscal"
 # Whichever limit is reached, and whatever the number: the message says nothing about the number typed.
@@ -361,7 +359,7 @@ def tax_data_confirm(*, agent, tax_data: TaxData, ip: str | None = None) -> TaxD
     tax_data.confirmed_by, tax_data.confirmed_at = agent, timezone.now()
     tax_data.save(update_fields=["confirmed_by", "confirmed_at"])
     audit_record(actor=agent, action=AuditEntry.Action.CONFIRMED_DECLARANTS, dossier=tax_data.dossier, ip=ip)
-    if tax_data.dossier.status not in UNQUOTED:
+    if tax_data.dossier.status not in workflow.NOT_BILLED:
         cantine_services.dossier_quote_compute(dossier=tax_data.dossier, actor=agent, ip=ip)
     return tax_data
 
@@ -380,7 +378,7 @@ def tax_data_rematch(*, household) -> int:
         tax_data.identity_mismatch = not keys & set(tax_data.declarant_keys)
         tax_data.confirmed_by, tax_data.confirmed_at = None, None
         tax_data.save(update_fields=["identity_mismatch", "confirmed_by", "confirmed_at"])
-        if was_usable and not tax_data.usable_for_tariff and tax_data.dossier.status not in UNQUOTED:
+        if was_usable and not tax_data.usable_for_tariff and tax_data.dossier.status not in workflow.NOT_BILLED:
             cantine_services.dossier_quote_compute(dossier=tax_data.dossier)
         flagged += 1
     return flagged

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cantine.models import Establishment
-from portal.models import Adult, Child, User
+from portal.models import Adult, Child, User, age_in_years
 
 
 class DateInput(forms.DateInput):
@@ -39,8 +39,7 @@ def clean_adult_birth_date(birth_date):
     if birth_date > today:
         raise ValidationError(_("La date de naissance ne peut pas être dans le futur."), code="future")
     youngest, oldest = ADULT_AGE_RANGE
-    age = today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
-    if not youngest <= age <= oldest:
+    if not youngest <= age_in_years(birth_date, today) <= oldest:
         raise ValidationError(
             _(
                 "Cette date de naissance ne semble pas être celle d'un parent : vérifiez le jour, le mois et l'année."

@@ -7,6 +7,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+def age_in_years(birth_date, day) -> int:
+    """Whole years from birth to `day` (a birthday not yet reached that year does not count)."""
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -169,10 +174,7 @@ class Child(models.Model):
 
     def age_on(self, day):
         """Age in whole years on the given day."""
-        years = day.year - self.birth_date.year
-        if (day.month, day.day) < (self.birth_date.month, self.birth_date.day):
-            years -= 1
-        return years
+        return age_in_years(self.birth_date, day)
 
 
 class OperationalAlert(models.Model):
