@@ -56,10 +56,13 @@ class ImpotError(Exception):
 
 
 class InvalidTaxNumber(ImpotError):
+    """DGFiP refused the number typed (400/4001). Worded so that it does not tell a stranger whether the number
+    is a real taxpayer's: the family reads the same for « no declaration » by number."""
+
     reason = "invalid_number"
     message = _(
-        "Ce numéro fiscal n'est pas reconnu par le service des impôts. Vérifiez les 13 chiffres, "
-        "en haut à gauche de votre avis d'imposition."
+        "Le service des impôts ne peut pas transmettre de revenus pour ce numéro fiscal. Vérifiez les 13 chiffres, "
+        "en haut à gauche de la première page de votre avis d'imposition, ou envoyez votre avis d'imposition."
     )
 
 

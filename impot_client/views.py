@@ -15,7 +15,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -85,15 +84,6 @@ def editable_dossier(view):
     return wrapper
 
 
-# By numéro fiscal, « unknown number » and « no declaration » would tell a stranger which numbers are real
-# taxpayers': both read the same, and the right next step is the same (check the number, or send the notice).
-NUMERO_FISCAL_NOT_SERVED = _lazy(
-    "Le service des impôts ne peut pas transmettre de revenus pour ce numéro fiscal. Vérifiez les 13 chiffres, en "
-    "haut à gauche de la première page de votre avis d'imposition, ou envoyez votre avis d'imposition."
-)
-NUMERO_FISCAL_NOT_SERVED_REASONS = (InvalidTaxNumber.reason, NoDeclaration.reason)
-
-
 @dataclass(frozen=True)
 class Failure:
     """What the income page says when a lookup ended without figures, and whether pressing the button again can
@@ -106,8 +96,9 @@ class Failure:
 def _failure(error, mode=Consent.Mode.FRANCECONNECT) -> Failure:
     if not isinstance(error, ImpotError):  # withdrawn meanwhile, or too many lookups: not now
         return Failure(" ".join(error.messages), retry_helps=False)
-    if mode == Consent.Mode.NUMERO_FISCAL and error.reason in NUMERO_FISCAL_NOT_SERVED_REASONS:
-        return Failure(str(NUMERO_FISCAL_NOT_SERVED))
+    if mode == Consent.Mode.NUMERO_FISCAL and isinstance(error, NoDeclaration):
+        # « no declaration » would tell a stranger the number is a real taxpayer's: it reads as a refused number
+        return Failure(str(InvalidTaxNumber.message))
     return Failure(str(error.message), retry_helps=error.retry_helps)
 
 
