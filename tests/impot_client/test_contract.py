@@ -257,6 +257,14 @@ def test_the_token_request_asks_the_scope_of_the_path_called(contract, gateway, 
 
 # -- What the simulator serves ---------------------------------------------------------------------------
 
+
+def test_the_simulator_grants_the_contracts_scopes_and_requires_the_one_its_path_names(contract):
+    assert contract.token_scopes() == simulator_views.KNOWN_SCOPES
+    template = "/spi/{spi}/situations/ir/assiettes/annrev/{annrev}"
+    assert contract.security_scopes(template) == {simulator_views.RESOURCE_SCOPE}
+    assert contract.security_scopes(template.removeprefix("/spi/{spi}")) == {simulator_views.RESOURCE_SCOPE}
+
+
 pytestmark = pytest.mark.urls("tests.franceconnect.sandbox_urls")
 
 
