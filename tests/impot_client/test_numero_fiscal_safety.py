@@ -11,11 +11,13 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.urls import reverse
 from django.utils.html import escape
 
 from cantine.models import AuditEntry, Dossier, DossierMessage
+from cantine.roles import CRECHE_AGENTS
 from impot_client import services
 from impot_client.models import Consent, TaxData
 from impot_client.selectors import income_status
@@ -23,7 +25,7 @@ from impot_client.situation import InvalidTaxNumber, NoDeclaration
 from portal import services as portal_services
 from portal.models import Adult
 from tests.cantine.backoffice import AGENT_IP, submitted, with_grid, with_income
-from tests.factories import AdultFactory, DossierFactory, HouseholdFactory
+from tests.factories import AdultFactory, DossierFactory, HouseholdFactory, UserFactory
 from tests.impot_client.conftest import grant, situation_for
 from tests.impot_client.test_views import dgfip, shown  # noqa: F401 - `dgfip` is a fixture
 
@@ -152,6 +154,17 @@ class TestAgentConfirms:
         assert income_status(dossier).state == "obtained"
         page = agent_client.get(reverse("admin:cantine_dossier_change", args=[dossier.pk])).content.decode()
         assert f"déclarants confirmés par {agent}" in page
+
+    def test_an_agent_of_another_service_cannot_confirm(self, client, dossier, holder):
+        stored(dossier, situation_for(holder))
+        submitted(dossier)
+        creche_agent = UserFactory(is_staff=True)
+        creche_agent.groups.add(Group.objects.get(name=CRECHE_AGENTS))
+        client.force_login(creche_agent)
+        response = client.post(confirm_url(dossier), {"checked": "on"}, REMOTE_ADDR=AGENT_IP)
+        assert response.status_code == 404
+        assert TaxData.objects.get().confirmed_at is None
+        assert not AuditEntry.objects.filter(action=AuditEntry.Action.CONFIRMED_DECLARANTS).exists()
 
     def test_a_mismatch_is_shown_as_such_and_may_be_confirmed_after_checking(self, agent, dossier, stranger):
         tax_data = stored(dossier, situation_for(stranger))
