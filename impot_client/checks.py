@@ -3,6 +3,7 @@
 from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+from limits import parse_many
 
 PER_PROCESS_CACHES = (
     "django.core.cache.backends.locmem.LocMemCache",
@@ -39,3 +40,29 @@ def quota_and_token_need_a_shared_cache(app_configs, **kwargs):
             )
         ]
     return []
+
+
+LOOKUP_LIMIT_SETTINGS = (
+    "IMPOT_NUMERO_FISCAL_ATTEMPTS_PER_ACCOUNT",
+    "IMPOT_NUMERO_FISCAL_NUMBERS_PER_ACCOUNT",
+    "IMPOT_NUMERO_FISCAL_ATTEMPTS_PER_DOSSIER",
+    "IMPOT_NUMERO_FISCAL_NUMBERS_PER_DOSSIER",
+)
+
+
+@register()
+def lookup_limits_are_readable(app_configs, **kwargs):
+    """A mistyped limit would only fail when a family types its numéro fiscal: say so at start instead."""
+    errors = []
+    for name in LOOKUP_LIMIT_SETTINGS:
+        try:
+            parse_many(getattr(settings, name))
+        except ValueError:
+            errors.append(
+                Error(
+                    f"{name} n'est pas une limite lisible : {getattr(settings, name)!r}.",
+                    hint="Par exemple 5/hour;10/day (nombre/unité, fenêtres séparées par « ; »).",
+                    id="impot_client.E002",
+                )
+            )
+    return errors

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.checks import run_checks
 from django.db import connection
 from django.urls import reverse
 from django.utils.html import escape
@@ -373,3 +374,14 @@ def test_a_lookup_by_another_account_of_the_same_number_is_not_limited_by_the_fi
 def test_the_declarant_check_needs_the_birth_date(household, holder):
     unborn = AdultFactory.build(first_names=holder.first_names, last_name=holder.last_name, birth_date=None)
     assert not services.declarants_match(household, situation_for(unborn))
+
+
+@pytest.mark.parametrize("typed", ["5/hr", "cinq par heure", "5/hour;;"])
+def test_a_mistyped_lookup_limit_is_an_error_at_start_not_when_a_family_types_its_number(settings, typed):
+    settings.IMPOT_NUMERO_FISCAL_ATTEMPTS_PER_DOSSIER = typed
+    [error] = [message for message in run_checks() if message.id == "impot_client.E002"]
+    assert error.is_serious() and "IMPOT_NUMERO_FISCAL_ATTEMPTS_PER_DOSSIER" in error.msg
+
+
+def test_the_default_lookup_limits_are_readable():
+    assert [message for message in run_checks() if message.id == "impot_client.E002"] == []
