@@ -27,8 +27,8 @@ from django.conf import settings  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 
 from impot_client import client  # noqa: E402
-from impot_client.fields import EncryptedIntegerField  # noqa: E402
 from portal import ratelimit  # noqa: E402
+from portal.fields import EncryptedIntegerField  # noqa: E402
 
 API, TOKEN = "https://dgfip.bench/impotparticulier/1.0", "https://dgfip.bench/token"
 ANSWER = {

@@ -16,9 +16,7 @@ from django.utils.translation import ngettext
 from cantine import notifications, pricing, roles, selectors, services, workflow
 from cantine.admin_exports import BillingExportAdminMixin
 from cantine.admin_review import DossierReviewAdminMixin
-from cantine.audit import client_ip
 from cantine.models import (
-    AuditEntry,
     CommitteeSession,
     CrecheCapacity,
     CrecheChoice,
@@ -38,6 +36,8 @@ from cantine.models import (
 from cantine.roles import VisibleDossiersAdminMixin
 from cantine.simulators import GridComparisonAdminMixin
 from portal.admin import ReadOnlyAdmin
+from portal.audit import client_ip
+from portal.models import AuditEntry
 
 
 @admin.register(Establishment)
@@ -374,7 +374,7 @@ class DossierReferenceSearchMixin:
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(DossierReferenceSearchMixin, ReadOnlyAdmin):
-    """The audit log, append-only: read here by users with cantine.view_auditentry, changed by no one."""
+    """The audit log, append-only: read here by users with portal.view_auditentry, changed by no one."""
 
     list_display = ["at", "actor", "action", "dossier", "ip_address"]
     list_filter = ["action", ("actor", admin.RelatedOnlyFieldListFilter), "at"]
@@ -382,7 +382,7 @@ class AuditEntryAdmin(DossierReferenceSearchMixin, ReadOnlyAdmin):
     date_hierarchy = "at"
 
     def has_view_permission(self, request, obj=None):
-        return request.user.has_perm("cantine.view_auditentry")
+        return request.user.has_perm("portal.view_auditentry")
 
 
 @admin.register(DossierMessage)

@@ -7,9 +7,9 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from cantine.audit import client_ip
 from cantine.exports import dossiers_export
 from cantine.models import Period
+from portal.audit import client_ip
 
 
 class BillingExportForm(forms.Form):

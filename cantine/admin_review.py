@@ -19,12 +19,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from cantine import pricing
-from cantine.audit import client_ip
 from cantine.models import CrecheChoice, Dossier, PlaceOffer, Service
 from cantine.roles import VisibleDossiersAdminMixin, can_see_service
 from impot_client import services as impot_services
 from impot_client.models import TaxData, TaxNotice
 from impot_client.selectors import income_status, tax_data_awaiting_agent
+from portal.audit import client_ip
 from portal.models import Adult
 
 Status = Dossier.Status

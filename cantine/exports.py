@@ -10,8 +10,9 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 
-from cantine.audit import audit_record
-from cantine.models import AuditEntry, Dossier, Service
+from cantine.models import Dossier, Service
+from portal.audit import audit_record
+from portal.models import AuditEntry
 
 COLUMNS = [
     ("reference", _("Référence")),

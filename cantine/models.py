@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cantine import pricing
-from impot_client.fields import EncryptedDecimalField, EncryptedJSONField
+from portal.fields import EncryptedDecimalField, EncryptedJSONField
 
 
 class Weekday(models.TextChoices):
@@ -463,66 +463,6 @@ class PsuResourceLimit(BaremeFigure):
 
     def __str__(self):
         return f"{self.valid_from:%d/%m/%Y} : {self.floor} – {self.ceiling} €"
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    """Queryset update() and delete() skip the model's save() and delete(): refuse them too."""
-
-    def update(self, **kwargs):
-        raise ValueError("Le journal d'audit ne se modifie pas.")
-
-    def delete(self):
-        raise ValueError("Le journal d'audit ne s'efface pas.")
-
-
-class AuditEntry(models.Model):
-    """Who did what to which dossier, when and from where: append-only, written by the service that acts,
-    in the same transaction. Never any figure or name in `detail`: it says what, not what the data was."""
-
-    class Action(models.TextChoices):
-        VIEWED_FISCAL_DATA = "viewed_fiscal_data", _("a consulté les données fiscales")
-        DECIDED = "decided", _("a changé le statut")
-        ENTERED_FIGURES = "entered_figures", _("a saisi les montants d'un avis d'imposition")
-        OVERRODE_TARIFF = "overrode_tariff", _("a modifié le tarif")
-        RECOMPUTED_TARIFF = "recomputed_tariff", _("a recalculé le tarif")
-        EXPORTED = "exported", _("a exporté")
-        CHANGED_GRID = "changed_grid", _("a modifié une grille tarifaire")
-        OFFERED_PLACE = "offered_place", _("a proposé une place en crèche")
-        CONFIRMED_DECLARANTS = "confirmed_declarants", _("a confirmé les déclarants d'un numéro fiscal")
-
-    actor = models.ForeignKey(
-        "portal.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("agent")
-    )
-    action = models.CharField(_("action"), max_length=30, choices=Action.choices)
-    dossier = models.ForeignKey(
-        Dossier,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="audit",
-        verbose_name=_("demande"),
-    )
-    detail = models.JSONField(_("détail"), default=dict, blank=True)
-    ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
-    at = models.DateTimeField(_("le"), default=timezone.now)
-
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("entrée du journal d'audit")
-        verbose_name_plural = _("journal d'audit")
-        ordering = ["-at", "-pk"]
-
-    def __str__(self):
-        return f"{self.at:%d/%m/%Y %H:%M} — {self.actor} {self.get_action_display()}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("Le journal d'audit ne se modifie pas.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("Le journal d'audit ne s'efface pas.")
 
 
 class AgeGroup(models.TextChoices):

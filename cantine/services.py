@@ -12,9 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cantine import notifications, pricing, roles, selectors, workflow
-from cantine.audit import audit_record
 from cantine.models import (
-    AuditEntry,
     CommitteeSession,
     CrecheCapacity,
     CrecheChoice,
@@ -32,6 +30,8 @@ from cantine.models import (
 )
 from impot_client.models import TaxData
 from impot_client.selectors import income_status
+from portal.audit import audit_record
+from portal.models import AuditEntry
 
 Status = Dossier.Status
 MAX_CRECHE_CHOICES = 3

@@ -9,12 +9,13 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from cantine.audit import client_ip
 from cantine.roles import VisibleDossiersAdminMixin, can_view_fiscal_data
 from cantine.services import fiscal_data_view
 from impot_client import services
-from impot_client.models import Consent, TaxData, TaxNotice
+from impot_client.models import TaxData, TaxNotice
 from portal.admin import ReadOnlyAdmin
+from portal.audit import client_ip
+from portal.models import Consent
 
 
 class DossierRowAdmin(VisibleDossiersAdminMixin, ReadOnlyAdmin):

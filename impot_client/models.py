@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
-from impot_client.fields import (
+from portal.fields import (
     EncryptedCharField,
     EncryptedDecimalField,
     EncryptedIntegerField,
@@ -35,60 +35,6 @@ class PrivateStorage(FileSystemStorage):
     @property
     def location(self):
         return os.path.abspath(self.base_location)
-
-
-class Consent(models.Model):
-    """The family's answer to the consent page for one dossier: authorised (in which mode) or refused."""
-
-    class Decision(models.TextChoices):
-        GRANTED = "granted", _("Autorisé")
-        REFUSED = "refused", _("Refusé (tarif le plus élevé)")
-
-    class Mode(models.TextChoices):
-        FRANCECONNECT = "franceconnect", _("Via FranceConnect")
-        NUMERO_FISCAL = "numero_fiscal", _("Par numéro fiscal")
-
-    dossier = models.ForeignKey(
-        "cantine.Dossier", on_delete=models.CASCADE, related_name="consents", verbose_name=_("demande")
-    )
-    household = models.ForeignKey(
-        "portal.Household", on_delete=models.CASCADE, related_name="consents", verbose_name=_("foyer")
-    )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("compte")
-    )
-    decision = models.CharField(_("réponse"), max_length=10, choices=Decision.choices)
-    mode = models.CharField(_("mode"), max_length=20, choices=Mode.choices, blank=True)
-    fields = models.JSONField(_("données demandées"), default=list, blank=True)
-    purpose = models.TextField(_("finalité"))
-    text_hash = models.CharField(
-        _("empreinte du texte affiché"), max_length=64, help_text=_("SHA-256 du texte lu par la famille.")
-    )
-    given_at = models.DateTimeField(_("donné le"), default=timezone.now)
-    withdrawn_at = models.DateTimeField(_("retiré le"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("consentement")
-        verbose_name_plural = _("consentements")
-        ordering = ["-given_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["dossier"],
-                condition=Q(withdrawn_at__isnull=True),
-                name="one_live_consent_per_dossier",
-            ),
-            models.CheckConstraint(
-                condition=Q(decision="refused", mode="") | Q(decision="granted") & ~Q(mode=""),
-                name="consent_mode_only_when_granted",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.get_decision_display()} — {self.dossier}"
-
-    @property
-    def is_live(self) -> bool:
-        return self.withdrawn_at is None
 
 
 def _notice_path(notice, filename):
@@ -142,7 +88,7 @@ class TaxData(models.Model):
         "portal.Household", on_delete=models.CASCADE, related_name="tax_data", verbose_name=_("foyer")
     )
     consent = models.ForeignKey(
-        Consent,
+        "portal.Consent",
         on_delete=models.CASCADE,
         null=True,
         blank=True,

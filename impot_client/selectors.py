@@ -7,7 +7,8 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 from cantine import roles
-from impot_client.models import Consent, TaxData, TaxNotice
+from impot_client.models import TaxData, TaxNotice
+from portal.models import Consent
 
 
 @dataclass(frozen=True)

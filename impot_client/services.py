@@ -23,13 +23,14 @@ from limits import RateLimitItem, parse_many
 
 from cantine import notifications, pricing, workflow
 from cantine import services as cantine_services
-from cantine.audit import audit_record
-from cantine.models import AuditEntry, Dossier, DossierMessage, Service
+from cantine.models import Dossier, DossierMessage, Service
 from impot_client import client
-from impot_client.models import Consent, TaxData, TaxNotice
+from impot_client.models import TaxData, TaxNotice
 from impot_client.situation import ImpotError, QuotaReached, TaxSituation
 from portal import ratelimit
 from portal.alerts import alert_raise, alert_raise_if_lasting
+from portal.audit import audit_record
+from portal.models import AuditEntry, Consent
 
 logger = logging.getLogger(__name__)
 

@@ -19,16 +19,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cantine import workflow
-from cantine.audit import client_ip
 from cantine.selectors import dossier_get_for_family
 from franceconnect.client import FranceConnectError
 from franceconnect.flows import flow_finish, flow_start
 from franceconnect.views import error_page, remember_id_token
 from impot_client import selectors, services
 from impot_client.forms import ConsentForm, NumeroFiscalConsentForm, TaxNoticeForm
-from impot_client.models import Consent
 from impot_client.situation import ImpotError, InvalidTaxNumber, NoDeclaration
+from portal.audit import client_ip
 from portal.forms import add_service_errors
+from portal.models import Consent
 from portal.selectors import is_certified
 
 logger = logging.getLogger(__name__)

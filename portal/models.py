@@ -1,8 +1,11 @@
-"""Family accounts: the user who signs in, the household they own, its adults and children."""
+"""Family accounts (the user who signs in, the household they own, its adults and children) and what every
+démarche shares: the audit log of agents' actions and the families' consent records."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -202,3 +205,119 @@ class OperationalAlert(models.Model):
 
     def __str__(self):
         return self.kind
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Queryset update() and delete() skip the model's save() and delete(): refuse them too."""
+
+    def update(self, **kwargs):
+        raise ValueError("Le journal d'audit ne se modifie pas.")
+
+    def delete(self):
+        raise ValueError("Le journal d'audit ne s'efface pas.")
+
+
+class AuditEntry(models.Model):
+    """Who did what to which dossier, when and from where: append-only, written by the service that acts,
+    in the same transaction. Never any figure or name in `detail`: it says what, not what the data was."""
+
+    class Action(models.TextChoices):
+        VIEWED_FISCAL_DATA = "viewed_fiscal_data", _("a consulté les données fiscales")
+        DECIDED = "decided", _("a changé le statut")
+        ENTERED_FIGURES = "entered_figures", _("a saisi les montants d'un avis d'imposition")
+        OVERRODE_TARIFF = "overrode_tariff", _("a modifié le tarif")
+        RECOMPUTED_TARIFF = "recomputed_tariff", _("a recalculé le tarif")
+        EXPORTED = "exported", _("a exporté")
+        CHANGED_GRID = "changed_grid", _("a modifié une grille tarifaire")
+        OFFERED_PLACE = "offered_place", _("a proposé une place en crèche")
+        CONFIRMED_DECLARANTS = "confirmed_declarants", _("a confirmé les déclarants d'un numéro fiscal")
+
+    actor = models.ForeignKey(
+        "portal.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("agent")
+    )
+    action = models.CharField(_("action"), max_length=30, choices=Action.choices)
+    dossier = models.ForeignKey(
+        "cantine.Dossier",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit",
+        verbose_name=_("demande"),
+    )
+    detail = models.JSONField(_("détail"), default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+    at = models.DateTimeField(_("le"), default=timezone.now)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("entrée du journal d'audit")
+        verbose_name_plural = _("journal d'audit")
+        db_table = "cantine_auditentry"  # the table it had when the log lived in cantine
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.at:%d/%m/%Y %H:%M} — {self.actor} {self.get_action_display()}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Le journal d'audit ne se modifie pas.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Le journal d'audit ne s'efface pas.")
+
+
+class Consent(models.Model):
+    """The family's answer to the consent page for one dossier: authorised (in which mode) or refused."""
+
+    class Decision(models.TextChoices):
+        GRANTED = "granted", _("Autorisé")
+        REFUSED = "refused", _("Refusé (tarif le plus élevé)")
+
+    class Mode(models.TextChoices):
+        FRANCECONNECT = "franceconnect", _("Via FranceConnect")
+        NUMERO_FISCAL = "numero_fiscal", _("Par numéro fiscal")
+
+    dossier = models.ForeignKey(
+        "cantine.Dossier", on_delete=models.CASCADE, related_name="consents", verbose_name=_("demande")
+    )
+    household = models.ForeignKey(
+        "portal.Household", on_delete=models.CASCADE, related_name="consents", verbose_name=_("foyer")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("compte")
+    )
+    decision = models.CharField(_("réponse"), max_length=10, choices=Decision.choices)
+    mode = models.CharField(_("mode"), max_length=20, choices=Mode.choices, blank=True)
+    fields = models.JSONField(_("données demandées"), default=list, blank=True)
+    purpose = models.TextField(_("finalité"))
+    text_hash = models.CharField(
+        _("empreinte du texte affiché"), max_length=64, help_text=_("SHA-256 du texte lu par la famille.")
+    )
+    given_at = models.DateTimeField(_("donné le"), default=timezone.now)
+    withdrawn_at = models.DateTimeField(_("retiré le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("consentement")
+        verbose_name_plural = _("consentements")
+        db_table = "impot_client_consent"  # the table it had when consents lived in impot_client
+        ordering = ["-given_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dossier"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="one_live_consent_per_dossier",
+            ),
+            models.CheckConstraint(
+                condition=Q(decision="refused", mode="") | Q(decision="granted") & ~Q(mode=""),
+                name="consent_mode_only_when_granted",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_decision_display()} — {self.dossier}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.withdrawn_at is None

@@ -1,7 +1,5 @@
-import importlib
 
 import pytest
-from django.apps import apps
 from django.core.cache import cache
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -12,6 +10,7 @@ from cantine.models import Dossier
 from portal import ratelimit
 from tests.factories import PASSWORD, DossierFactory, HouseholdFactory, UserFactory
 from tests.franceconnect.op import CLIENT_ID, CLIENT_SECRET, ISSUER, FakeProvider
+from tests.migrations_data import restore_shipped_data
 
 
 @pytest.fixture(autouse=True)
@@ -39,13 +38,8 @@ def staff_force_login_passes_the_second_factor(monkeypatch):
 
 @pytest.fixture
 def migrations_data():
-    """A transactional test empties every table when it ends, the data migrations ship included: the next one puts
-    back the agents' groups, the CNAF barème and the waiting list's criteria with the migrations' own steps."""
-    importlib.import_module("cantine.migrations.0009_creche_roles").grant(
-        apps, None
-    )  # runs 0007's step first
-    importlib.import_module("cantine.migrations.0004_psu_bareme").ship(apps, None)
-    importlib.import_module("cantine.migrations.0008_creche_places").publish_default_criteria(apps, None)
+    """What the data migrations ship, put back after a transactional test emptied the tables."""
+    restore_shipped_data()
 
 
 @pytest.fixture

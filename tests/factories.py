@@ -6,8 +6,7 @@ import factory
 from django.utils import timezone
 
 from cantine.models import Dossier, Establishment, Period, Service
-from impot_client.models import Consent
-from portal.models import Adult, Child, Household, User
+from portal.models import Adult, Child, Consent, Household, User
 
 PASSWORD = "mot-de-passe-de-test-42"
 

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import impot_client.fields
+import portal.fields
 from django.conf import settings
 from django.db import migrations, models
 
@@ -75,8 +75,8 @@ class Migration(migrations.Migration):
                 ('amount', models.DecimalField(decimal_places=2, max_digits=8, verbose_name='tarif')),
                 ('unit', models.CharField(max_length=20, verbose_name='unité')),
                 ('income_source', models.CharField(max_length=20, verbose_name='revenus retenus')),
-                ('qf', impot_client.fields.EncryptedDecimalField(blank=True, null=True, verbose_name='quotient familial')),
-                ('explanation', impot_client.fields.EncryptedJSONField(default=list, verbose_name='explication')),
+                ('qf', portal.fields.EncryptedDecimalField(blank=True, null=True, verbose_name='quotient familial')),
+                ('explanation', portal.fields.EncryptedJSONField(default=list, verbose_name='explication')),
                 ('criteria', models.JSONField(default=dict, verbose_name='critères appliqués')),
                 ('computed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='calculé le')),
                 ('computed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='par')),

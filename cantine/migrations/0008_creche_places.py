@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import impot_client.fields
+import portal.fields
 from django.conf import settings
 from django.db import migrations, models
 
@@ -291,7 +291,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "explanation",
-                    impot_client.fields.EncryptedJSONField(default=list, verbose_name="explication"),
+                    portal.fields.EncryptedJSONField(default=list, verbose_name="explication"),
                 ),
                 (
                     "drawn_at",

@@ -1,5 +1,5 @@
 """Figures derived from tax data: the quote's criteria encrypted (existing rows too), and when they were erased."""
-import impot_client.fields
+import portal.fields
 from django.db import migrations, models
 
 
@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='dossierquote',
             name='criteria',
-            field=impot_client.fields.EncryptedJSONField(default=dict, verbose_name='critères appliqués'),
+            field=portal.fields.EncryptedJSONField(default=dict, verbose_name='critères appliqués'),
         ),
         migrations.RunPython(encrypt_criteria, decrypt_criteria),
         migrations.RemoveField(model_name='dossierquote', name='criteria_clear'),

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import impot_client.fields
+import portal.fields
 import impot_client.models
 from django.conf import settings
 from django.db import migrations, models
@@ -65,10 +65,10 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('source', models.CharField(choices=[('dgfip_franceconnect', 'DGFiP, via FranceConnect'), ('dgfip_numero_fiscal', 'DGFiP, par numéro fiscal'), ('notice', "Avis d'imposition vérifié par un agent")], max_length=20, verbose_name='source')),
                 ('year', models.PositiveSmallIntegerField(verbose_name='année des revenus')),
-                ('rfr', impot_client.fields.EncryptedIntegerField(verbose_name='revenu fiscal de référence (€)')),
-                ('nb_parts', impot_client.fields.EncryptedDecimalField(verbose_name='nombre de parts')),
-                ('nb_pac', impot_client.fields.EncryptedIntegerField(blank=True, null=True, verbose_name='personnes à charge')),
-                ('numero_fiscal', impot_client.fields.EncryptedCharField(blank=True, verbose_name='numéro fiscal')),
+                ('rfr', portal.fields.EncryptedIntegerField(verbose_name='revenu fiscal de référence (€)')),
+                ('nb_parts', portal.fields.EncryptedDecimalField(verbose_name='nombre de parts')),
+                ('nb_pac', portal.fields.EncryptedIntegerField(blank=True, null=True, verbose_name='personnes à charge')),
+                ('numero_fiscal', portal.fields.EncryptedCharField(blank=True, verbose_name='numéro fiscal')),
                 ('identity_mismatch', models.BooleanField(default=False, help_text='Les déclarants ne correspondent pas au titulaire : aucun tarif automatique.', verbose_name='déclarants différents du foyer')),
                 ('obtained_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='obtenu le')),
                 ('correlation_id', models.CharField(blank=True, max_length=36, verbose_name='identifiant de corrélation DGFiP')),

@@ -4,12 +4,10 @@ accepts it; the family then reads the decision on its phone. In real Chromium; t
 The admin's pages are Django's: axe runs there too, but fails the test only on what this project's templates render
 (the sign-in page's form, the dossier page's blocks); the rest of axe's findings are printed."""
 
-import importlib
 import re
 from io import StringIO
 
 import pytest
-from django.apps import apps
 from django.core.management import call_command
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -17,25 +15,19 @@ from playwright.sync_api import expect
 
 from cantine import roles, services
 from cantine.models import Dossier, Period
-from impot_client.models import Consent
 from impot_client.services import consent_record
 from portal.management.commands.demo_totp import current_code
 from portal.management.commands.seed_demo import DEMO_AGENT, DEMO_AGENTS, DEMO_FAMILY
-from portal.models import User
+from portal.models import Consent, User
 from tests.browser.conftest import WCAG_21_AA_TAGS, format_violations
 from tests.browser.test_family_journey import open_school_year_label
+from tests.migrations_data import restore_groups
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 AGENT = next(email for email, group in DEMO_AGENTS.items() if group == roles.CANTEEN_AGENTS)
 DESKTOP = {"locale": "fr-FR", "timezone_id": "Europe/Paris", "viewport": {"width": 1280, "height": 900}}
 # What this project renders inside Django's admin pages: axe's findings there fail the test.
 OWN_MARKUP = "#login-form, .field-identity, .field-adults, .field-household_children, .field-consent_record"
-
-
-def restore_groups():
-    """A transactional test empties every table when it ends, the migration's groups included: create them again
-    with the migration's own step."""
-    importlib.import_module("cantine.migrations.0007_roles").create_groups(apps, None)
 
 
 def dossier_sent_by_the_demo_family():

@@ -11,9 +11,10 @@ from django.db import DatabaseError
 from django.urls import reverse
 
 from cantine import services
-from cantine.models import AuditEntry, Dossier, DossierMessage, DossierQuote, DossierStatusChange
+from cantine.models import Dossier, DossierMessage, DossierQuote, DossierStatusChange
 from impot_client import services as impot_services
 from impot_client.models import TaxData
+from portal.models import AuditEntry
 from tests.cantine.backoffice import AGENT_IP, submitted_with_quote, under_review
 from tests.factories import DossierFactory, UserFactory
 from tests.impot_client.test_services import PDF

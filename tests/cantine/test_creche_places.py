@@ -17,7 +17,6 @@ from django.utils import timezone
 from cantine import roles, selectors, services
 from cantine.models import (
     AgeGroup,
-    AuditEntry,
     CommitteeSession,
     CrecheCapacity,
     Dossier,
@@ -26,6 +25,7 @@ from cantine.models import (
     TariffGrid,
     WaitingListCriterion,
 )
+from portal.models import AuditEntry
 from tests.cantine.backoffice import staff, submitted, with_income
 from tests.cantine.grids import COLLECTIVE as PSU
 from tests.factories import CrecheServiceFactory, PeriodFactory, UserFactory, creche_dossier

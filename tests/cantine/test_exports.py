@@ -10,7 +10,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from cantine import exports, services
-from cantine.models import AuditEntry, Dossier, TariffGrid
+from cantine.models import Dossier, TariffGrid
+from portal.models import AuditEntry
 from tests.cantine.backoffice import with_income
 from tests.cantine.grids import PARIS
 from tests.factories import ChildFactory, DossierFactory, PeriodFactory, UserFactory

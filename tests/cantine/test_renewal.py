@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cantine.models import Dossier, Period
-from impot_client.models import Consent
 from impot_client.selectors import income_status
+from portal.models import Consent
 from tests.factories import PeriodFactory
 
 pytestmark = pytest.mark.django_db

@@ -48,13 +48,13 @@ class TestGroups:
             "cantine.view_dossier",
             "cantine.change_dossier",
             "impot_client.view_taxnotice",
-            "impot_client.view_consent",
+            "portal.view_consent",
             "portal.view_child",
         } <= permissions
         assert not permissions & {
             "cantine.view_fiscal_data",
             "cantine.export_dossiers",
-            "cantine.view_auditentry",
+            "portal.view_auditentry",
             "cantine.change_tariffgrid",
             "cantine.delete_dossier",
             "impot_client.view_taxdata",
@@ -66,12 +66,12 @@ class TestGroups:
         assert {
             "cantine.view_fiscal_data",
             "cantine.export_dossiers",
-            "cantine.view_auditentry",
+            "portal.view_auditentry",
             "cantine.change_tariffgrid",
             "cantine.change_psueffortrate",
             "impot_client.view_taxdata",
         } <= permissions
-        assert "cantine.change_auditentry" not in permissions
+        assert "portal.change_auditentry" not in permissions
 
 
 class TestHelpers:
@@ -156,9 +156,9 @@ def test_visibility_matrix(client, group, kind, fiscal):
 
     download = client.get(reverse("impot:notice_file", args=[notice.pk]))
     assert download.status_code == (200 if visible else 404)
-    for model in ("taxnotice", "consent"):
-        rows = client.get(reverse(f"admin:impot_client_{model}_changelist")).content.decode()
-        assert (dossier.reference in rows) is visible, model
+    for changelist in ("impot_client_taxnotice", "portal_consent"):
+        rows = client.get(reverse(f"admin:{changelist}_changelist")).content.decode()
+        assert (dossier.reference in rows) is visible, changelist
     notice_page = client.get(reverse("admin:impot_client_taxnotice_change", args=[notice.pk]))
     assert notice_page.status_code == (200 if visible else 302)
     enter = client.get(reverse("admin:impot_client_taxnotice_enter", args=[notice.pk]))

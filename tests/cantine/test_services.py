@@ -8,8 +8,8 @@ from django.utils import timezone
 from cantine import services
 from cantine.models import Dossier
 from cantine.workflow import TransitionRefused
-from impot_client.models import Consent
 from impot_client.services import consent_record
+from portal.models import Consent
 from tests.factories import (
     ChildFactory,
     CrecheServiceFactory,

@@ -13,8 +13,9 @@ from django.db import connection
 from django.urls import reverse
 
 from cantine import services
-from cantine.models import AuditEntry, Dossier, DossierQuote, PsuResourceLimit, TariffGrid
+from cantine.models import Dossier, DossierQuote, PsuResourceLimit, TariffGrid
 from impot_client import services as impot_services
+from portal.models import AuditEntry
 from tests.cantine.backoffice import grid_for, submitted, with_income
 from tests.cantine.grids import BUBRY, CHAMPCEVINEL, PARIS
 from tests.cantine.grids import COLLECTIVE as PSU

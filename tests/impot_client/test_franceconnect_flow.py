@@ -7,8 +7,9 @@ from django.urls import reverse
 
 from franceconnect.models import FranceConnectIdentity
 from impot_client import services
-from impot_client.models import Consent, TaxData
+from impot_client.models import TaxData
 from impot_client.situation import NoDeclaration
+from portal.models import Consent
 from tests.factories import DossierFactory
 from tests.franceconnect.op import ISSUER, authorize_params
 from tests.impot_client.conftest import situation_for

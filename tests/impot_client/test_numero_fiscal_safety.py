@@ -17,14 +17,14 @@ from django.db import connection
 from django.urls import reverse
 from django.utils.html import escape
 
-from cantine.models import AuditEntry, Dossier, DossierMessage
+from cantine.models import Dossier, DossierMessage
 from cantine.roles import CRECHE_AGENTS
 from impot_client import services
-from impot_client.models import Consent, TaxData
+from impot_client.models import TaxData
 from impot_client.selectors import income_status
 from impot_client.situation import InvalidTaxNumber, NoDeclaration
 from portal import services as portal_services
-from portal.models import Adult
+from portal.models import Adult, AuditEntry, Consent
 from tests.cantine.backoffice import AGENT_IP, submitted, with_grid, with_income
 from tests.factories import AdultFactory, DossierFactory, HouseholdFactory, UserFactory
 from tests.impot_client.conftest import grant, situation_for

@@ -7,9 +7,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from impot_client import services
-from impot_client.models import Consent, TaxData, TaxNotice
+from impot_client.models import TaxData, TaxNotice
 from impot_client.selectors import income_status
 from impot_client.situation import AccessRefused, ImpotUnavailable
+from portal.models import Consent
 from tests.factories import AdultFactory, CrecheServiceFactory, DossierFactory, PeriodFactory, UserFactory
 from tests.impot_client.conftest import grant, situation_for
 

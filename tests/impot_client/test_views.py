@@ -4,9 +4,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from cantine.models import AuditEntry, Dossier
+from cantine.models import Dossier
 from impot_client import services
-from impot_client.models import Consent, TaxData, TaxNotice
+from impot_client.models import TaxData, TaxNotice
 from impot_client.situation import (
     AccessRefused,
     GatewayMisconfigured,
@@ -16,6 +16,7 @@ from impot_client.situation import (
     NoDeclaration,
     QuotaReached,
 )
+from portal.models import AuditEntry, Consent
 from tests.factories import DossierFactory, HouseholdFactory, UserFactory
 from tests.impot_client.conftest import situation_for
 from tests.impot_client.test_services import PDF

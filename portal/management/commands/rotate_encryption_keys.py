@@ -2,7 +2,7 @@ from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from impot_client.fields import EncryptedField
+from portal.fields import EncryptedField
 
 
 def encrypted_fields(model) -> list[str]:

@@ -5,8 +5,9 @@ import pytest
 from django.urls import reverse
 
 from cantine import roles, services
-from cantine.models import AuditEntry, Dossier
+from cantine.models import Dossier
 from impot_client.models import TaxData
+from portal.models import AuditEntry
 from tests.cantine.backoffice import staff, under_review, with_grid, with_income
 from tests.factories import DossierFactory
 
@@ -122,11 +123,11 @@ class TestAppendOnly:
 
     def test_the_admin_refuses_them_even_to_a_superuser(self, client, agent, entry):
         client.force_login(agent)
-        change = reverse("admin:cantine_auditentry_change", args=[entry.pk])
-        assert client.get(reverse("admin:cantine_auditentry_add")).status_code == 403
+        change = reverse("admin:portal_auditentry_change", args=[entry.pk])
+        assert client.get(reverse("admin:portal_auditentry_add")).status_code == 403
         assert client.post(change, {"action": Action.EXPORTED, "actor": agent.pk}).status_code == 403
-        assert client.get(reverse("admin:cantine_auditentry_delete", args=[entry.pk])).status_code == 403
-        listing = client.get(reverse("admin:cantine_auditentry_changelist")).content.decode()
+        assert client.get(reverse("admin:portal_auditentry_delete", args=[entry.pk])).status_code == 403
+        listing = client.get(reverse("admin:portal_auditentry_changelist")).content.decode()
         assert "delete_selected" not in listing
         assert AuditEntry.objects.get(pk=entry.pk).action == Action.DECIDED
 
@@ -134,7 +135,7 @@ class TestAppendOnly:
 class TestAuditAdmin:
     def test_is_read_by_managers_not_by_agents(self, client, make_dossier):
         make_dossier(Dossier.Status.UNDER_REVIEW)
-        url = reverse("admin:cantine_auditentry_changelist")
+        url = reverse("admin:portal_auditentry_changelist")
         client.force_login(staff())
         assert client.get(url).status_code == 403
         client.force_login(staff(group=roles.MANAGERS))
@@ -144,7 +145,7 @@ class TestAuditAdmin:
         first, second = make_dossier(Dossier.Status.UNDER_REVIEW), under_review(income_dossier())
         client.force_login(agent)
         dossier_page(client, second)  # a look at its fiscal data
-        url = reverse("admin:cantine_auditentry_changelist")
+        url = reverse("admin:portal_auditentry_changelist")
         page = client.get(url, {"action__exact": Action.VIEWED_FISCAL_DATA}).content.decode()
         assert second.reference in page and first.reference not in page
         page = client.get(url, {"q": first.reference}).content.decode()

@@ -1,7 +1,7 @@
 """Writing the audit trail. Services call `audit_record` inside their own transaction, so an action and its
 audit row are committed together or not at all."""
 
-from cantine.models import AuditEntry
+from portal.models import AuditEntry
 
 
 def client_ip(request) -> str | None:
