@@ -5,8 +5,6 @@ it returns is written in one transaction afterwards, and only the fields the tar
 
 import hashlib
 import logging
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -30,6 +28,7 @@ from impot_client.situation import ImpotError, QuotaReached, TaxSituation
 from portal import ratelimit
 from portal.alerts import alert_raise, alert_raise_if_lasting
 from portal.audit import audit_record
+from portal.identity import household_identity_keys, identity_key
 from portal.models import AuditEntry, Consent
 
 logger = logging.getLogger(__name__)
@@ -44,7 +43,6 @@ FIELD_SCOPES = {"rfr": "dgfip_rfr", "nb_parts": "dgfip_nbpart", "nb_pac": "dgfip
 # The latest income year, or the one before while DGFiP has not published it (before late July).
 YEAR_SCOPES = ("dgfip_annee_n_moins_1", "dgfip_annee_n_moins_2_si_indispo_n_moins_1")
 RETENTION_AFTER_PERIOD = timedelta(days=92)
-IDENTITY_KEY_SALT = "impot_client.services.identity_key"
 NUMERO_FISCAL_KEY_SALT = "impot_client.services.numero_fiscal"
 # Whichever limit is reached, and whatever the number: the message says nothing about the number typed.
 TOO_MANY_LOOKUPS = gettext_lazy(
@@ -139,40 +137,14 @@ def consent_withdraw(*, user, consent: Consent) -> None:
             )
 
 
-def _normalised(value: str) -> str:
-    """Upper case, no accents, words only: DGFiP writes « D ARTAGNAN EPEE » for « d'Artagnan-Épée »."""
-    ascii_only = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
-    return " ".join(re.sub(r"[^A-Za-z]+", " ", ascii_only).upper().split())
-
-
-def _identity_key(name: str, first_names: str, birth_date) -> str | None:
-    """A keyed fingerprint (HMAC-SHA256, key derived from SECRET_KEY) of a normalised name, first given name and
-    birth date: two people compare equal on it as on the clear values, yet the declarants' names are never stored.
-    None when something is missing: an incomplete identity matches nobody."""
-    name, first = _normalised(name), _normalised(first_names).split()
-    if not (name and first and birth_date):
-        return None
-    value = f"{name}|{first[0]}|{birth_date.isoformat()}"
-    return salted_hmac(IDENTITY_KEY_SALT, value, algorithm="sha256").hexdigest()
-
-
 def _declarant_keys(situation: TaxSituation) -> list[str]:
     """Each declarant under their birth name and, when they have one, their usage name."""
     keys = {
-        _identity_key(name, declarant.first_names, declarant.birth_date)
+        identity_key(name, declarant.first_names, declarant.birth_date)
         for declarant in situation.declarants
         for name in (declarant.birth_name, declarant.usage_name)
     }
     return sorted(keys - {None})
-
-
-def household_identity_keys(household) -> set[str]:
-    """The fingerprints of the household's adults, as typed by the family."""
-    keys = {
-        _identity_key(adult.last_name, adult.first_names, adult.birth_date)
-        for adult in household.adults.all()
-    }
-    return keys - {None}
 
 
 def declarants_match(household, situation: TaxSituation) -> bool:
@@ -383,6 +355,11 @@ def tax_data_rematch(*, household) -> int:
             cantine_services.dossier_quote_compute(dossier=tax_data.dossier)
         flagged += 1
     return flagged
+
+
+def tax_data_rematch_on_identity_change(sender, *, household, **kwargs):
+    """Receiver of portal.signals.household_identity_changed."""
+    tax_data_rematch(household=household)
 
 
 def notice_content_type(uploaded) -> str:

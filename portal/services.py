@@ -1,6 +1,5 @@
 """Writes on family accounts: sign-up and its confirmation, the household's adults and children."""
 
-from contextlib import contextmanager
 from datetime import date
 
 from django.conf import settings
@@ -13,7 +12,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from impot_client import services as impot_services
+from portal.identity import identity_watched
 from portal.models import Adult, Child, Household, User
 
 
@@ -115,25 +114,15 @@ def household_create(*, owner: User, first_names: str, last_name: str, **holder_
 @transaction.atomic
 def adult_save(*, household: Household, role: str, **fields) -> Adult:
     """Create or update the holder or the second parent of a household."""
-    with _identity_watched(household):
+    with identity_watched(household):
         adult, _created = Adult.objects.update_or_create(household=household, role=role, defaults=fields)
     return adult
 
 
 @transaction.atomic
 def second_parent_remove(*, household: Household) -> None:
-    with _identity_watched(household):
+    with identity_watched(household):
         household.adults.filter(role=Adult.Role.SECOND_PARENT).delete()
-
-
-@contextmanager
-def _identity_watched(household: Household):
-    """Tax data obtained by numéro fiscal were matched against the adults as they were: when a name, first name or
-    birth date changes, or an adult comes or goes, they are matched again and wait for an agent again."""
-    before = impot_services.household_identity_keys(household)
-    yield
-    if impot_services.household_identity_keys(household) != before:
-        impot_services.tax_data_rematch(household=household)
 
 
 @transaction.atomic
