@@ -3,10 +3,10 @@ groups are created, with their permissions, by the migration cantine/0006_roles.
 permission of its own (`cantine.view_fiscal_data`), which a commune grants per person or through "Responsable"."""
 
 from cantine.models import Dossier, Service
+from portal.roles import MANAGERS
 
 CANTEEN_AGENTS = "Agent restauration scolaire"
 CRECHE_AGENTS = "Agent petite enfance"
-MANAGERS = "Responsable"
 
 SERVICE_KINDS = {
     CANTEEN_AGENTS: frozenset({Service.Kind.CANTEEN}),
@@ -37,13 +37,9 @@ def visible_dossiers(user, queryset, *, via: str = ""):
     return queryset.filter(**{f"{via}service__kind__in": service_kinds(user)})
 
 
-def visible_families(user, queryset, *, via: str = "pk"):
-    """Households with a dossier `user` handles, or their adults and children (`via="household"`). A superuser
-    sees every family, with a dossier or not."""
-    if user.is_active and user.is_superuser:
-        return queryset
-    households = visible_dossiers(user, Dossier.objects.all()).values("child__household")
-    return queryset.filter(**{f"{via}__in": households})
+def households_handled_by(user):
+    """The households of the dossiers `user` handles (portal.roles shows agents those families)."""
+    return visible_dossiers(user, Dossier.objects.all()).values("child__household")
 
 
 def can_see_service(user, service) -> bool:
@@ -64,12 +60,3 @@ class VisibleDossiersAdminMixin:
 
     def get_queryset(self, request):
         return visible_dossiers(request.user, super().get_queryset(request), via=self.dossier_lookup)
-
-
-class VisibleFamiliesAdminMixin:
-    """For the admin of households (`household_lookup = "pk"`), their adults and children ("household")."""
-
-    household_lookup = "pk"
-
-    def get_queryset(self, request):
-        return visible_families(request.user, super().get_queryset(request), via=self.household_lookup)

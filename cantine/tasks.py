@@ -1,7 +1,6 @@
 """Work done outside the request, by the task worker (`python manage.py db_worker`, see the README)."""
 
 import logging
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -11,13 +10,11 @@ from django.utils import timezone
 from django_tasks import task
 
 from cantine.models import DossierMessage
+from portal.mail import MAX_ATTEMPTS, RETRY_DELAYS
 
 logger = logging.getLogger(__name__)
 
 EmailStatus = DossierMessage.EmailStatus
-# How long to wait after the 1st and the 2nd failed attempt: a mail server down for a while gets time to recover.
-RETRY_DELAYS = (timedelta(minutes=5), timedelta(minutes=30))
-MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 
 
 def dossier_url(dossier) -> str:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cantine import contracts, selectors, services, workflow
 from cantine.forms import CanteenDetailsForm, CrecheDetailsForm, EnrolStartForm, PeriodForm
+from cantine.journey import step
 from cantine.models import Service
 from impot_client.selectors import income_status
 from portal.forms import add_service_errors
@@ -34,7 +35,7 @@ def enrol_start(request):
         return redirect(
             reverse("cantine:enrol_period", args=[form.cleaned_data["service"].slug]) + f"?{query}"
         )
-    return render(request, "cantine/enrol_start.html", {"form": form, "step": 1})
+    return render(request, "cantine/enrol_start.html", {"form": form, "step": step("child")})
 
 
 @login_required
@@ -57,7 +58,7 @@ def enrol_period(request, service_slug):
         else:
             return redirect("cantine:dossier_details", pk=dossier.pk)
     return render(
-        request, "cantine/enrol_period.html", {"form": form, "service": service, "child": child, "step": 2}
+        request, "cantine/enrol_period.html", {"form": form, "service": service, "child": child, "step": step("period")}
     )
 
 
@@ -100,7 +101,7 @@ def dossier_details(request, pk):
             add_service_errors(form, error, aliases={"choices": "choice_1"})
         else:
             return redirect("impot:income", pk=dossier.pk)
-    return render(request, "cantine/dossier_details.html", {"form": form, "dossier": dossier, "step": 3})
+    return render(request, "cantine/dossier_details.html", {"form": form, "dossier": dossier, "step": step("details")})
 
 
 @login_required
@@ -128,7 +129,7 @@ def dossier_review(request, pk):
             "missing": missing,
             "errors": errors,
             "income": income_status(dossier),
-            "step": 5,
+            "step": step("review"),
         },
     )
 

@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cantine import workflow
+from cantine.journey import step
 from cantine.selectors import dossier_get_for_family
 from franceconnect.client import FranceConnectError
 from franceconnect.flows import flow_finish, flow_start
@@ -64,7 +65,7 @@ def _income_page(request, dossier, *, form=None, error=None, status=200):
             "income": selectors.income_status(dossier),
             "error": error,
             "editable": dossier.status in workflow.EDITABLE,
-            "step": 4,
+            "step": step("income"),
         },
         status=status,
     )
@@ -306,7 +307,7 @@ def notice_upload(request, dossier):
     return render(
         request,
         "impot_client/notice_upload.html",
-        {"dossier": dossier, "form": form, "step": 4},
+        {"dossier": dossier, "form": form, "step": step("income")},
         status=400 if form.errors else 200,
     )
 

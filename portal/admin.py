@@ -3,9 +3,9 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from cantine.roles import MANAGERS, VisibleFamiliesAdminMixin
 from portal.alerts import alert_resolve
 from portal.models import Adult, Child, Household, OperationalAlert, User
+from portal.roles import VisibleFamiliesAdminMixin, is_manager
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -108,7 +108,7 @@ class OpenAlertFilter(admin.SimpleListFilter):
 
 def can_resolve_alerts(user) -> bool:
     """A superuser or a Responsable: the people who can get the cause fixed."""
-    return user.is_active and (user.is_superuser or user.groups.filter(name=MANAGERS).exists())
+    return is_manager(user)
 
 
 @admin.register(OperationalAlert)

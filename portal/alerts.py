@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from cantine.tasks import MAX_ATTEMPTS, RETRY_DELAYS
+from portal.mail import MAX_ATTEMPTS, RETRY_DELAYS
 from portal.models import OperationalAlert
 
 logger = logging.getLogger(__name__)

@@ -6,7 +6,6 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cantine.models import Establishment
 from portal.models import Adult, Child, User, age_in_years
 
 
@@ -151,6 +150,10 @@ class AdultForm(forms.ModelForm):
         return birth_date if self.fields["birth_date"].disabled else clean_adult_birth_date(birth_date)
 
 
+# Establishment.Kind.SCHOOL: the establishments a child attends as a pupil.
+SCHOOL_KIND = "school"
+
+
 class ChildForm(forms.ModelForm):
     class Meta:
         model = Child
@@ -168,9 +171,8 @@ class ChildForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["school"].queryset = Establishment.objects.filter(
-            kind=Establishment.Kind.SCHOOL, is_active=True
-        )
+        schools = self.fields["school"].queryset  # establishments (a démarche's model, not imported here)
+        self.fields["school"].queryset = schools.filter(kind=SCHOOL_KIND, is_active=True)
         self.fields["school"].empty_label = _("L'enfant n'est pas scolarisé")
         self.fields["class_level"].choices = [("", _("—"))] + list(Child.ClassLevel.choices)
 

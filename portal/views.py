@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cantine.selectors import dossiers_for_household
 from portal import selectors, services
+from portal.demarches import demarches
 from portal.forms import AdultForm, ChildForm, LoginForm, SignupForm, add_service_errors
 from portal.models import Adult, User
 
@@ -112,7 +112,8 @@ def dashboard(request):
             "holder": selectors.adult_for_role(household, Adult.Role.HOLDER),
             "second_parent": selectors.adult_for_role(household, Adult.Role.SECOND_PARENT),
             "children": selectors.children_for_household(household),
-            "dossiers": dossiers_for_household(household),
+            "dossiers": selectors.dossier_rows_for_household(household),
+            "demarches": demarches(),
         },
     )
 

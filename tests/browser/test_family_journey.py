@@ -8,8 +8,8 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from cantine.management.commands.seed_demo import DEMO_FAMILY, school_year_start
 from cantine.models import Dossier, Period
-from portal.management.commands.seed_demo import DEMO_FAMILY, school_year_start
 from tests.franceconnect.live import use_sandbox
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -15,7 +15,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from cantine.models import Period, Service
-from portal.management.commands.seed_demo import DEMO_FAMILY
+from cantine.management.commands.seed_demo import DEMO_FAMILY
 from portal.models import User
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -328,7 +328,7 @@ def test_manage_py_check_prints_no_warning():
 
 DRAFT_FOR_THE_DEMO_FAMILY = """
 from cantine.models import Dossier, Period
-from portal.management.commands.seed_demo import DEMO_FAMILY
+from cantine.management.commands.seed_demo import DEMO_FAMILY
 from portal.models import User
 
 child = User.objects.get(email=DEMO_FAMILY[0]).household.children.order_by("birth_date").first()

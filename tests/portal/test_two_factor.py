@@ -14,7 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cantine import roles
 from portal.management.commands.demo_totp import current_code
-from portal.management.commands.seed_demo import DEMO_AGENT, DEMO_AGENTS, DEMO_TOTP_KEY
+from cantine.management.commands.seed_demo import DEMO_AGENT, DEMO_AGENTS, DEMO_TOTP_KEY
 from portal.models import User
 from tests.cantine.test_roles import dossier_of_kind
 from tests.factories import PASSWORD, UserFactory
