@@ -346,7 +346,7 @@ class DossierAdmin(DossierReviewAdminMixin, BillingExportAdminMixin, admin.Model
         done = sum(
             services.dossier_quote_compute(dossier=dossier, actor=request.user, ip=client_ip(request))
             is not None
-            for dossier in queryset.exclude(status=Dossier.Status.DRAFT)
+            for dossier in queryset
         )
         self.message_user(request, ngettext("%d tarif recalculé.", "%d tarifs recalculés.", done) % done)
 

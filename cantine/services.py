@@ -376,9 +376,12 @@ def _audit_grid(grid: TariffGrid, *, agent, ip, change: str):
 
 @transaction.atomic
 def dossier_quote_compute(*, dossier: Dossier, actor=None, ip: str | None = None) -> DossierQuote | None:
-    """Compute and store the dossier's tariff with the grid in force; None when the period has no grid yet.
-    Called when the family sends the dossier, then only by an explicit agent action (`actor`, audited) or command.
-    An agent's override stays; the family is told when the amount it is billed changes."""
+    """Compute and store the dossier's tariff with the grid in force; None when the period has no grid yet, and
+    for a dossier not billed (a draft, a closed one: never quoted again, whoever asks). Called when the family sends
+    the dossier, then only by an explicit agent action (`actor`, audited) or command. An agent's override stays;
+    the family is told when the amount it is billed changes."""
+    if dossier.status in workflow.NOT_BILLED:
+        return None
     grid = selectors.active_grid(dossier.period)
     if grid is None:
         return None
@@ -514,7 +517,7 @@ def dossier_quote_override(
             _("Cette demande n'a pas encore de tarif calculé : recalculez-le avant de le modifier."),
             code="no_quote",
         )
-    if quote.dossier.status in (Status.CANCELLED, Status.REJECTED):
+    if quote.dossier.status in workflow.CLOSED:
         raise ValidationError(
             _("Cette demande est « %(status)s » : son tarif ne se modifie plus.")
             % {"status": quote.dossier.get_status_display()},

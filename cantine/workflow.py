@@ -31,8 +31,10 @@ NOTE_REQUIRED = {Status.REJECTED, Status.AWAITING_DOCUMENTS}
 # Statuses in which the family may still change what it asked for.
 EDITABLE = {Status.DRAFT, Status.AWAITING_DOCUMENTS}
 
+# Closed: nothing changes any more, its tariff included.
+CLOSED = {Status.CANCELLED, Status.REJECTED}
 # Statuses with no tariff to bill: a draft is quoted when the family sends it, a closed dossier is never billed.
-NOT_BILLED = {Status.DRAFT, Status.CANCELLED, Status.REJECTED}
+NOT_BILLED = {Status.DRAFT, *CLOSED}
 
 
 class TransitionRefused(ValidationError):

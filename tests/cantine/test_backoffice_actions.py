@@ -2,20 +2,23 @@
 one transaction; the admin pages that call them; the tariff override."""
 
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.db import DatabaseError
 from django.urls import reverse
 
 from cantine import services
-from cantine.models import Dossier, DossierMessage, DossierQuote, DossierStatusChange
+from cantine.models import Dossier, DossierMessage, DossierQuote, DossierStatusChange, TariffGrid
 from impot_client import services as impot_services
 from impot_client.models import TaxData
 from portal.models import AuditEntry
-from tests.cantine.backoffice import AGENT_IP, submitted_with_quote, under_review
+from tests.cantine.backoffice import AGENT_IP, grid_for, submitted_with_quote, under_review
+from tests.cantine.grids import PARIS
 from tests.factories import DossierFactory, UserFactory
 from tests.impot_client.test_services import PDF
 
@@ -28,6 +31,13 @@ Action = AuditEntry.Action
 def agent_client(client, agent):
     client.force_login(agent)
     return client
+
+
+# The Paris grid with every price a euro dearer: any recomputation would change the amount billed.
+PARIS_DEARER = {
+    **PARIS,
+    "brackets": [{**bracket, "price": str(Decimal(bracket["price"]) + 1)} for bracket in PARIS["brackets"]],
+}
 
 
 def broken_audit(*args, **kwargs):
@@ -168,6 +178,29 @@ class TestRecompute:
             REMOTE_ADDR="198.51.100.4",
         )
         assert AuditEntry.objects.get(dossier=dossier).ip_address == "198.51.100.4"
+
+    @pytest.mark.parametrize("closing", ["cancel", "reject"])
+    def test_a_closed_dossier_is_never_quoted_again_nor_its_family_told(self, agent_client, agent, closing):
+        """The bulk admin action, the command and the service apply the same rule: a cancelled or rejected
+        dossier keeps the quote it had, no audit row, no « Tarif modifié » message, even when the grid changed."""
+        dossier = submitted_with_quote()
+        if closing == "cancel":
+            services.dossier_cancel(dossier=dossier, actor=dossier.child.household.owner)
+        else:
+            services.dossier_reject(dossier=under_review(dossier, agent), agent=agent, reason="Hors secteur.")
+        grid = dossier.quote.grid
+        TariffGrid.objects.filter(pk=grid.pk).update(is_active=False)
+        grid_for(dossier.period, data=PARIS_DEARER, version=grid.version + 1)
+        entries = AuditEntry.objects.count()
+        agent_client.post(
+            reverse("admin:cantine_dossier_changelist"),
+            {"action": "recompute_tariff", "_selected_action": [dossier.pk]},
+        )
+        call_command("recompute_quotes", period=dossier.period.pk, stdout=StringIO())
+        assert services.dossier_quote_compute(dossier=dossier, actor=agent) is None
+        assert DossierQuote.objects.get(dossier=dossier).grid == grid
+        assert AuditEntry.objects.count() == entries
+        assert not dossier.messages.filter(kind=DossierMessage.Kind.TARIFF_CHANGED).exists()
 
 
 class TestOverride:

@@ -10,10 +10,10 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from cantine.management.commands.seed_demo import DEMO_FAMILY
 from cantine.models import Dossier
 from franceconnect.models import FranceConnectIdentity
 from impot_client.models import TaxData
-from cantine.management.commands.seed_demo import DEMO_FAMILY
 from portal.models import Consent, User
 from tests.factories import DossierFactory
 from tests.franceconnect.test_end_to_end import csrf_token, pick_identity, sandbox  # noqa: F401 - fixture

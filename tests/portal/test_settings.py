@@ -14,8 +14,8 @@ from django.core.checks import run_checks
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from cantine.models import Period, Service
 from cantine.management.commands.seed_demo import DEMO_FAMILY
+from cantine.models import Period, Service
 from portal.models import User
 
 ROOT = Path(__file__).resolve().parents[2]

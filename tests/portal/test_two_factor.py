@@ -13,8 +13,8 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cantine import roles
-from portal.management.commands.demo_totp import current_code
 from cantine.management.commands.seed_demo import DEMO_AGENT, DEMO_AGENTS, DEMO_TOTP_KEY
+from portal.management.commands.demo_totp import current_code
 from portal.models import User
 from tests.cantine.test_roles import dossier_of_kind
 from tests.factories import PASSWORD, UserFactory
