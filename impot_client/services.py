@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from limits import RateLimitItem, parse_many
 
-from cantine import notifications, pricing, workflow
+import pricing
+from cantine import notifications, workflow
 from cantine import services as cantine_services
 from cantine.audit import audit_record
 from cantine.models import AuditEntry, Dossier, DossierMessage, Service
