@@ -13,7 +13,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from cantine import notifications, pricing, roles, selectors, services, workflow
+import pricing
+from cantine import notifications, roles, selectors, services, workflow
 from cantine.admin_exports import BillingExportAdminMixin
 from cantine.admin_review import DossierReviewAdminMixin
 from cantine.models import (
@@ -34,7 +35,8 @@ from cantine.models import (
     WaitingListCriterion,
 )
 from cantine.roles import VisibleDossiersAdminMixin
-from cantine.simulators import GridComparisonAdminMixin
+from cantine.tariffs.admin_comparison import GridComparisonAdminMixin
+from cantine.tariffs.errors import clean_grid
 from portal.admin import ReadOnlyAdmin
 from portal.audit import client_ip
 from portal.models import AuditEntry
@@ -411,22 +413,13 @@ class DossierMessageAdmin(VisibleDossiersAdminMixin, DossierReferenceSearchMixin
 
 
 def checked_grid(data):
-    """The grid JSON if cantine.pricing accepts it, else its French messages, each naming its field."""
-    try:
-        pricing.parse_grid(data)
-    except ValidationError as error:
-        raise ValidationError(
-            [
-                message if field == "__all__" else f"{field} : {message}"
-                for field, messages in error.message_dict.items()
-                for message in messages
-            ]
-        ) from error
+    """The grid JSON if the pricing engine accepts it, else its French messages, each naming its field."""
+    clean_grid(data)
     return data
 
 
 class TariffGridForm(forms.ModelForm):
-    """The grid as JSON (the import/export format), checked by cantine.pricing with its French messages."""
+    """The grid as JSON (the import/export format), checked by the pricing engine with its French messages."""
 
     data = forms.JSONField(
         label=_("Grille (JSON)"),

@@ -18,7 +18,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from cantine import pricing
+import pricing
 from cantine.models import CrecheChoice, Dossier, PlaceOffer, Service
 from cantine.roles import VisibleDossiersAdminMixin, can_see_service
 from impot_client import services as impot_services
@@ -355,18 +355,10 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
         quote = getattr(obj, "quote", None)
         if quote is None:
             return DASH
-        criteria = quote.criteria
-        basis = [QUOTE_INCOME_SOURCES.get(quote.income_source, quote.income_source)]
-        if criteria.get("highest_price"):
-            basis.append(_("tarif le plus élevé"))
-        if criteria.get("bracket") is not None:
-            basis.append(_("tranche %(n)s de la grille") % {"n": criteria["bracket"] + 1})
-        if criteria.get("rank_price_from"):
-            basis.append(
-                _("tarif à partir du %(rank)se enfant inscrit") % {"rank": criteria["rank_price_from"]}
-            )
-        if criteria.get("clamped"):
-            basis.append(_("minimum appliqué") if criteria["clamped"] == "min" else _("maximum appliqué"))
+        basis = [
+            QUOTE_INCOME_SOURCES.get(quote.income_source, quote.income_source),
+            *pricing.criteria_words(quote.criteria),
+        ]
         if quote.income_erased_at:
             basis.append(
                 _("revenus et chiffres qui en découlaient effacés le %(day)s")

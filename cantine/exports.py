@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 
+import pricing
 from cantine.models import Dossier, Service
 from portal.audit import audit_record
 from portal.models import AuditEntry
@@ -43,14 +44,7 @@ def accepted_dossiers(*, service: Service, period):
 
 
 def _bracket(quote) -> str:
-    criteria = quote.criteria
-    if criteria.get("highest_price"):
-        return str(_("tarif le plus élevé"))
-    if criteria.get("bracket") is not None:
-        return str(_("tranche %(number)d") % {"number": criteria["bracket"] + 1})
-    if criteria.get("clamped"):
-        return str(_("minimum") if criteria["clamped"] == "min" else _("maximum"))
-    return ""
+    return "".join(pricing.criteria_words(quote.criteria, brief=True))
 
 
 def row_for(dossier: Dossier) -> dict:

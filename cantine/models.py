@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cantine import pricing
+import pricing
 from portal.fields import EncryptedDecimalField, EncryptedJSONField
 
 
@@ -292,7 +292,7 @@ class DossierMessage(models.Model):
 
 
 class TariffGrid(models.Model):
-    """One version of a period's tariff, as the JSON of cantine.pricing. A version a dossier's quote uses is
+    """One version of a period's tariff, as the JSON of the pricing engine. A version a dossier's quote uses is
     never changed in place: editing it makes a new version (cantine.services.tariff_grid_save)."""
 
     period = models.ForeignKey(
@@ -415,7 +415,7 @@ class DossierQuote(models.Model):
 
 
 class BaremeFigure(models.Model):
-    """A figure of the CNAF barème, shipped from cantine.psu_bareme with its source, editable by agents; figures
+    """A figure of the CNAF barème, shipped from pricing.bareme with its source, editable by agents; figures
     public sources did not confirm are flagged for them to check."""
 
     valid_from = models.DateField(_("en vigueur à partir du"))

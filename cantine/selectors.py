@@ -22,9 +22,8 @@ from cantine.models import (
     TariffGrid,
     WaitingListCriterion,
 )
-from cantine.pricing import NO_FIGURES, Facts
-from cantine.psu_bareme import Bareme, EffortRate, ResourceLimits
 from impot_client.selectors import income_status
+from pricing import NO_FIGURES, Bareme, EffortRate, Facts, ResourceLimits
 
 
 def dossiers_for_household(household):
@@ -60,7 +59,7 @@ def active_grid(period) -> TariffGrid | None:
 
 
 def psu_bareme() -> Bareme:
-    """The barème agents maintain in the admin (shipped by a data migration from cantine.psu_bareme)."""
+    """The barème agents maintain in the admin (shipped by a data migration from pricing.bareme)."""
     return Bareme(
         rates=tuple(_as(EffortRate, row) for row in PsuEffortRate.objects.all()),
         limits=tuple(_as(ResourceLimits, row) for row in PsuResourceLimit.objects.all()),

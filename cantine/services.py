@@ -11,7 +11,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cantine import notifications, pricing, roles, selectors, workflow
+import pricing
+from cantine import notifications, roles, selectors, workflow
 from cantine.models import (
     CommitteeSession,
     CrecheCapacity,
@@ -28,6 +29,7 @@ from cantine.models import (
     TariffGrid,
     Weekday,
 )
+from cantine.tariffs.errors import as_validation_error
 from impot_client.models import TaxData
 from impot_client.selectors import income_status
 from portal.audit import audit_record
@@ -322,7 +324,8 @@ def tariff_grid_save(
 ) -> TariffGrid:
     """Save a grid. A version no quote uses yet is updated in place; one a quote uses is left as it is and the
     change becomes a new version (in force if the old one was), so every quote keeps the grid it came from."""
-    pricing.parse_grid(data)  # ValidationError with French messages, keyed by field
+    with as_validation_error():  # French messages, keyed by field
+        pricing.parse_grid(data)
     if grid is not None and not TariffGrid.objects.select_for_update().get(pk=grid.pk).in_use:
         grid.data, grid.label = data, label
         grid.save(update_fields=["data", "label"])
@@ -405,7 +408,8 @@ def _quote_store(*, dossier: Dossier, grid: TariffGrid, actor=None, erased_at=No
     `erased_at`: the figures it replaces were erased then (kept only when the new quote quotes none)."""
     facts = selectors.tariff_facts(dossier)
     bareme = selectors.psu_bareme() if grid.kind == "psu" else None
-    result = pricing.quote(pricing.parse_grid(grid.data), facts, bareme=bareme)
+    with as_validation_error():
+        result = pricing.quote(pricing.parse_grid(grid.data), facts, bareme=bareme)
     quote, _created = DossierQuote.objects.update_or_create(
         dossier=dossier,
         defaults={
@@ -743,7 +747,8 @@ def creche_contract_quote(offer: PlaceOffer) -> pricing.Quote:
     hours and the offer's weeks and months, so `tariff_quote --psu` replays it with the same inputs."""
     dossier = offer.dossier
     grid = selectors.active_grid(dossier.period)
-    parsed = pricing.parse_grid(grid.data) if grid is not None else None
+    with as_validation_error():
+        parsed = pricing.parse_grid(grid.data) if grid is not None else None
     if not isinstance(parsed, pricing.PsuGrid):
         raise ValidationError(
             _("La période n'a pas de barème PSU en vigueur : le contrat ne peut pas être établi."),
@@ -756,7 +761,8 @@ def creche_contract_quote(offer: PlaceOffer) -> pricing.Quote:
         weeks_per_year=offer.weeks_per_year,
         months=offer.months_billed,
     )
-    return pricing.quote(parsed, facts, bareme=selectors.psu_bareme())
+    with as_validation_error():
+        return pricing.quote(parsed, facts, bareme=selectors.psu_bareme())
 
 
 @transaction.atomic

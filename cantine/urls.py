@@ -1,6 +1,7 @@
 from django.urls import path
 
-from cantine import simulators, views
+from cantine import views
+from cantine.tariffs import views as tariff_views
 
 app_name = "cantine"
 
@@ -18,5 +19,5 @@ urlpatterns = [
         "dossiers/<int:pk>/contrat/confirmer/", views.creche_contract_confirm, name="creche_contract_confirm"
     ),
     path("dossiers/<int:pk>/contrat.pdf", views.creche_contract_pdf, name="creche_contract_pdf"),
-    path("tarifs/estimer/", simulators.estimate, name="estimate"),
+    path("tarifs/estimer/", tariff_views.estimate, name="estimate"),
 ]

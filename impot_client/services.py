@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from limits import RateLimitItem, parse_many
 
-from cantine import notifications, pricing, workflow
+import pricing
+from cantine import notifications, workflow
 from cantine import services as cantine_services
 from cantine.models import Dossier, DossierMessage, Service
 from impot_client import client

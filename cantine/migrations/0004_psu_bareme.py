@@ -1,11 +1,11 @@
-"""Ships the CNAF barème (cantine.psu_bareme.SHIPPED) into the tables agents edit. A later change to SHIPPED
+"""Ships the CNAF barème (pricing.bareme.SHIPPED) into the tables agents edit. A later change to SHIPPED
 needs its own migration: this one only fills empty tables."""
 
 from django.db import migrations
 
 
 def ship(apps, schema_editor):
-    from cantine.psu_bareme import SHIPPED
+    from pricing.bareme import SHIPPED
 
     rates, limits = apps.get_model("cantine", "PsuEffortRate"), apps.get_model("cantine", "PsuResourceLimit")
     if not rates.objects.exists():

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from cantine.models import PsuResourceLimit
-from tests.cantine.test_pricing import BUBRY, CHAMPCEVINEL, FAY_AUX_LOGES, PARIS
+from tests.cantine.grids import BUBRY, CHAMPCEVINEL, FAY_AUX_LOGES, PARIS
 
 pytestmark = pytest.mark.django_db
 

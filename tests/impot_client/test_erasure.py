@@ -14,7 +14,8 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from cantine import pricing, services
+import pricing
+from cantine import services
 from cantine.models import Dossier, DossierMessage, DossierQuote
 from impot_client import services as impot_services
 from impot_client.models import TaxData

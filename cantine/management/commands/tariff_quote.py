@@ -1,17 +1,17 @@
 """`python manage.py tariff_quote`: the quote the portal would give, as JSON, for support and scripting.
 
-Same engine as the dossier page and the simulators (cantine.pricing), so a figure a family questions can be
+Same engine as the dossier page and the estimator (the pricing package), so a figure a family questions can be
 replayed here. Bad input ends with a French message, never a traceback."""
 
 import json
 from datetime import date
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from cantine import pricing
+import pricing
+from cantine.tariffs.errors import error_messages
 
 # Facts fields as the options that set them, so pricing's messages name what the user typed.
 OPTION_OF_FIELD = {
@@ -93,7 +93,7 @@ class Command(BaseCommand):
                 ) from error
         try:
             result = pricing.quote(grid, facts, bareme=bareme)
-        except ValidationError as error:
+        except pricing.PricingError as error:
             raise CommandError(
                 _messages("Impossible de calculer le tarif :", error, OPTION_OF_FIELD)
             ) from error
@@ -189,19 +189,13 @@ def _option(name: str) -> str:
 def _parsed(data, title: str, options: dict) -> pricing.Grid:
     try:
         return pricing.parse_grid(data)
-    except ValidationError as error:
+    except pricing.GridError as error:
         raise CommandError(_messages(title, error, options)) from error
 
 
-def _messages(title: str, error: ValidationError, options: dict) -> str:
+def _messages(title: str, error: pricing.PricingError, options: dict) -> str:
     """One line per message, naming the option (or the grid field) at fault."""
-    lines = [title]
-    if not hasattr(error, "error_dict"):  # the barème's messages are not tied to a field
-        return "\n".join(lines + [f"- {message}" for message in error.messages])
-    for name, messages in error.message_dict.items():
-        label = options.get(name, name)
-        lines += [f"- {message}" if name == "__all__" else f"- {label} : {message}" for message in messages]
-    return "\n".join(lines)
+    return "\n".join([title, *(f"- {line}" for line in error_messages(error, options))])
 
 
 def _refuse(options, names, why: str):

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from pricing.errors import BaremeError
 
 # collective crèche / crèche familiale or parentale / micro-crèche (PSU)
 ESTABLISHMENTS = ("collective", "family", "micro")
@@ -57,7 +58,7 @@ class Bareme:
         rows = [r for r in self.rates if r.establishment == establishment and r.valid_from <= on]
         label = ESTABLISHMENT_LABELS.get(establishment, establishment)
         if not rows:
-            raise ValidationError(
+            raise BaremeError(
                 _("Le barème ne contient aucun taux d'effort pour une %(establishment)s au %(on)s.")
                 % {"establishment": label, "on": f"{on:%d/%m/%Y}"}
             )
@@ -65,7 +66,7 @@ class Bareme:
         for row in rows:
             if row.valid_from == latest and row.covers(children):
                 return row
-        raise ValidationError(
+        raise BaremeError(
             _(
                 "Le barème en vigueur depuis le %(since)s ne prévoit pas de taux d'effort pour %(children)s enfant(s) en %(establishment)s."
             )
@@ -75,7 +76,7 @@ class Bareme:
     def resource_limits(self, on: date) -> ResourceLimits:
         rows = [row for row in self.limits if row.valid_from <= on]
         if not rows:
-            raise ValidationError(
+            raise BaremeError(
                 _("Le barème ne contient aucun plancher ni plafond de ressources au %(on)s.")
                 % {"on": f"{on:%d/%m/%Y}"}
             )

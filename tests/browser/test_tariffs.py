@@ -1,4 +1,4 @@
-"""The tariff simulators in real Chromium: a family estimates its tariff with JavaScript switched off, and a
+"""The tariff estimator and the council comparison in real Chromium: a family estimates its tariff with JavaScript switched off, and a
 council agent compares a draft grid in the admin; every state checked by axe."""
 
 import json
@@ -9,10 +9,12 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from cantine.models import PsuEffortRate, PsuResourceLimit
-from cantine.psu_bareme import SHIPPED
+from pricing import SHIPPED
 from tests.browser.conftest import PHONE_CONTEXT
 from tests.cantine.backoffice import grid_for, submitted, with_income
-from tests.cantine.test_simulators import DRAFT, PARIS, PSU
+from tests.cantine.grids import COLLECTIVE as PSU
+from tests.cantine.grids import PARIS
+from tests.cantine.tariffs.test_council import DRAFT
 from tests.factories import CrecheServiceFactory, DossierFactory, PeriodFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -1,0 +1,154 @@
+"""Quotes on the quotient familial (QF): the QF from the tax notice through the grid's formula (or given), then
+its bracket's price (by the child's rank), or the effort rate clamped between a minimum and a maximum."""
+
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from pricing.eligibility import highest_price
+from pricing.errors import InvalidFacts, MissingFacts
+from pricing.explanation import bracket_range, eur, num, percent, source_label, unknown_income_line
+from pricing.facts import Facts, Quote, decimal_fact, income_figures, whole_fact
+from pricing.formula import Formula
+from pricing.grids import UNITS, BracketsGrid, EffortRateGrid
+from pricing.numbers import cent, machine
+
+
+def quote_on_qf(grid: BracketsGrid | EffortRateGrid, facts: Facts) -> Quote:
+    """A grid on the quotient familial: brackets, or an effort rate between a minimum and a maximum."""
+    unit_text = UNITS[grid.unit]
+    criteria = {
+        "kind": grid.kind,
+        "income_source": facts.income_source,
+        "qf_formula": grid.qf_formula,
+        "bracket": None,
+        "clamped": None,
+        "rate_percent": machine(grid.rate_percent) if isinstance(grid, EffortRateGrid) else None,
+        "rank": facts.rank,
+        "rank_price_from": None,
+        "highest_price": False,
+    }
+    lines = []
+    income = income_figures(facts, ("rfr", "parts", "qf"))
+    if income is None:
+        amount = cent(highest_price(grid))
+        criteria["highest_price"] = True
+        lines.append(
+            unknown_income_line(
+                facts.income_source, what=_("de la grille"), price=f"{eur(amount)} {unit_text}"
+            )
+        )
+        return Quote(amount, grid.unit, None, None, tuple(lines), criteria)
+
+    rank = whole_fact(facts.rank, "rank", minimum=1)
+    qf = _qf(grid, facts, lines)
+    criteria["qf"] = machine(qf)
+    if isinstance(grid, BracketsGrid):
+        index, bracket = next((i, b) for i, b in enumerate(grid.brackets) if b.up_to is None or qf <= b.up_to)
+        price, from_rank = bracket.price_for(rank)
+        amount = cent(price)
+        criteria.update(bracket=index, rank_price_from=from_rank)
+        where = bracket_range(grid.brackets, index)
+        if from_rank is None:
+            lines.append(
+                _("Tranche %(n)s sur %(total)s (%(range)s) : %(price)s %(unit)s.")
+                % {
+                    "n": index + 1,
+                    "total": len(grid.brackets),
+                    "range": where,
+                    "price": eur(amount),
+                    "unit": unit_text,
+                }
+            )
+        else:
+            lines.append(
+                _(
+                    "Tranche %(n)s sur %(total)s (%(range)s), tarif à partir du %(from)se enfant inscrit (cet enfant est le %(rank)se) : %(price)s %(unit)s."
+                )
+                % {
+                    "n": index + 1,
+                    "total": len(grid.brackets),
+                    "range": where,
+                    "from": from_rank,
+                    "rank": rank,
+                    "price": eur(amount),
+                    "unit": unit_text,
+                }
+            )
+    else:
+        raw = grid.rate_percent * qf / 100
+        lines.append(
+            _("Tarif = taux d'effort × QF = %(rate)s %% × %(qf)s = %(raw)s.")
+            % {"rate": percent(grid.rate_percent), "qf": eur(qf), "raw": eur(cent(raw))}
+        )
+        if raw < grid.minimum:
+            amount = cent(grid.minimum)
+            criteria["clamped"] = "min"
+            lines.append(
+                _("C'est moins que le tarif minimum : le minimum s'applique, %(price)s %(unit)s.")
+                % {"price": eur(amount), "unit": unit_text}
+            )
+        elif raw > grid.maximum:
+            amount = cent(grid.maximum)
+            criteria["clamped"] = "max"
+            lines.append(
+                _("C'est plus que le tarif maximum : le maximum s'applique, %(price)s %(unit)s.")
+                % {"price": eur(amount), "unit": unit_text}
+            )
+        else:
+            amount = cent(raw)
+            lines.append(
+                _(
+                    "Ce tarif est compris entre le minimum (%(min)s) et le maximum (%(max)s) : %(price)s %(unit)s."
+                )
+                % {
+                    "min": eur(grid.minimum),
+                    "max": eur(grid.maximum),
+                    "price": eur(amount),
+                    "unit": unit_text,
+                }
+            )
+    return Quote(amount, grid.unit, qf, None, tuple(lines), criteria)
+
+
+def _qf(grid, facts: Facts, lines: list[str]) -> Decimal:
+    source = source_label(facts.income_source)
+    if facts.qf is not None:
+        qf = decimal_fact(facts.qf, "qf")
+        if qf < 0:
+            raise InvalidFacts(_("Le quotient familial ne peut pas être négatif."), field="qf")
+        qf = cent(qf)
+        lines.append(_("Quotient familial (QF) : %(qf)s (%(source)s).") % {"qf": eur(qf), "source": source})
+        return qf
+    missing = {}
+    if facts.rfr is None:
+        missing["rfr"] = [_("Indiquez le revenu fiscal de référence avec le nombre de parts, ou le QF.")]
+    if facts.parts is None:
+        missing["parts"] = [_("Indiquez le nombre de parts avec le revenu fiscal de référence, ou le QF.")]
+    if missing:
+        raise MissingFacts(errors=missing)
+    rfr = decimal_fact(facts.rfr, "rfr")
+    parts = decimal_fact(facts.parts, "parts")
+    if rfr < 0:
+        raise InvalidFacts(_("Le revenu fiscal de référence ne peut pas être négatif."), field="rfr")
+    if parts <= 0:
+        raise InvalidFacts(_("Le nombre de parts doit être supérieur à zéro."), field="parts")
+    formula = Formula.parse(grid.qf_formula)  # FormulaError
+    try:
+        exact = formula.evaluate(rfr=rfr, parts=parts)
+    except ZeroDivisionError as error:
+        raise InvalidFacts(_("La formule du QF de la grille divise par zéro avec ces chiffres.")) from error
+    qf = cent(exact)
+    lines.append(
+        _("Revenu fiscal de référence : %(rfr)s (%(source)s).") % {"rfr": eur(rfr), "source": source}
+    )
+    lines.append(_("Nombre de parts : %(parts)s (%(source)s).") % {"parts": num(parts), "source": source})
+    lines.append(
+        _("Quotient familial (QF) = %(words)s = %(numbers)s = %(qf)s (arrondi au centime).")
+        % {
+            "words": formula.render(**{name: str(words) for name, words in Formula.VARIABLES.items()}),
+            "numbers": formula.render(rfr=eur(rfr), parts=num(parts)),
+            "qf": eur(qf),
+        }
+    )
+    return qf
