@@ -93,6 +93,13 @@ def dossier_create(*, child, service: Service, period: Period, today: date | Non
     return dossier
 
 
+def dossier_check_owner(*, dossier: Dossier, user) -> None:
+    """Every service a family calls on a dossier checks here that the account owns it, whatever the view did
+    before (its selector already answers 404 for another household's dossier)."""
+    if dossier.child.household.owner_id != user.pk:
+        raise ValidationError(_("Cette demande n'est pas la vôtre."), code="not_owner")
+
+
 def _require_editable(dossier):
     if dossier.status not in workflow.EDITABLE:
         raise ValidationError(
@@ -163,8 +170,9 @@ def _check_creche_details(dossier, *, start_date, schedule, choices, today):
 
 @transaction.atomic
 def dossier_set_canteen_details(
-    *, dossier: Dossier, establishment: Establishment | None, days: list[str]
+    *, dossier: Dossier, user, establishment: Establishment | None, days: list[str]
 ) -> Dossier:
+    dossier_check_owner(dossier=dossier, user=user)
     _require_editable(dossier)
     _check_canteen_details(dossier, establishment=establishment, days=days)
     dossier.establishment = establishment
@@ -177,6 +185,7 @@ def dossier_set_canteen_details(
 def dossier_set_creche_details(
     *,
     dossier: Dossier,
+    user,
     start_date: date | None,
     schedule: dict[str, tuple[str, str]],
     choices: list[Establishment],
@@ -186,6 +195,7 @@ def dossier_set_creche_details(
 ) -> Dossier:
     """Record the wished start, the weekly hours, the crèches in order of preference and what the family declares
     for the waiting list's criteria."""
+    dossier_check_owner(dossier=dossier, user=user)
     _require_editable(dossier)
     today = today or timezone.localdate()
     _check_creche_details(dossier, start_date=start_date, schedule=schedule, choices=choices, today=today)
@@ -264,14 +274,15 @@ def _transition(
 
 
 @transaction.atomic
-def dossier_submit(*, dossier: Dossier, actor) -> Dossier:
+def dossier_submit(*, dossier: Dossier, user) -> Dossier:
+    dossier_check_owner(dossier=dossier, user=user)
     missing = dossier_missing_details(dossier)
     if missing:
         raise ValidationError(
             _("Complétez d'abord : %(missing)s.") % {"missing": ", ".join(missing)}, code="incomplete"
         )
     dossier = _transition(
-        dossier=dossier, to_status=Status.SUBMITTED, actor=actor, actor_kind=workflow.Actor.FAMILY
+        dossier=dossier, to_status=Status.SUBMITTED, actor=user, actor_kind=workflow.Actor.FAMILY
     )
     dossier_quote_compute(dossier=dossier)
     notifications.dossier_notify(dossier=dossier, kind=DossierMessage.Kind.SUBMITTED)
@@ -279,9 +290,10 @@ def dossier_submit(*, dossier: Dossier, actor) -> Dossier:
 
 
 @transaction.atomic
-def dossier_cancel(*, dossier: Dossier, actor) -> Dossier:
+def dossier_cancel(*, dossier: Dossier, user) -> Dossier:
+    dossier_check_owner(dossier=dossier, user=user)
     return _transition(
-        dossier=dossier, to_status=Status.CANCELLED, actor=actor, actor_kind=workflow.Actor.FAMILY
+        dossier=dossier, to_status=Status.CANCELLED, actor=user, actor_kind=workflow.Actor.FAMILY
     )
 
 
@@ -568,11 +580,10 @@ def fiscal_data_view(*, dossier: Dossier, user, ip: str | None = None) -> Fiscal
 
 
 @transaction.atomic
-def dossier_renew(*, dossier: Dossier, actor, today: date | None = None) -> Dossier:
+def dossier_renew(*, dossier: Dossier, user, today: date | None = None) -> Dossier:
     """Re-enrol for the next period: a new draft with the same choices. The income consent is not copied:
     it is given per period, so the family is asked again for that year's tax data."""
-    if dossier.child.household.owner_id != actor.pk:
-        raise ValidationError(_("Cette demande n'est pas la vôtre."), code="not_owner")
+    dossier_check_owner(dossier=dossier, user=user)
     period = selectors.renewal_period(dossier, today=today)
     if period is None:
         raise ValidationError(
@@ -683,8 +694,7 @@ def _locked_open_offer(offer: PlaceOffer, *, user, today: date) -> PlaceOffer:
     locked = (
         PlaceOffer.objects.select_for_update().select_related("dossier__child__household").get(pk=offer.pk)
     )
-    if locked.dossier.child.household.owner_id != user.pk:
-        raise ValidationError(_("Cette demande n'est pas la vôtre."), code="not_owner")
+    dossier_check_owner(dossier=locked.dossier, user=user)
     if not locked.is_open(today):
         raise ValidationError(_("Cette proposition n'attend plus de réponse."), code="closed_offer")
     return locked
@@ -773,8 +783,7 @@ def creche_contract_confirm(*, contract: CrecheContract, user) -> CrecheContract
         .select_related("dossier__child__household")
         .get(pk=contract.pk)
     )
-    if locked.dossier.child.household.owner_id != user.pk:
-        raise ValidationError(_("Cette demande n'est pas la vôtre."), code="not_owner")
+    dossier_check_owner(dossier=locked.dossier, user=user)
     if locked.confirmed_at is None:
         locked.confirmed_at = timezone.now()
         locked.save(update_fields=["confirmed_at"])

@@ -85,6 +85,7 @@ def dossier_details(request, pk):
             if dossier.service.kind == Service.Kind.CRECHE:
                 services.dossier_set_creche_details(
                     dossier=dossier,
+                    user=request.user,
                     start_date=form.cleaned_data["start_date"],
                     schedule=form.cleaned_data["schedule"],
                     choices=form.cleaned_data["choices"],
@@ -94,6 +95,7 @@ def dossier_details(request, pk):
             else:
                 services.dossier_set_canteen_details(
                     dossier=dossier,
+                    user=request.user,
                     establishment=form.cleaned_data["establishment"],
                     days=form.cleaned_data["days"],
                 )
@@ -114,7 +116,7 @@ def dossier_review(request, pk):
     errors = []
     if request.method == "POST":
         try:
-            services.dossier_submit(dossier=dossier, actor=request.user)
+            services.dossier_submit(dossier=dossier, user=request.user)
         except ValidationError as error:
             errors = error.messages
         else:
@@ -161,7 +163,7 @@ def dossier_detail(request, pk):
 def dossier_cancel(request, pk):
     dossier = selectors.dossier_get_for_family(user=request.user, pk=pk)
     try:
-        services.dossier_cancel(dossier=dossier, actor=request.user)
+        services.dossier_cancel(dossier=dossier, user=request.user)
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
@@ -176,7 +178,7 @@ def dossier_renew(request, pk):
     """« Réinscrire »: a new draft for the next period, then the details to check and a fresh consent."""
     dossier = selectors.dossier_get_for_family(user=request.user, pk=pk)
     try:
-        renewed = services.dossier_renew(dossier=dossier, actor=request.user)
+        renewed = services.dossier_renew(dossier=dossier, user=request.user)
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)

@@ -83,8 +83,8 @@ def make_dossier(db):
             Dossier.Status.AWAITING_DOCUMENTS: ["submit", "review", "documents"],
         }[status]
         steps = {
-            "submit": lambda d: services.dossier_submit(dossier=d, actor=owner),
-            "cancel": lambda d: services.dossier_cancel(dossier=d, actor=owner),
+            "submit": lambda d: services.dossier_submit(dossier=d, user=owner),
+            "cancel": lambda d: services.dossier_cancel(dossier=d, user=owner),
             "review": lambda d: services.dossier_start_review(dossier=d, agent=agent),
             "accept": lambda d: services.dossier_accept(dossier=d, agent=agent),
             "reject": lambda d: services.dossier_reject(dossier=d, agent=agent, reason="Hors secteur."),

@@ -36,13 +36,13 @@ def application_of_the_demo_family():
     dossier = services.dossier_create(child=child, service=period.service, period=period)
     schedule = {day: ("08:30", "17:00") for day in ("mon", "tue", "thu")}
     services.dossier_set_creche_details(
-        dossier=dossier, start_date=start, schedule=schedule, choices=[creche]
+        dossier=dossier, user=family, start_date=start, schedule=schedule, choices=[creche]
     )
     consent_record(user=family, dossier=dossier, decision=Consent.Decision.REFUSED, shown_text_hash="0" * 64)
     CrecheCapacity.objects.update_or_create(  # one place left in the section, whatever the demo holds
         establishment=creche, age_group=AgeGroup.BABIES, from_date=period.starts_on, defaults={"places": 1}
     )
-    return services.dossier_submit(dossier=dossier, actor=family)
+    return services.dossier_submit(dossier=dossier, user=family)
 
 
 def test_application_committee_offer_acceptance_contract(

@@ -47,7 +47,7 @@ def with_income(dossier, rfr=28000, parts="2.5", nb_pac=1):
 
 def submitted(dossier):
     """The family sends its dossier."""
-    return services.dossier_submit(dossier=dossier, actor=dossier.child.household.owner)
+    return services.dossier_submit(dossier=dossier, user=dossier.child.household.owner)
 
 
 def submitted_with_quote(**kwargs):

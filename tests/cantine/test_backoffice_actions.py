@@ -185,7 +185,7 @@ class TestRecompute:
         dossier keeps the quote it had, no audit row, no « Tarif modifié » message, even when the grid changed."""
         dossier = submitted_with_quote()
         if closing == "cancel":
-            services.dossier_cancel(dossier=dossier, actor=dossier.child.household.owner)
+            services.dossier_cancel(dossier=dossier, user=dossier.child.household.owner)
         else:
             services.dossier_reject(dossier=under_review(dossier, agent), agent=agent, reason="Hors secteur.")
         grid = dossier.quote.grid

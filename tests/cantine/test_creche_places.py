@@ -55,7 +55,7 @@ def setting(places=1):
 def waiting(period, **kwargs):
     """A crèche application sent (income declined), on the waiting list."""
     dossier = creche_dossier(period=period, start=START, birth_date=BABY, income_declined=True, **kwargs)
-    return services.dossier_submit(dossier=dossier, actor=dossier.child.household.owner)
+    return services.dossier_submit(dossier=dossier, user=dossier.child.household.owner)
 
 
 def offer(dossier, session, creche, agent=None, **kwargs):

@@ -45,7 +45,7 @@ def accepted(make_dossier):
     dossiers = [Dossier.objects.get(child=child), DossierFactory(period=period)]
     agent = UserFactory(is_staff=True)
     for dossier in dossiers:
-        services.dossier_submit(dossier=dossier, actor=dossier.child.household.owner)
+        services.dossier_submit(dossier=dossier, user=dossier.child.household.owner)
         services.dossier_start_review(dossier=dossier, agent=agent)
         services.dossier_accept(dossier=dossier, agent=agent)
     DossierFactory(period=period)  # a draft: never exported

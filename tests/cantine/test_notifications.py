@@ -56,7 +56,7 @@ def owner(dossier):
 
 EVENTS = {
     "submitted": (
-        lambda d, agent: services.dossier_submit(dossier=d, actor=owner(d)),
+        lambda d, agent: services.dossier_submit(dossier=d, user=owner(d)),
         Kind.SUBMITTED,
         "bien reçue",
         "Nous avons bien reçu votre demande",

@@ -49,7 +49,7 @@ def printed(**options):
 
 
 def page_of(family_client, dossier):
-    services.dossier_submit(dossier=dossier, actor=dossier.child.household.owner)
+    services.dossier_submit(dossier=dossier, user=dossier.child.household.owner)
     return family_client.get(reverse("cantine:dossier_detail", args=[dossier.pk])).content.decode()
 
 

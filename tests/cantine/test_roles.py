@@ -117,7 +117,7 @@ def dossier_of_kind(kind):
         user=owner, dossier=dossier, uploaded=SimpleUploadedFile("avis.pdf", PDF)
     )
     with_income(dossier, rfr=RFR)
-    dossier = services.dossier_submit(dossier=dossier, actor=owner)
+    dossier = services.dossier_submit(dossier=dossier, user=owner)
     return dossier, notice
 
 

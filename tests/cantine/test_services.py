@@ -83,7 +83,7 @@ class TestCanteenDetails:
     def test_records_the_days_in_week_order(self):
         dossier = DossierFactory(canteen_days=[])
         services.dossier_set_canteen_details(
-            dossier=dossier, establishment=dossier.establishment, days=["fri", "mon", "thu"]
+            dossier=dossier, user=dossier.child.household.owner, establishment=dossier.establishment, days=["fri", "mon", "thu"]
         )
         dossier.refresh_from_db()
         assert dossier.canteen_days == ["mon", "thu", "fri"]
@@ -92,7 +92,7 @@ class TestCanteenDetails:
         dossier = DossierFactory()
         with pytest.raises(ValidationError) as error:
             services.dossier_set_canteen_details(
-                dossier=dossier, establishment=EstablishmentFactory(), days=[]
+                dossier=dossier, user=dossier.child.household.owner, establishment=EstablishmentFactory(), days=[]
             )
         assert set(error.value.message_dict) == {"establishment", "days"}
 
@@ -100,7 +100,7 @@ class TestCanteenDetails:
         dossier = make_dossier(Status.SUBMITTED)
         with pytest.raises(ValidationError, match="ne peut plus être modifiée"):
             services.dossier_set_canteen_details(
-                dossier=dossier, establishment=dossier.establishment, days=["mon"]
+                dossier=dossier, user=dossier.child.household.owner, establishment=dossier.establishment, days=["mon"]
             )
 
 
@@ -119,7 +119,7 @@ def creche_details(dossier, **overrides):
         "choices": list(dossier.service.establishments.order_by("pk")),
         **overrides,
     }
-    return services.dossier_set_creche_details(dossier=dossier, **values)
+    return services.dossier_set_creche_details(dossier=dossier, user=dossier.child.household.owner, **values)
 
 
 class TestCrecheDetails:
@@ -174,14 +174,14 @@ class TestCrecheDetails:
     def test_submit_needs_the_details_and_an_answer_on_income(self, creche_dossier):
         owner = creche_dossier.child.household.owner
         with pytest.raises(ValidationError, match="planning"):
-            services.dossier_submit(dossier=creche_dossier, actor=owner)
+            services.dossier_submit(dossier=creche_dossier, user=owner)
         creche_details(creche_dossier)
         with pytest.raises(ValidationError, match="vos revenus"):
-            services.dossier_submit(dossier=creche_dossier, actor=owner)
+            services.dossier_submit(dossier=creche_dossier, user=owner)
         consent_record(
             user=owner, dossier=creche_dossier, decision=Consent.Decision.REFUSED, shown_text_hash="0" * 64
         )
-        services.dossier_submit(dossier=creche_dossier, actor=creche_dossier.child.household.owner)
+        services.dossier_submit(dossier=creche_dossier, user=creche_dossier.child.household.owner)
         assert creche_dossier.status == Status.SUBMITTED
 
 
@@ -189,14 +189,14 @@ class TestTransitions:
     def test_submit_timestamps_and_writes_history(self):
         dossier = DossierFactory()
         owner = dossier.child.household.owner
-        services.dossier_submit(dossier=dossier, actor=owner)
+        services.dossier_submit(dossier=dossier, user=owner)
         assert dossier.status == Status.SUBMITTED and dossier.submitted_at
         change = dossier.history.get()
         assert (change.from_status, change.to_status, change.actor) == (Status.DRAFT, Status.SUBMITTED, owner)
 
     def test_full_agent_path_keeps_every_step(self, make_dossier):
         dossier = make_dossier(Status.AWAITING_DOCUMENTS)
-        services.dossier_submit(dossier=dossier, actor=dossier.child.household.owner)
+        services.dossier_submit(dossier=dossier, user=dossier.child.household.owner)
         agent = UserFactory(is_staff=True)
         services.dossier_start_review(dossier=dossier, agent=agent)
         services.dossier_accept(dossier=dossier, agent=agent)
@@ -213,7 +213,7 @@ class TestTransitions:
     def test_refused_transition_changes_nothing(self, make_dossier):
         dossier = make_dossier(Status.ACCEPTED)
         with pytest.raises(TransitionRefused):
-            services.dossier_cancel(dossier=dossier, actor=dossier.child.household.owner)
+            services.dossier_cancel(dossier=dossier, user=dossier.child.household.owner)
         dossier.refresh_from_db()
         assert dossier.status == Status.ACCEPTED
         assert dossier.history.count() == 3
@@ -239,7 +239,7 @@ class TestTransitions:
         """The row is re-read under lock: an outdated in-memory status does not let a move through."""
         dossier = make_dossier(Status.SUBMITTED)
         stale = Dossier.objects.get(pk=dossier.pk)
-        services.dossier_cancel(dossier=dossier, actor=dossier.child.household.owner)
+        services.dossier_cancel(dossier=dossier, user=dossier.child.household.owner)
         with pytest.raises(TransitionRefused):
             services.dossier_start_review(dossier=stale, agent=UserFactory(is_staff=True))
 
@@ -247,3 +247,35 @@ class TestTransitions:
 def test_period_dates_are_checked_by_the_database():
     with pytest.raises(IntegrityError):
         PeriodFactory(starts_on=date(2026, 9, 1), ends_on=date(2026, 8, 1))
+
+
+class TestOwnership:
+    """Every family-side service checks the account owns the dossier, whatever view calls it: another household's
+    account changes nothing and is told so."""
+
+    ACTIONS = {
+        "submit": lambda dossier, user: services.dossier_submit(dossier=dossier, user=user),
+        "cancel": lambda dossier, user: services.dossier_cancel(dossier=dossier, user=user),
+        "renew": lambda dossier, user: services.dossier_renew(dossier=dossier, user=user),
+        "canteen_details": lambda dossier, user: services.dossier_set_canteen_details(
+            dossier=dossier, user=user, establishment=dossier.establishment, days=["fri"]
+        ),
+        "creche_details": lambda dossier, user: services.dossier_set_creche_details(
+            dossier=dossier,
+            user=user,
+            start_date=max(TODAY, dossier.period.starts_on) + timedelta(days=7),
+            schedule={"mon": ("08:30", "17:30")},
+            choices=[dossier.establishment],
+        ),
+    }
+
+    @pytest.mark.parametrize("action", ACTIONS)
+    def test_another_households_account_is_refused_and_nothing_changes(self, action):
+        dossier = DossierFactory(canteen_days=["mon"])
+        stranger = UserFactory()
+        before = (dossier.status, dossier.canteen_days, dossier.history.count(), Dossier.objects.count())
+        with pytest.raises(ValidationError) as error:
+            self.ACTIONS[action](dossier, stranger)
+        assert error.value.code == "not_owner"
+        dossier.refresh_from_db()
+        assert (dossier.status, dossier.canteen_days, dossier.history.count(), Dossier.objects.count()) == before

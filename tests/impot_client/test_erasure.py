@@ -188,7 +188,7 @@ class TestWithdrawal:
     ):
         dossier = canteen_sent()
         if status == Dossier.Status.CANCELLED:
-            services.dossier_cancel(dossier=dossier, actor=family(dossier))
+            services.dossier_cancel(dossier=dossier, user=family(dossier))
         else:
             services.dossier_reject(dossier=under_review(dossier), agent=agent, reason="Hors secteur.")
         withdraw(dossier, django_capture_on_commit_callbacks)

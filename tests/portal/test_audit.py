@@ -20,7 +20,7 @@ AMOUNTS = ["28000", "28 000", "28\xa0000", "933,33", "933.33"]
 def income_dossier():
     """Sent with figures from DGFiP and the Paris grid: quoted 2,28 € a meal from QF 933,33."""
     dossier = with_grid(with_income(DossierFactory(income_declined=False)))
-    return services.dossier_submit(dossier=dossier, actor=dossier.child.household.owner)
+    return services.dossier_submit(dossier=dossier, user=dossier.child.household.owner)
 
 
 def dossier_page(client, dossier, **extra):

@@ -49,7 +49,7 @@ def council(db):
     services.dossier_accept(dossier=declined, agent=agent)
     dossiers.append(declined)
     cancelled = submitted(DossierFactory(period=period))
-    services.dossier_cancel(dossier=cancelled, actor=cancelled.child.household.owner)
+    services.dossier_cancel(dossier=cancelled, user=cancelled.child.household.owner)
     draft = with_income(DossierFactory(period=period, income_declined=False), 1200, "1")
     return grid, dossiers, [draft, cancelled]
 
