@@ -8,4 +8,3 @@ class ImpotClientConfig(AppConfig):
 
     def ready(self):
         from impot_client import checks  # noqa: F401  registers the system checks
-        from impot_client.sandbox import checks as sandbox_checks  # noqa: F401
