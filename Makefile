@@ -25,8 +25,10 @@ test: install-test chromium
 bench: install-test .env env-keys
 	$(BIN)/python bench/run.py
 
+# ruff, then the import contracts of pyproject's [tool.importlinter].
 lint: install-test
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
