@@ -23,8 +23,8 @@ SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY est obligatoire : voir .env.example.")
 COMMUNE_NAME = env.str("COMMUNE_NAME", default="Ville de Beauval")
-# Where families reach the portal: emails sent by the task worker, outside any request, link to it. In
-# development the simulators' addresses follow from it too, so `make run HOST=...` (which sets it) is enough.
+# Where families reach the portal: emails sent by the task worker, outside any request, link to it. The dev and
+# test settings derive more addresses from it, so `make run HOST=...` (which sets it) is enough.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 _site = urlsplit(SITE_URL)
 _LOOPBACK = ("127.0.0.1", "localhost")
