@@ -6,8 +6,8 @@ HOST ?= 127.0.0.1:8000
 
 .PHONY: run test lint bench install install-test env-keys chromium clean
 
-# Every simulator address follows from SITE_URL (portal/settings.py). Given to the commands, it wins over a .env
-# (django-environ never overwrites a real environment variable), so HOST alone moves the whole journey.
+# Every simulator address follows from SITE_URL (portal/settings/simulators.py). Given to the commands, it wins
+# over a .env (django-environ never overwrites a real environment variable), so HOST alone moves the whole journey.
 SITE_URL ?= http://$(HOST)
 MANAGE = SITE_URL=$(SITE_URL) $(BIN)/python manage.py
 
@@ -17,15 +17,18 @@ run: install .env env-keys
 	@echo "Portail Famille : $(SITE_URL)/ (courriels envoyés par le worker db_worker, affichés ici)"
 	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; $(MANAGE) db_worker --interval 1 & $(MANAGE) runserver $(HOST)
 
-test: install-test .env env-keys chromium
+# pytest's settings (portal.settings.test) hold their own test keys and read no .env.
+test: install-test chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Measures what the portal adds around DGFiP (see bench/run.py); prints figures, asserts nothing.
 bench: install-test .env env-keys
 	$(BIN)/python bench/run.py
 
+# ruff, then the import contracts of pyproject's [tool.importlinter].
 lint: install-test
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test

@@ -12,4 +12,3 @@ class ImpotClientConfig(AppConfig):
         from portal.signals import household_identity_changed
 
         household_identity_changed.connect(tax_data_rematch_on_identity_change, dispatch_uid="tax_data_rematch")
-        from impot_client.sandbox import checks as sandbox_checks  # noqa: F401

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -43,11 +42,3 @@ urlpatterns = [
     path("franceconnect/", include("franceconnect.urls")),
     path("admin/", admin.site.urls),
 ]
-
-if settings.FRANCECONNECT_SANDBOX:
-    # The simulator refuses to serve unless DEBUG is on too (franceconnect.sandbox).
-    urlpatterns.append(path("sandbox/franceconnect/api/v2/", include("franceconnect.sandbox.urls")))
-
-if settings.IMPOT_SANDBOX:
-    # The DGFiP simulator refuses to serve unless DEBUG is on too (impot_client.sandbox).
-    urlpatterns.append(path("sandbox/dgfip/", include("impot_client.sandbox.urls")))

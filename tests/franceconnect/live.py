@@ -1,6 +1,6 @@
-"""Points the portal at its own FranceConnect and DGFiP simulators on a live server: the values portal/settings.py
-derives from SITE_URL when `make run HOST=...` starts, for the live server's port (settings are read once, before
-the port is known). tests/portal/test_settings.py checks the derivation itself."""
+"""Points the portal at its own FranceConnect and DGFiP simulators on a live server: the values
+portal/settings/simulators.py derives from SITE_URL when `make run HOST=...` starts, for the live server's port
+(settings are read once, before the port is known). tests/portal/test_settings.py checks the derivation itself."""
 
 SANDBOX_PATH = "/sandbox/franceconnect/api/v2"
 
@@ -9,7 +9,7 @@ def use_sandbox(settings, base_url):
     settings.DEBUG = True  # the simulators refuse to serve otherwise; pytest-django turns DEBUG off
     settings.SITE_URL = base_url
     settings.FRANCECONNECT_SANDBOX = True
-    settings.ROOT_URLCONF = "tests.franceconnect.sandbox_urls"
+    settings.ROOT_URLCONF = "portal.urls_dev"
     settings.FRANCECONNECT_ISSUER = base_url + SANDBOX_PATH
     settings.FRANCECONNECT_CLIENT_ID = "portail-famille-sandbox"
     settings.FRANCECONNECT_CLIENT_SECRET = "sandbox-secret-not-for-production"

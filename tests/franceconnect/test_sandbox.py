@@ -15,10 +15,10 @@ from joserfc.jwk import ECKey, KeySet
 
 from franceconnect.sandbox import keys, views
 from franceconnect.sandbox.identities import IDENTITIES
-from portal import settings as portal_settings
+from portal.settings import simulators as portal_settings
 from tests.franceconnect.op import IDENTITY
 
-pytestmark = pytest.mark.urls("tests.franceconnect.sandbox_urls")
+pytestmark = pytest.mark.urls("portal.urls_dev")
 
 BASE = "/sandbox/franceconnect/api/v2"
 ISSUER = "http://testserver" + BASE
@@ -155,6 +155,13 @@ def test_every_endpoint_is_404_unless_debug_and_sandbox_are_on(client, settings,
 def test_every_endpoint_answers_when_debug_and_sandbox_are_on(client, method, path):
     """The 404s above come from the gate, not from a wrong path."""
     assert getattr(client, method)(BASE + path).status_code != 404
+
+
+@pytest.mark.urls("portal.urls")
+@pytest.mark.parametrize("method,path", ENDPOINTS)
+def test_production_urls_do_not_mount_the_simulator(client, method, path):
+    """Production's URLconf has no simulator to gate: 404 even with DEBUG and the sandbox on."""
+    assert getattr(client, method)(BASE + path).status_code == 404
 
 
 # Discovery and keys.
@@ -367,7 +374,7 @@ def test_a_redirect_uri_with_a_query_keeps_it(client, settings):
 @pytest.mark.parametrize("path", ["/franceconnect/callback/", "/demarches/revenus/franceconnect/retour/"])
 def test_make_run_registers_both_portal_callbacks(client, settings, host, path):
     """Sign-in, and the consent to the DGFiP scopes, each come back to their own callback (the defaults that
-    portal/settings.py derives from SITE_URL, http://127.0.0.1:8000 unless set)."""
+    portal/settings/simulators.py derives from SITE_URL, http://127.0.0.1:8000 unless set)."""
     settings.FRANCECONNECT_SANDBOX_REDIRECT_URIS = portal_settings.FRANCECONNECT_SANDBOX_REDIRECT_URIS
     response = client.post(authorize_url(redirect_uri=f"http://{host}{path}"), {"identity": "test"})
     assert response["Location"].startswith(f"http://{host}{path}?code=")

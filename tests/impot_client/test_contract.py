@@ -29,7 +29,7 @@ from impot_client.situation import Address, Declarant
 from tests.franceconnect import test_sandbox as fc
 from tests.impot_client import test_sandbox as simulator
 
-pytestmark = pytest.mark.urls("tests.franceconnect.sandbox_urls")
+pytestmark = pytest.mark.urls("portal.urls_dev")
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 CONTRACT = Path("reference", "openapi", "api-impot-particulier.json")
@@ -265,7 +265,7 @@ def test_the_simulator_grants_the_contracts_scopes_and_requires_the_one_its_path
     assert contract.security_scopes(template.removeprefix("/spi/{spi}")) == {simulator_views.RESOURCE_SCOPE}
 
 
-pytestmark = pytest.mark.urls("tests.franceconnect.sandbox_urls")
+pytestmark = pytest.mark.urls("portal.urls_dev")
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from impot_client.sandbox import views
 from impot_client.sandbox.households import HOUSEHOLDS, household_of
 from tests.franceconnect import test_sandbox as fc
 
-pytestmark = pytest.mark.urls("tests.franceconnect.sandbox_urls")
+pytestmark = pytest.mark.urls("portal.urls_dev")
 
 BASE = "/sandbox/dgfip"
 API = f"{BASE}/impotparticulier/1.0"
@@ -154,6 +154,13 @@ def test_every_endpoint_is_404_unless_debug_and_sandbox_are_on(client, settings,
 def test_every_endpoint_answers_when_debug_and_sandbox_are_on(client, method, path):
     """The 404s above come from the gate, not from a wrong path."""
     assert getattr(client, method)(path).status_code == 401
+
+
+@pytest.mark.urls("portal.urls")
+@pytest.mark.parametrize("method,path", ENDPOINTS)
+def test_production_urls_do_not_mount_the_simulator(client, method, path):
+    """Production's URLconf has no simulator to gate: 404 even with DEBUG and the sandbox on."""
+    assert getattr(client, method)(path).status_code == 404
 
 
 # Token (OAuth2 client credentials).

@@ -17,10 +17,12 @@ from django.urls import reverse
 from cantine.management.commands.seed_demo import DEMO_FAMILY
 from cantine.models import Period, Service
 from portal.models import User
+from portal.settings.test import TEST_ENVIRONMENT
 
 ROOT = Path(__file__).resolve().parents[2]
 
 PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "portal.settings.base",
     "DEBUG": "false",
     "SECRET_KEY": "k3V9-production-like-secret-with-enough-entropy-7fQ2xL0pZr8sT4uW6yB1",
     "ALLOWED_HOSTS": "portail.beauval.example",
@@ -70,14 +72,30 @@ def test_check_deploy_does_warn_when_debug_is_on():
     assert "security.W018" in result.stderr + result.stdout
 
 
+# The simulators exist only in the dev and test settings: deploying those is what their check refuses.
+SETTINGS_WITH_SIMULATORS = "portal.settings.dev"
+
+
 def test_franceconnect_simulator_cannot_be_deployed():
-    result = run_manage("check", "--deploy", env={**PRODUCTION_ENV, "FRANCECONNECT_SANDBOX": "true"})
+    result = run_manage(
+        "check",
+        "--deploy",
+        env={
+            **PRODUCTION_ENV,
+            "DJANGO_SETTINGS_MODULE": SETTINGS_WITH_SIMULATORS,
+            "FRANCECONNECT_SANDBOX": "true",
+        },
+    )
     assert result.returncode != 0
     assert "FRANCECONNECT_SANDBOX" in result.stderr
 
 
 def test_dgfip_simulator_cannot_be_deployed():
-    result = run_manage("check", "--deploy", env={**PRODUCTION_ENV, "IMPOT_SANDBOX": "true"})
+    result = run_manage(
+        "check",
+        "--deploy",
+        env={**PRODUCTION_ENV, "DJANGO_SETTINGS_MODULE": SETTINGS_WITH_SIMULATORS, "IMPOT_SANDBOX": "true"},
+    )
     assert result.returncode != 0
     assert "impot_sandbox.E001" in result.stderr
 
@@ -137,6 +155,56 @@ def test_missing_secret_key_refuses_to_start():
     assert "SECRET_KEY" in result.stderr
 
 
+def run_python(script, env):
+    return subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+PRODUCTION_START = """
+import sys
+import django
+from django.core.checks import run_checks
+from django.urls import Resolver404, resolve
+
+django.setup()
+run_checks(include_deployment_checks=True)  # imports the URLconf and every view it names
+for path in ("/sandbox/franceconnect/api/v2/jwks", "/sandbox/dgfip/token"):
+    try:
+        print("mounted", resolve(path).route)
+    except Resolver404:
+        pass
+print("loaded", *sorted(name for name in sys.modules if name.startswith(("franceconnect.sandbox", "impot_client.sandbox"))))
+"""
+
+
+def test_production_settings_load_no_simulator():
+    """Production (base) installs no simulator app and mounts no simulator URL: not one simulator module is
+    imported, so there is nothing of them to turn on by mistake."""
+    result = run_python(PRODUCTION_START, env={**os.environ, **PRODUCTION_ENV})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["loaded"]
+
+
+def test_the_test_settings_read_no_dotenv_file():
+    """Plain `pytest` on a fresh clone: the test settings hold their own keys, with no .env and none of them in the
+    environment, and never read a .env (which would make the suite depend on the developer's machine)."""
+    script = (
+        "import environ, os;"
+        "environ.Env.read_env = lambda *args, **kwargs: print('read_env', *args);"
+        "os.environ['DJANGO_SETTINGS_MODULE'] = 'portal.settings.test';"
+        "from django.conf import settings;"
+        "print(settings.SECRET_KEY, *settings.FIELD_ENCRYPTION_KEYS)"
+    )
+    fresh = {key: value for key, value in os.environ.items() if key not in TEST_ENVIRONMENT}
+    result = run_python(script, env=fresh)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        TEST_ENVIRONMENT["SECRET_KEY"],
+        TEST_ENVIRONMENT["FIELD_ENCRYPTION_KEYS"],
+    ]
+
+
 @pytest.mark.django_db
 def test_seed_demo_refuses_to_run_with_debug_off(settings):
     settings.DEBUG = False
@@ -167,7 +235,7 @@ def test_csp_lets_forms_redirect_to_franceconnect_and_nowhere_else():
         [
             sys.executable,
             "-c",
-            f"import django, os; os.environ['DJANGO_SETTINGS_MODULE']='portal.settings'; {script}",
+            f"import django, os; os.environ['DJANGO_SETTINGS_MODULE']='portal.settings.base'; {script}",
         ],
         cwd=ROOT,
         env={**os.environ, **PRODUCTION_ENV},
@@ -180,7 +248,12 @@ def test_csp_lets_forms_redirect_to_franceconnect_and_nowhere_else():
 
 # Host and port: one setting moves every address of the simulators (`make run HOST=...`).
 
-DEV_ENV = {"DEBUG": "true", "FRANCECONNECT_SANDBOX": "true", "IMPOT_SANDBOX": "true"}
+DEV_ENV = {
+    "DJANGO_SETTINGS_MODULE": "portal.settings.dev",
+    "DEBUG": "true",
+    "FRANCECONNECT_SANDBOX": "true",
+    "IMPOT_SANDBOX": "true",
+}
 DERIVED = [
     "SITE_URL",
     "ALLOWED_HOSTS",
@@ -197,7 +270,7 @@ DERIVED = [
 def settings_in_subprocess(env):
     """The settings a fresh process reads from `env` on top of this one's (and the project's .env, if any)."""
     script = (
-        "import json, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'portal.settings';"
+        "import json, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'portal.settings.dev';"
         "from django.conf import settings;"
         f"names = {DERIVED!r} + ['CONTENT_SECURITY_POLICY'];"
         "print(json.dumps({name: getattr(settings, name) for name in names}))"
@@ -330,6 +403,7 @@ DRAFT_FOR_THE_DEMO_FAMILY = """
 from cantine.models import Dossier, Period
 from cantine.management.commands.seed_demo import DEMO_FAMILY
 from portal.models import User
+from portal.settings.test import TEST_ENVIRONMENT
 
 child = User.objects.get(email=DEMO_FAMILY[0]).household.children.order_by("birth_date").first()
 period = Period.objects.filter(service__kind="canteen").order_by("starts_on").first()

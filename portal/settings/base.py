@@ -1,4 +1,5 @@
-"""Settings of Portail Famille, read from the environment (see .env.example).
+"""Production settings of Portail Famille (DJANGO_SETTINGS_MODULE=portal.settings.base), read from the real
+environment only (see .env.example); development (dev) and the tests (test) add the simulators on top.
 
 Production only changes environment variables; nothing here branches on the
 host. DEBUG defaults to off so that a forgotten variable fails safe.
@@ -13,27 +14,20 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parents[2]
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY est obligatoire : voir .env.example.")
 COMMUNE_NAME = env.str("COMMUNE_NAME", default="Ville de Beauval")
-# Where families reach the portal: emails sent by the task worker, outside any request, link to it. In
-# development the simulators' addresses follow from it too, so `make run HOST=...` (which sets it) is enough.
+# Where families reach the portal: emails sent by the task worker, outside any request, link to it. The dev and
+# test settings derive more addresses from it, so `make run HOST=...` (which sets it) is enough.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 _site = urlsplit(SITE_URL)
 _LOOPBACK = ("127.0.0.1", "localhost")
-# A developer may type either loopback name in the browser: the simulators accept both, on SITE_URL's port.
-_SITE_ORIGINS = (
-    [SITE_URL.replace(_site.hostname, name, 1) for name in _LOOPBACK]
-    if _site.hostname in _LOOPBACK
-    else [SITE_URL]
-)
 # Unset or empty (which would refuse every request): the loopback names and SITE_URL's host.
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[]) or sorted({*_LOOPBACK, _site.hostname})
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -169,80 +163,50 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {
-        "default-src": [SELF],
-        "script-src": [SELF],
-        "style-src": [SELF],
-        "img-src": [SELF, "data:"],
-        "font-src": [SELF],
-        "connect-src": [SELF],
-        "form-action": [SELF],
-        "frame-ancestors": [NONE],
-        "object-src": [NONE],
-        "base-uri": [NONE],
-    },
-}
 
-# FranceConnect (OpenID Connect v2). Only settings differ between the embedded simulator, the FranceConnect
-# sandbox and production: the client has no branch for the simulator.
-FRANCECONNECT_SANDBOX = env.bool("FRANCECONNECT_SANDBOX", default=False)
-FRANCECONNECT_ISSUER = env.str(
-    "FRANCECONNECT_ISSUER",
-    default=f"{SITE_URL}/sandbox/franceconnect/api/v2" if FRANCECONNECT_SANDBOX else "",
-)
-FRANCECONNECT_CLIENT_ID = env.str(
-    "FRANCECONNECT_CLIENT_ID", default="portail-famille-sandbox" if FRANCECONNECT_SANDBOX else ""
-)
-FRANCECONNECT_CLIENT_SECRET = env.str(
-    "FRANCECONNECT_CLIENT_SECRET",
-    default="sandbox-secret-not-for-production" if FRANCECONNECT_SANDBOX else "",
-)
+def content_security_policy(franceconnect_issuer: str) -> dict:
+    """The CSP for a FranceConnect issuer: dev and test call it again once they point the client elsewhere."""
+    form_action = [SELF]
+    if franceconnect_issuer:
+        # The FranceConnect button is a form whose answer redirects to FranceConnect, and so is logout:
+        # browsers apply form-action to that redirect, so FranceConnect's origin must be allowed.
+        issuer = urlsplit(franceconnect_issuer)
+        form_action.append(f"{issuer.scheme}://{issuer.netloc}")
+    return {
+        "DIRECTIVES": {
+            "default-src": [SELF],
+            "script-src": [SELF],
+            "style-src": [SELF],
+            "img-src": [SELF, "data:"],
+            "font-src": [SELF],
+            "connect-src": [SELF],
+            "form-action": form_action,
+            "frame-ancestors": [NONE],
+            "object-src": [NONE],
+            "base-uri": [NONE],
+        },
+    }
+
+
+# FranceConnect (OpenID Connect v2). Only settings differ between FranceConnect's integration platform and
+# production: the client has no branch for either.
+FRANCECONNECT_ISSUER = env.str("FRANCECONNECT_ISSUER", default="")
+FRANCECONNECT_CLIENT_ID = env.str("FRANCECONNECT_CLIENT_ID", default="")
+FRANCECONNECT_CLIENT_SECRET = env.str("FRANCECONNECT_CLIENT_SECRET", default="")
 FRANCECONNECT_SCOPES = env.str(
     "FRANCECONNECT_SCOPES",
     default="openid given_name family_name birthdate birthplace birthcountry gender email preferred_username",
 )
 FRANCECONNECT_TIMEOUT = env.float("FRANCECONNECT_TIMEOUT", default=5.0)
-# The simulator's registered client: where it may send the user back after sign-in (and the consent to the
-# DGFiP scopes) and after logout.
-FRANCECONNECT_SANDBOX_REDIRECT_URIS = env.list(
-    "FRANCECONNECT_SANDBOX_REDIRECT_URIS",
-    default=[
-        origin + path
-        for path in ("/franceconnect/callback/", "/demarches/revenus/franceconnect/retour/")
-        for origin in _SITE_ORIGINS
-    ],
-)
-FRANCECONNECT_SANDBOX_POST_LOGOUT_REDIRECT_URIS = env.list(
-    "FRANCECONNECT_SANDBOX_POST_LOGOUT_REDIRECT_URIS",
-    default=[f"{origin}/franceconnect/logout/callback/" for origin in _SITE_ORIGINS],
-)
-if FRANCECONNECT_ISSUER:
-    # The FranceConnect button is a form whose answer redirects to FranceConnect, and so is logout:
-    # browsers apply form-action to that redirect, so FranceConnect's origin must be allowed.
-    _issuer = urlsplit(FRANCECONNECT_ISSUER)
-    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(f"{_issuer.scheme}://{_issuer.netloc}")
+CONTENT_SECURITY_POLICY = content_security_policy(FRANCECONNECT_ISSUER)
 
-# DGFiP API Impôt particulier. With IMPOT_SANDBOX the portal serves its own simulator under /sandbox/dgfip/
-# (only with DEBUG=true) and the defaults point the client at it; production sets the DataPass values.
-IMPOT_SANDBOX = env.bool("IMPOT_SANDBOX", default=False)
-_IMPOT_SANDBOX_URL = f"{SITE_URL}/sandbox/dgfip"
-IMPOT_API_URL = env.str(
-    "IMPOT_API_URL", default=f"{_IMPOT_SANDBOX_URL}/impotparticulier/1.0" if IMPOT_SANDBOX else ""
-)
-IMPOT_TOKEN_URL = env.str("IMPOT_TOKEN_URL", default=f"{_IMPOT_SANDBOX_URL}/token" if IMPOT_SANDBOX else "")
-IMPOT_CLIENT_ID = env.str("IMPOT_CLIENT_ID", default="portail-famille-dgfip-sandbox" if IMPOT_SANDBOX else "")
-IMPOT_CLIENT_SECRET = env.str(
-    "IMPOT_CLIENT_SECRET", default="sandbox-dgfip-secret-not-for-production" if IMPOT_SANDBOX else ""
-)
-IMPOT_ID_TELESERVICE = env.str(
-    "IMPOT_ID_TELESERVICE", default="portail-famille-sandbox" if IMPOT_SANDBOX else ""
-)
-# DGFiP's header is ID_Teleservice, but WSGI servers (Django's runserver and live test server included) drop
-# header names holding an underscore: the embedded simulator can only receive it spelt ID-Teleservice.
-IMPOT_TELESERVICE_HEADER = env.str(
-    "IMPOT_TELESERVICE_HEADER", default="ID-Teleservice" if IMPOT_SANDBOX else "ID_Teleservice"
-)
+# DGFiP API Impôt particulier: production sets the DataPass values.
+IMPOT_API_URL = env.str("IMPOT_API_URL", default="")
+IMPOT_TOKEN_URL = env.str("IMPOT_TOKEN_URL", default="")
+IMPOT_CLIENT_ID = env.str("IMPOT_CLIENT_ID", default="")
+IMPOT_CLIENT_SECRET = env.str("IMPOT_CLIENT_SECRET", default="")
+IMPOT_ID_TELESERVICE = env.str("IMPOT_ID_TELESERVICE", default="")
+IMPOT_TELESERVICE_HEADER = env.str("IMPOT_TELESERVICE_HEADER", default="ID_Teleservice")
 # The OAuth scope the token request asks for: the contract ties each resource to one, and the client calls
 # situations/ir/assiettes (RessourceIR).
 IMPOT_TOKEN_SCOPE = env.str("IMPOT_TOKEN_SCOPE", default="RessourceIR")
