@@ -56,7 +56,7 @@ def enrol_period(request, service_slug):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            return redirect("cantine:dossier_details", pk=dossier.pk)
+            return redirect("cantine:dossier_edit_details", pk=dossier.pk)
     return render(
         request, "cantine/enrol_period.html", {"form": form, "service": service, "child": child, "step": step("period")}
     )
@@ -64,7 +64,7 @@ def enrol_period(request, service_slug):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def dossier_details(request, pk):
+def dossier_edit_details(request, pk):
     """Step 3: what the service needs to know (canteen days, or crèche dates, hours and choices)."""
     dossier = selectors.dossier_get_for_family(user=request.user, pk=pk)
     if dossier.status not in workflow.EDITABLE:
@@ -103,7 +103,7 @@ def dossier_details(request, pk):
             add_service_errors(form, error, aliases={"choices": "choice_1"})
         else:
             return redirect("impot:income", pk=dossier.pk)
-    return render(request, "cantine/dossier_details.html", {"form": form, "dossier": dossier, "step": step("details")})
+    return render(request, "cantine/dossier_edit_details.html", {"form": form, "dossier": dossier, "step": step("details")})
 
 
 @login_required
@@ -190,7 +190,7 @@ def dossier_renew(request, pk):
         )
         % {"period": renewed.period.label},
     )
-    return redirect("cantine:dossier_details", pk=renewed.pk)
+    return redirect("cantine:dossier_edit_details", pk=renewed.pk)
 
 
 def _family_offer(request, pk):

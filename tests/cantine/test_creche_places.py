@@ -125,7 +125,7 @@ class TestWaitingList:
         dossier = creche_dossier(period=period, start=START, birth_date=BABY)
         client.force_login(dossier.child.household.owner)
         client.post(
-            reverse("cantine:dossier_details", args=[dossier.pk]),
+            reverse("cantine:dossier_edit_details", args=[dossier.pk]),
             {
                 "start_date": START.isoformat(),
                 "mon_start": "08:30",

@@ -32,7 +32,7 @@ def test_reinscrire_copies_the_choices_but_not_the_consent(family_client, accept
     assert "Réinscrire pour Année suivante" in page
     response = family_client.post(reverse("cantine:dossier_renew", args=[dossier.pk]))
     renewed = Dossier.objects.get(period=next_year)
-    assert response.url == reverse("cantine:dossier_details", args=[renewed.pk])
+    assert response.url == reverse("cantine:dossier_edit_details", args=[renewed.pk])
     assert (renewed.status, renewed.establishment, renewed.canteen_days) == (
         Dossier.Status.DRAFT,
         dossier.establishment,

@@ -24,7 +24,7 @@ def test_canteen_journey_from_start_to_submitted(family_client, household):
 
     response = family_client.post(response.url, {"period": period.pk})
     dossier = Dossier.objects.get()
-    assert response.url == reverse("cantine:dossier_details", args=[dossier.pk])
+    assert response.url == reverse("cantine:dossier_edit_details", args=[dossier.pk])
 
     page = family_client.get(response.url).content.decode()
     assert f'value="{school.pk}" selected' in page  # the child's school is proposed
@@ -66,7 +66,7 @@ def test_creche_details_form_keeps_what_was_typed_on_error(family_client, househ
     past = (TODAY - timedelta(days=3)).isoformat()
     first = service.establishments.first()
     response = family_client.post(
-        reverse("cantine:dossier_details", args=[dossier.pk]),
+        reverse("cantine:dossier_edit_details", args=[dossier.pk]),
         {"start_date": past, "mon_start": "08:30", "mon_end": "17:00", "choice_1": first.pk},
     )
     html = response.content.decode()
@@ -81,7 +81,7 @@ def test_half_filled_day_is_pointed_out(family_client, household):
     dossier = creche_draft(family_client, household)
     service = dossier.service
     response = family_client.post(
-        reverse("cantine:dossier_details", args=[dossier.pk]),
+        reverse("cantine:dossier_edit_details", args=[dossier.pk]),
         {
             "start_date": (TODAY + timedelta(days=20)).isoformat(),
             "mon_start": "08:30",
@@ -152,7 +152,7 @@ def test_cancelling_an_accepted_dossier_is_refused_with_a_message(family_client,
 
 def test_submitted_dossier_cannot_be_edited(family_client, household, make_dossier):
     dossier = make_dossier(Status.SUBMITTED, child=ChildFactory(household=household))
-    response = family_client.post(reverse("cantine:dossier_details", args=[dossier.pk]), {"days": ["mon"]})
+    response = family_client.post(reverse("cantine:dossier_edit_details", args=[dossier.pk]), {"days": ["mon"]})
     assert response.url == reverse("cantine:dossier_detail", args=[dossier.pk])
     dossier.refresh_from_db()
     assert dossier.canteen_days == ["mon", "tue", "thu", "fri"]
@@ -169,8 +169,8 @@ def test_document_request_is_shown_and_the_family_can_resend(family_client, hous
 
 FAMILY_URLS = [
     ("get", "cantine:dossier_detail"),
-    ("get", "cantine:dossier_details"),
-    ("post", "cantine:dossier_details"),
+    ("get", "cantine:dossier_edit_details"),
+    ("post", "cantine:dossier_edit_details"),
     ("get", "cantine:dossier_review"),
     ("post", "cantine:dossier_review"),
     ("post", "cantine:dossier_cancel"),

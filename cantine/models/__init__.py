@@ -1,0 +1,35 @@
+"""The cantine app's models, one module per sub-domain, all importable from here: app label and migrations stay
+those of `cantine`."""
+
+from cantine.models.creche import (
+    AgeGroup,
+    CommitteeSession,
+    CrecheCapacity,
+    CrecheContract,
+    PlaceOffer,
+    WaitingListCriterion,
+)
+from cantine.models.dossiers import CrecheChoice, Dossier, DossierMessage, DossierStatusChange
+from cantine.models.offer import Establishment, Period, Service, Weekday
+from cantine.models.tariffs import DossierQuote, PsuEffortRate, PsuResourceLimit, TariffGrid
+
+__all__ = [
+    "AgeGroup",
+    "CommitteeSession",
+    "CrecheCapacity",
+    "CrecheChoice",
+    "CrecheContract",
+    "Dossier",
+    "DossierMessage",
+    "DossierQuote",
+    "DossierStatusChange",
+    "Establishment",
+    "Period",
+    "PlaceOffer",
+    "PsuEffortRate",
+    "PsuResourceLimit",
+    "Service",
+    "TariffGrid",
+    "WaitingListCriterion",
+    "Weekday",
+]
