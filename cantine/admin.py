@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from cantine import notifications, pricing, roles, selectors, services, workflow
 from cantine.admin_exports import BillingExportAdminMixin
 from cantine.admin_review import DossierReviewAdminMixin
+from cantine.income import admin as income_admin  # noqa: F401  registers the income step's admin
 from cantine.models import (
     CommitteeSession,
     CrecheCapacity,

@@ -19,11 +19,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from cantine import pricing
+from cantine.income import services as income_services
+from cantine.income.selectors import income_status, tax_data_awaiting_agent
 from cantine.models import CrecheChoice, Dossier, PlaceOffer, Service
 from cantine.roles import VisibleDossiersAdminMixin, can_see_service
-from impot_client import services as impot_services
 from impot_client.models import TaxData, TaxNotice
-from impot_client.selectors import income_status, tax_data_awaiting_agent
 from portal.audit import client_ip
 from portal.models import Adult
 
@@ -400,7 +400,7 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
             tax_data = income_status(dossier).tax_data
             if tax_data is None:
                 raise ValidationError(_("Cette demande n'a pas de revenus obtenus par numéro fiscal."))
-            impot_services.tax_data_confirm(agent=request.user, tax_data=tax_data, ip=client_ip(request))
+            income_services.tax_data_confirm(agent=request.user, tax_data=tax_data, ip=client_ip(request))
             return _("Demande %(ref)s : déclarants confirmés, tarif calculé avec ces revenus.") % {
                 "ref": dossier.reference
             }
@@ -411,7 +411,7 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
             form_class=DeclarantsConfirmForm,
             act=confirm,
             title=_("Confirmer les déclarants de la demande %(ref)s"),
-            template="admin/impot_client/confirm_declarants.html",
+            template="admin/cantine/dossier/confirm_declarants.html",
         )
 
     @admin.display(description=_("consentement"))

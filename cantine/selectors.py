@@ -8,6 +8,7 @@ from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from cantine.income.selectors import income_status
 from cantine.models import (
     AgeGroup,
     CommitteeSession,
@@ -24,7 +25,6 @@ from cantine.models import (
 )
 from cantine.pricing import NO_FIGURES, Facts
 from cantine.psu_bareme import Bareme, EffortRate, ResourceLimits
-from impot_client.selectors import income_status
 
 
 def dossiers_for_household(household):

@@ -1,3 +1,6 @@
+"""The agents' admin of a dossier's income step: consents, tax figures and tax notices, each reached through the
+dossiers the agent handles."""
+
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
@@ -9,9 +12,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from cantine.income import services
 from cantine.roles import VisibleDossiersAdminMixin, can_view_fiscal_data
 from cantine.services import fiscal_data_view
-from impot_client import services
 from impot_client.models import TaxData, TaxNotice
 from portal.admin import ReadOnlyAdmin
 from portal.audit import client_ip
@@ -115,4 +118,4 @@ class TaxNoticeAdmin(DossierRowAdmin):
             "form": form,
             "opts": self.model._meta,
         }
-        return TemplateResponse(request, "admin/impot_client/taxnotice/enter.html", context)
+        return TemplateResponse(request, "admin/cantine/income/taxnotice_enter.html", context)
