@@ -8,7 +8,7 @@ from datetime import timedelta
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import CharField, Exists, F, OuterRef, Subquery, Value
+from django.db.models import CharField, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, Concat
 from django.urls import path, reverse
 from django.utils import timezone
@@ -20,10 +20,10 @@ from django.utils.translation import ngettext
 
 from cantine import pricing
 from cantine.income import services as income_services
-from cantine.income.selectors import income_status, tax_data_awaiting_agent
+from cantine.income.selectors import DECLARANTS_TO_CHECK, income_state, income_status
 from cantine.models import CrecheChoice, Dossier, PlaceOffer, Service
 from cantine.roles import VisibleDossiersAdminMixin, can_see_service
-from impot_client.models import TaxData, TaxNotice
+from impot_client.models import TaxData
 from portal.audit import client_ip
 from portal.models import Adult
 
@@ -73,8 +73,8 @@ class FlagFilter(TableFilter):
     title = _("signalement")
     parameter_name = "signalement"
     table = {
-        "identite": ({"identity_mismatch": True}, _("identité à vérifier")),
-        "avis": ({"notice_to_check": True}, _("avis d'imposition à vérifier")),
+        "identite": ({"income_state__in": DECLARANTS_TO_CHECK}, _("identité à vérifier")),
+        "avis": ({"income_state": "notice"}, _("avis d'imposition à vérifier")),
         "famille": ({"status": Status.AWAITING_DOCUMENTS}, _("en attente de la famille")),
     }
 
@@ -200,15 +200,7 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
                 ),
                 tariff_amount=Coalesce("quote__overridden_amount", "quote__amount"),
                 tariff_unit=F("quote__unit"),
-                identity_mismatch=Exists(tax_data_awaiting_agent().filter(dossier=OuterRef("pk"))),
-                # As impot_client.selectors.income_status: a notice waits for an agent while no figures are in.
-                notice_to_check=Exists(
-                    TaxNotice.objects.filter(
-                        dossier=OuterRef("pk"),
-                        status=TaxNotice.Status.TO_CHECK,
-                        dossier__tax_data__isnull=True,
-                    )
-                ),
+                income_state=income_state(),
             )
         )
 
@@ -237,8 +229,8 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
     @admin.display(description=_("signalements"))
     def flags(self, obj):
         raised = {
-            "identite": obj.identity_mismatch,
-            "avis": obj.notice_to_check,
+            "identite": obj.income_state in DECLARANTS_TO_CHECK,
+            "avis": obj.income_state == "notice",
             "famille": obj.status == Status.AWAITING_DOCUMENTS,
         }
         return ", ".join(str(FlagFilter.table[flag][1]) for flag, on in raised.items() if on) or DASH
@@ -381,7 +373,7 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
         if confirmed:
             when = _date(income.tax_data.confirmed_at, with_time=True)
             return f"{income.label} — {_('déclarants confirmés par')} {confirmed}, {when}"
-        if income.state not in ("to_confirm", "mismatch"):
+        if income.state not in DECLARANTS_TO_CHECK:
             return income.label
         url = reverse("admin:cantine_dossier_confirm_declarants", args=[obj.pk])
         return format_html('{} — <a href="{}">{}</a>', income.label, url, _("Confirmer les déclarants"))
