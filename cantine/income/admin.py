@@ -94,9 +94,10 @@ class TaxNoticeAdmin(DossierRowAdmin):
         return [path("<int:pk>/saisir/", enter, name="impot_client_taxnotice_enter"), *super().get_urls()]
 
     def enter_view(self, request, pk):
-        """The agent reads the notice and types the figures; they are recorded as checked by them."""
+        """The agent reads the notice and types the figures; they are recorded as checked by them. Reading a
+        notice is seeing a household's income: the fiscal-data permission, not only the view one."""
         notice = get_object_or_404(self.get_queryset(request).select_related("dossier"), pk=pk)
-        if not self.has_view_permission(request, notice):
+        if not (self.has_view_permission(request, notice) and can_view_fiscal_data(request.user)):
             raise PermissionDenied
         form = NoticeFiguresForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
