@@ -78,6 +78,10 @@ class TaxNoticeAdmin(DossierRowAdmin):
     exclude = ["file"]
     readonly_fields = ["download", "enter"]
 
+    def get_readonly_fields(self, request, obj=None):
+        """The file and the figures typed from it are fiscal data: no link to them without the permission."""
+        return self.readonly_fields if can_view_fiscal_data(request.user) else []
+
     @admin.display(description=_("fichier"))
     def download(self, obj):
         return format_html(

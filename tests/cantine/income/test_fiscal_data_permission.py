@@ -27,9 +27,15 @@ def urls(notice):
     return reverse("impot:notice_file", args=[notice.pk]), reverse("admin:impot_client_taxnotice_enter", args=[notice.pk])
 
 
+def links(client, notice):
+    page = client.get(reverse("admin:impot_client_taxnotice_change", args=[notice.pk])).content.decode()
+    return [text for text in ("Télécharger", "Saisir les montants de cet avis") if text in page]
+
+
 def test_an_agent_of_the_service_without_the_permission_neither_downloads_nor_enters(client, notice):
     client.force_login(staff(group=roles.CANTEEN_AGENTS))
     download, enter = urls(notice)
+    assert links(client, notice) == []
     assert client.get(download).status_code == 404
     assert client.get(enter).status_code == 403
     assert client.post(enter, FIGURES).status_code == 403
@@ -42,6 +48,7 @@ def test_with_the_permission_the_same_agent_downloads_and_enters(client, notice)
     agent = staff(roles.FISCAL_DATA_PERMISSION, group=roles.CANTEEN_AGENTS)
     client.force_login(agent)
     download, enter = urls(notice)
+    assert links(client, notice) == ["Télécharger", "Saisir les montants de cet avis"]
     assert client.get(download).status_code == 200
     assert client.post(enter, FIGURES).status_code == 302
     assert TaxData.objects.get(dossier=notice.dossier).checked_by == agent
