@@ -8,6 +8,7 @@ from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from cantine.income.selectors import income_status
 from cantine.models import (
     AgeGroup,
     CommitteeSession,
@@ -22,7 +23,6 @@ from cantine.models import (
     TariffGrid,
     WaitingListCriterion,
 )
-from impot_client.selectors import income_status
 from pricing import NO_FIGURES, Bareme, EffortRate, Facts, ResourceLimits
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 import pricing
 from cantine import notifications, roles, selectors, workflow
+from cantine.income.selectors import income_status
 from cantine.models import (
     CommitteeSession,
     CrecheCapacity,
@@ -31,7 +32,6 @@ from cantine.models import (
 )
 from cantine.tariffs.errors import as_validation_error
 from impot_client.models import TaxData
-from impot_client.selectors import income_status
 from portal.audit import audit_record
 from portal.models import AuditEntry
 
@@ -449,7 +449,7 @@ class IncomeErasure(models.TextChoices):
 
 @transaction.atomic
 def dossier_income_erase(*, dossier: Dossier, reason: str) -> DossierQuote | None:
-    """The dossier's tax data has just gone (impot_client's withdrawal and retention purge call this): every figure
+    """The dossier's tax data has just gone (the income step's withdrawal and retention purge call this): every figure
     derived from it goes too (QF, PSU resources, children in charge, the explanations quoting them). Returns the
     quote left, if any.
 

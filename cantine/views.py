@@ -13,9 +13,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cantine import contracts, selectors, services, workflow
 from cantine.forms import CanteenDetailsForm, CrecheDetailsForm, EnrolStartForm, PeriodForm
+from cantine.income.selectors import income_status
 from cantine.journey import step
 from cantine.models import Service
-from impot_client.selectors import income_status
 from portal.forms import add_service_errors
 from portal.selectors import child_get_for_family, children_for_household, household_for
 

@@ -22,7 +22,7 @@ from portal.fields import (
 
 @deconstructible
 class PrivateStorage(FileSystemStorage):
-    """Files under PRIVATE_MEDIA_ROOT, which no URL serves: only impot_client.views.notice_file, after an
+    """Files under PRIVATE_MEDIA_ROOT, which no URL serves: only cantine.income.views.notice_file, after an
     access check. The location is read from settings at each use, not frozen when models load."""
 
     def __init__(self):

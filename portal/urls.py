@@ -38,7 +38,7 @@ family_urls = [
 urlpatterns = [
     path("", include((family_urls, "portal"))),
     path("demarches/", include("cantine.urls")),
-    path("demarches/", include("impot_client.urls")),
+    path("demarches/", include("cantine.income.urls")),
     path("franceconnect/", include("franceconnect.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cantine.income.selectors import DECLARANTS_TO_CHECK
 from cantine.models import Dossier
 
 
@@ -29,8 +30,8 @@ class FlagFilter(TableFilter):
     title = _("signalement")
     parameter_name = "signalement"
     table = {
-        "identite": ({"identity_mismatch": True}, _("identité à vérifier")),
-        "avis": ({"notice_to_check": True}, _("avis d'imposition à vérifier")),
+        "identite": ({"income_state__in": DECLARANTS_TO_CHECK}, _("identité à vérifier")),
+        "avis": ({"income_state": "notice"}, _("avis d'imposition à vérifier")),
         "famille": ({"status": Dossier.Status.AWAITING_DOCUMENTS}, _("en attente de la famille")),
     }
 

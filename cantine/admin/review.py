@@ -6,7 +6,7 @@ The list reads what it shows from annotations, so it costs the same few queries 
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import CharField, Exists, F, OuterRef, Subquery, Value
+from django.db.models import CharField, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, Concat
 from django.urls import path, reverse
 from django.utils import timezone
@@ -18,11 +18,11 @@ from django.utils.translation import ngettext
 
 import pricing
 from cantine.admin.filters import AgeFilter, FlagFilter, TariffFilter
+from cantine.income import services as income_services
+from cantine.income.selectors import DECLARANTS_TO_CHECK, income_state, income_status
 from cantine.models import CrecheChoice, Dossier, PlaceOffer, Service
 from cantine.roles import VisibleDossiersAdminMixin, can_see_service
-from impot_client import services as impot_services
-from impot_client.models import TaxData, TaxNotice
-from impot_client.selectors import income_status, tax_data_awaiting_agent
+from impot_client.models import TaxData
 from portal.audit import client_ip
 from portal.models import Adult
 
@@ -133,15 +133,7 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
                 ),
                 tariff_amount=Coalesce("quote__overridden_amount", "quote__amount"),
                 tariff_unit=F("quote__unit"),
-                identity_mismatch=Exists(tax_data_awaiting_agent().filter(dossier=OuterRef("pk"))),
-                # As impot_client.selectors.income_status: a notice waits for an agent while no figures are in.
-                notice_to_check=Exists(
-                    TaxNotice.objects.filter(
-                        dossier=OuterRef("pk"),
-                        status=TaxNotice.Status.TO_CHECK,
-                        dossier__tax_data__isnull=True,
-                    )
-                ),
+                income_state=income_state(),
             )
         )
 
@@ -170,8 +162,8 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
     @admin.display(description=_("signalements"))
     def flags(self, obj):
         raised = {
-            "identite": obj.identity_mismatch,
-            "avis": obj.notice_to_check,
+            "identite": obj.income_state in DECLARANTS_TO_CHECK,
+            "avis": obj.income_state == "notice",
             "famille": obj.status == Status.AWAITING_DOCUMENTS,
         }
         return ", ".join(str(FlagFilter.table[flag][1]) for flag, on in raised.items() if on) or DASH
@@ -306,7 +298,7 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
         if confirmed:
             when = _date(income.tax_data.confirmed_at, with_time=True)
             return f"{income.label} — {_('déclarants confirmés par')} {confirmed}, {when}"
-        if income.state not in ("to_confirm", "mismatch"):
+        if income.state not in DECLARANTS_TO_CHECK:
             return income.label
         url = reverse("admin:cantine_dossier_confirm_declarants", args=[obj.pk])
         return format_html('{} — <a href="{}">{}</a>', income.label, url, _("Confirmer les déclarants"))
@@ -325,7 +317,7 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
             tax_data = income_status(dossier).tax_data
             if tax_data is None:
                 raise ValidationError(_("Cette demande n'a pas de revenus obtenus par numéro fiscal."))
-            impot_services.tax_data_confirm(agent=request.user, tax_data=tax_data, ip=client_ip(request))
+            income_services.tax_data_confirm(agent=request.user, tax_data=tax_data, ip=client_ip(request))
             return _("Demande %(ref)s : déclarants confirmés, tarif calculé avec ces revenus.") % {
                 "ref": dossier.reference
             }
@@ -336,7 +328,7 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
             form_class=DeclarantsConfirmForm,
             act=confirm,
             title=_("Confirmer les déclarants de la demande %(ref)s"),
-            template="admin/impot_client/confirm_declarants.html",
+            template="admin/cantine/dossier/confirm_declarants.html",
         )
 
     @admin.display(description=_("consentement"))

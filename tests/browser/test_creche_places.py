@@ -14,9 +14,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from cantine import roles, services
+from cantine.income.services import consent_record
 from cantine.management.commands.seed_demo import DEMO_AGENT, DEMO_AGENTS, DEMO_FAMILY
 from cantine.models import AgeGroup, CommitteeSession, CrecheCapacity, Establishment, Period, PlaceOffer
-from impot_client.services import consent_record
 from portal.management.commands.demo_totp import current_code
 from portal.models import Consent, User
 from tests.browser.test_agent_journey import DESKTOP

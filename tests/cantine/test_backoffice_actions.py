@@ -13,14 +13,14 @@ from django.db import DatabaseError
 from django.urls import reverse
 
 from cantine import services
+from cantine.income import services as income_services
 from cantine.models import Dossier, DossierMessage, DossierQuote, DossierStatusChange, TariffGrid
-from impot_client import services as impot_services
 from impot_client.models import TaxData
 from portal.models import AuditEntry
 from tests.cantine.backoffice import AGENT_IP, grid_for, submitted_with_quote, under_review
 from tests.cantine.grids import PARIS
+from tests.cantine.income.test_services import PDF
 from tests.factories import DossierFactory, UserFactory
-from tests.impot_client.test_services import PDF
 
 pytestmark = pytest.mark.django_db
 Status = Dossier.Status
@@ -128,12 +128,12 @@ class TestTaxNoticeFigures:
     def notice(self, settings, tmp_path):
         settings.PRIVATE_MEDIA_ROOT = tmp_path
         dossier = DossierFactory(income_declined=False)
-        return impot_services.tax_notice_upload(
+        return income_services.tax_notice_upload(
             user=dossier.child.household.owner, dossier=dossier, uploaded=SimpleUploadedFile("a.pdf", PDF)
         )
 
     def test_entering_figures_is_audited_without_the_figures(self, notice, agent):
-        impot_services.tax_data_enter_from_notice(
+        income_services.tax_data_enter_from_notice(
             agent=agent, notice=notice, year=2025, rfr=21987, nb_parts=Decimal("3"), ip=AGENT_IP
         )
         entry = AuditEntry.objects.get(dossier=notice.dossier)
@@ -142,9 +142,9 @@ class TestTaxNoticeFigures:
         assert TaxData.objects.get(dossier=notice.dossier).checked_by == agent
 
     def test_no_figures_are_kept_when_the_audit_row_cannot_be_written(self, notice, agent, monkeypatch):
-        monkeypatch.setattr(impot_services, "audit_record", broken_audit)
+        monkeypatch.setattr(income_services, "audit_record", broken_audit)
         with pytest.raises(DatabaseError):
-            impot_services.tax_data_enter_from_notice(
+            income_services.tax_data_enter_from_notice(
                 agent=agent, notice=notice, year=2025, rfr=21987, nb_parts=Decimal("3")
             )
         assert not TaxData.objects.exists()

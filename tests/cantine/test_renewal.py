@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from cantine.income.selectors import income_status
 from cantine.models import Dossier, Period
-from impot_client.selectors import income_status
 from portal.models import Consent
 from tests.factories import PeriodFactory
 

@@ -12,9 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cantine import roles, services
+from cantine.income import services as income_services
 from cantine.models import Dossier, Service, TariffGrid
-from impot_client import services as impot_services
 from tests.cantine.backoffice import staff, with_grid, with_income
+from tests.cantine.income.test_services import PDF
 from tests.factories import (
     CrecheServiceFactory,
     DossierFactory,
@@ -23,7 +24,6 @@ from tests.factories import (
     UserFactory,
     creche_dossier,
 )
-from tests.impot_client.test_services import PDF
 
 pytestmark = pytest.mark.django_db
 RFR = 31234  # a figure found nowhere else on the pages: it shows only with the fiscal data
@@ -113,7 +113,7 @@ def dossier_of_kind(kind):
         period = PeriodFactory(service=CrecheServiceFactory())
         dossier = creche_dossier(period=period, start=timezone.localdate() + timedelta(days=7))
     owner = dossier.child.household.owner
-    notice = impot_services.tax_notice_upload(
+    notice = income_services.tax_notice_upload(
         user=owner, dossier=dossier, uploaded=SimpleUploadedFile("avis.pdf", PDF)
     )
     with_income(dossier, rfr=RFR)

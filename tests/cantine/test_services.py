@@ -6,9 +6,9 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from cantine import services
+from cantine.income.services import consent_record
 from cantine.models import Dossier
 from cantine.workflow import TransitionRefused
-from impot_client.services import consent_record
 from portal.models import Consent
 from tests.factories import (
     ChildFactory,

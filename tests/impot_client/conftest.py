@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from impot_client.services import consent_record
+from cantine.income.services import consent_record
 from impot_client.situation import Declarant, TaxSituation
 from tests.factories import AdultFactory, DossierFactory
 

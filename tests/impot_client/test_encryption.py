@@ -14,8 +14,8 @@ from django.db import connection
 
 from impot_client import services
 from impot_client.models import TaxData
+from tests.cantine.income.test_erasure import CRECHE, Figures, canteen_sent, creche_contracted
 from tests.impot_client.conftest import grant, situation_for
-from tests.impot_client.test_erasure import CRECHE, Figures, canteen_sent, creche_contracted
 
 NUMERO_FISCAL = "3999990000025"
 RFR = 4871359  # seven digits: distinctive enough to grep a whole dump for

@@ -10,14 +10,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cantine import roles
+from cantine.income import services as income_services
 from cantine.models import Dossier
 from franceconnect.models import FranceConnectIdentity
 from impot_client import services as impot_services
 from portal.models import Adult
 from tests.cantine.backoffice import grid_for, staff, submitted, with_grid, with_income
+from tests.cantine.income.test_services import PDF
 from tests.factories import ChildFactory, DossierFactory, PeriodFactory
 from tests.impot_client.conftest import grant, situation_for
-from tests.impot_client.test_services import PDF
 
 pytestmark = pytest.mark.django_db
 Status = Dossier.Status
@@ -41,7 +42,7 @@ def sent_days_ago(dossier, days):
 
 
 def with_notice(dossier):
-    impot_services.tax_notice_upload(
+    income_services.tax_notice_upload(
         user=dossier.child.household.owner, dossier=dossier, uploaded=SimpleUploadedFile("avis.pdf", PDF)
     )
     return dossier
@@ -103,7 +104,7 @@ class TestList:
 
     def test_a_checked_notice_is_no_longer_flagged(self, agent_client, agent):
         dossier = submitted(with_notice(DossierFactory()))
-        impot_services.tax_data_enter_from_notice(
+        income_services.tax_data_enter_from_notice(
             agent=agent, notice=dossier.tax_notices.get(), year=2025, rfr=20000, nb_parts=2
         )
         assert references(agent_client, signalement="avis") == []
@@ -215,7 +216,7 @@ class TestPage:
     def test_the_consent_record_with_a_withdrawn_answer(self, agent_client):
         dossier = DossierFactory(income_declined=False)
         first = grant(dossier)
-        impot_services.consent_withdraw(user=dossier.child.household.owner, consent=first)
+        income_services.consent_withdraw(user=dossier.child.household.owner, consent=first)
         with_income(dossier)
         page = page_of(agent_client, dossier)
         assert "Autorisé</strong> — Par numéro fiscal" in page and "retiré le" in page

@@ -1,3 +1,6 @@
+"""The agents' admin of a dossier's income step: consents, tax figures and tax notices, each reached through the
+dossiers the agent handles."""
+
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
@@ -9,9 +12,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from cantine.income import services
 from cantine.roles import VisibleDossiersAdminMixin, can_view_fiscal_data
 from cantine.services import fiscal_data_view
-from impot_client import services
 from impot_client.models import TaxData, TaxNotice
 from portal.admin import ReadOnlyAdmin
 from portal.audit import client_ip
@@ -75,6 +78,10 @@ class TaxNoticeAdmin(DossierRowAdmin):
     exclude = ["file"]
     readonly_fields = ["download", "enter"]
 
+    def get_readonly_fields(self, request, obj=None):
+        """The file and the figures typed from it are fiscal data: no link to them without the permission."""
+        return self.readonly_fields if can_view_fiscal_data(request.user) else []
+
     @admin.display(description=_("fichier"))
     def download(self, obj):
         return format_html(
@@ -91,9 +98,10 @@ class TaxNoticeAdmin(DossierRowAdmin):
         return [path("<int:pk>/saisir/", enter, name="impot_client_taxnotice_enter"), *super().get_urls()]
 
     def enter_view(self, request, pk):
-        """The agent reads the notice and types the figures; they are recorded as checked by them."""
+        """The agent reads the notice and types the figures; they are recorded as checked by them. Reading a
+        notice is seeing a household's income: the fiscal-data permission, not only the view one."""
         notice = get_object_or_404(self.get_queryset(request).select_related("dossier"), pk=pk)
-        if not self.has_view_permission(request, notice):
+        if not (self.has_view_permission(request, notice) and can_view_fiscal_data(request.user)):
             raise PermissionDenied
         form = NoticeFiguresForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
@@ -115,4 +123,4 @@ class TaxNoticeAdmin(DossierRowAdmin):
             "form": form,
             "opts": self.model._meta,
         }
-        return TemplateResponse(request, "admin/impot_client/taxnotice/enter.html", context)
+        return TemplateResponse(request, "admin/cantine/income/taxnotice_enter.html", context)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from impot_client import views
+from cantine.income import views
 
 app_name = "impot"
 

@@ -16,15 +16,15 @@ from django.urls import reverse
 
 import pricing
 from cantine import services
+from cantine.income import services as income_services
+from cantine.income.selectors import income_status
 from cantine.models import Dossier, DossierMessage, DossierQuote
-from impot_client import services as impot_services
 from impot_client.models import TaxData
-from impot_client.selectors import income_status
 from tests.cantine.backoffice import submitted, under_review, with_grid, with_income
 from tests.cantine.grids import PARIS
+from tests.cantine.income.test_services import PDF
 from tests.cantine.test_creche_places import BABY, START, offer, setting
 from tests.factories import DossierFactory, UserFactory, creche_dossier
-from tests.impot_client.test_services import PDF
 
 pytestmark = pytest.mark.django_db
 CENT = Decimal("0.01")
@@ -94,7 +94,7 @@ def creche_contracted(figures=CRECHE):
 def withdraw(dossier, django_capture_on_commit_callbacks):
     """The family withdraws its consent from its dossier page; mails go out as the worker would send them."""
     with django_capture_on_commit_callbacks(execute=True):
-        impot_services.consent_withdraw(user=family(dossier), consent=income_status(dossier).consent)
+        income_services.consent_withdraw(user=family(dossier), consent=income_status(dossier).consent)
     return Dossier.objects.get(pk=dossier.pk)
 
 
@@ -153,7 +153,7 @@ class TestWithdrawal:
 
     def test_with_a_tax_notice_sent_the_tariff_waits_for_the_agent(self, django_capture_on_commit_callbacks):
         dossier = canteen_sent()
-        impot_services.tax_notice_upload(
+        income_services.tax_notice_upload(
             user=family(dossier), dossier=dossier, uploaded=SimpleUploadedFile("avis.pdf", PDF)
         )
         dossier = withdraw(dossier, django_capture_on_commit_callbacks)
@@ -226,7 +226,7 @@ class TestWithdrawal:
         services.dossier_request_documents(
             dossier=dossier, agent=UserFactory(is_staff=True), message="Pièce ?"
         )
-        impot_services.consent_record(
+        income_services.consent_record(
             user=family(dossier), dossier=dossier, decision="refused", shown_text_hash="b" * 64
         )
         assert not TaxData.objects.filter(dossier=dossier).exists()
@@ -243,8 +243,8 @@ class TestWithdrawal:
 
 class TestPurge:
     def purge_after(self, dossier):
-        day = dossier.period.ends_on + impot_services.RETENTION_AFTER_PERIOD + timedelta(days=1)
-        return impot_services.tax_data_purge(today=day)
+        day = dossier.period.ends_on + income_services.RETENTION_AFTER_PERIOD + timedelta(days=1)
+        return income_services.tax_data_purge(today=day)
 
     def test_no_figure_is_left_in_quotes_nor_contracts_and_the_tariffs_billed_stay(self):
         canteen = canteen_sent()
@@ -269,6 +269,6 @@ class TestPurge:
 
     def test_a_period_still_in_its_retention_keeps_everything(self):
         dossier = canteen_sent()
-        last_day = dossier.period.ends_on + impot_services.RETENTION_AFTER_PERIOD
-        assert impot_services.tax_data_purge(today=last_day) == (0, 0, 0)
+        last_day = dossier.period.ends_on + income_services.RETENTION_AFTER_PERIOD
+        assert income_services.tax_data_purge(today=last_day) == (0, 0, 0)
         assert CANTEEN.found_in(quote_row(dossier))

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from impot_client.services import RETENTION_AFTER_PERIOD, tax_data_purge
+from cantine.income.services import RETENTION_AFTER_PERIOD, tax_data_purge
 
 
 class Command(BaseCommand):

@@ -19,13 +19,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cantine import workflow
+from cantine.income import selectors, services
+from cantine.income.forms import ConsentForm, NumeroFiscalConsentForm, TaxNoticeForm
 from cantine.journey import step
 from cantine.selectors import dossier_get_for_family
 from franceconnect.client import FranceConnectError
 from franceconnect.flows import flow_finish, flow_start
 from franceconnect.views import error_page, remember_id_token
-from impot_client import selectors, services
-from impot_client.forms import ConsentForm, NumeroFiscalConsentForm, TaxNoticeForm
+from impot_client import services as impot_services
 from impot_client.situation import ImpotError, InvalidTaxNumber, NoDeclaration
 from portal.audit import client_ip
 from portal.forms import add_service_errors
@@ -46,7 +47,7 @@ def _consent_context(request, dossier):
         "fields": [services.FIELD_LABELS[field] for field in services.requested_fields(dossier)],
         "retention_date": services.retention_date(dossier),
     }
-    text = render_to_string("impot_client/_consent_text.html", context)
+    text = render_to_string("cantine/income/_consent_text.html", context)
     return {**context, "consent_text": text, "shown": services.text_hash(strip_tags(text))}
 
 
@@ -57,7 +58,7 @@ def _income_page(request, dossier, *, form=None, error=None, status=200):
         form = form_class(initial={"shown": context["shown"]})
     return render(
         request,
-        "impot_client/income.html",
+        "cantine/income/income.html",
         {
             **context,
             "form": form,
@@ -131,12 +132,11 @@ def income_authorize(request, dossier):
     form = (ConsentForm if franceconnect else NumeroFiscalConsentForm)(request.POST)
     if not form.is_valid() or _text_changed(form, context):
         return _income_page(request, dossier, form=form, status=400)
-    if not franceconnect and not services.numero_fiscal_lookup_allowed(
+    if not franceconnect and not impot_services.numero_fiscal_lookup_allowed(
         user=request.user, dossier=dossier, numero_fiscal=form.cleaned_data["numero_fiscal"]
     ):  # refused before anything changes: the previous answer and its figures stay
-        return _income_page(
-            request, dossier, form=form, error=Failure(services.TOO_MANY_LOOKUPS, retry_helps=False), status=429
-        )
+        refused = Failure(impot_services.TOO_MANY_LOOKUPS, retry_helps=False)
+        return _income_page(request, dossier, form=form, error=refused, status=429)
     consent = services.consent_record(
         user=request.user,
         dossier=dossier,
@@ -150,7 +150,7 @@ def income_authorize(request, dossier):
                 request,
                 purpose=FLOW_PURPOSE,
                 redirect_uri=request.build_absolute_uri(reverse("impot:franceconnect_callback")),
-                scopes=services.franceconnect_scopes(consent.fields),
+                scopes=impot_services.franceconnect_scopes(consent.fields),
                 consent=consent.pk,
             )
         except FranceConnectError as error:
@@ -159,7 +159,7 @@ def income_authorize(request, dossier):
                 request, dossier, error=Failure(_("FranceConnect ne répond pas. Réessayez dans quelques minutes."))
             )
     try:
-        tax_data = services.tax_data_fetch_by_numero_fiscal(
+        tax_data = impot_services.tax_data_fetch_by_numero_fiscal(
             consent=consent, numero_fiscal=form.cleaned_data["numero_fiscal"]
         )
     except (ImpotError, ValidationError) as error:
@@ -237,7 +237,7 @@ def franceconnect_callback(request):
             ),
         )
     try:
-        tax_data = services.tax_data_fetch_with_franceconnect(
+        tax_data = impot_services.tax_data_fetch_with_franceconnect(
             consent=consent, access_token=finished.access_token
         )
     except (ImpotError, ValidationError) as error:
@@ -306,7 +306,7 @@ def notice_upload(request, dossier):
             return redirect("cantine:dossier_review", pk=dossier.pk)
     return render(
         request,
-        "impot_client/notice_upload.html",
+        "cantine/income/notice_upload.html",
         {"dossier": dossier, "form": form, "step": step("income")},
         status=400 if form.errors else 200,
     )

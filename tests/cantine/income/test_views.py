@@ -4,6 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from cantine.income import services as income_services
 from cantine.models import Dossier
 from impot_client import services
 from impot_client.models import TaxData, TaxNotice
@@ -17,9 +18,9 @@ from impot_client.situation import (
     QuotaReached,
 )
 from portal.models import AuditEntry, Consent
+from tests.cantine.income.test_services import PDF
 from tests.factories import DossierFactory, HouseholdFactory, UserFactory
 from tests.impot_client.conftest import situation_for
-from tests.impot_client.test_services import PDF
 
 
 def income_url(dossier):
@@ -272,7 +273,7 @@ class TestNotice:
         assert not TaxNotice.objects.exists()
 
     def test_the_agent_enters_the_figures_from_the_admin(self, client, agent, dossier):
-        notice = services.tax_notice_upload(
+        notice = income_services.tax_notice_upload(
             user=dossier.child.household.owner, dossier=dossier, uploaded=SimpleUploadedFile("a.pdf", PDF)
         )
         client.force_login(agent)

@@ -3,12 +3,17 @@
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Case, CharField, Exists, OuterRef, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 from cantine import roles
+from cantine.models import Dossier
 from impot_client.models import TaxData, TaxNotice
 from portal.models import Consent
+
+# The states in which figures by numéro fiscal wait for an agent to confirm the declarants.
+DECLARANTS_TO_CHECK = ("to_confirm", "mismatch")
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,7 @@ class IncomeStatus:
 
     @property
     def needs_agent(self) -> bool:
-        return self.state in ("to_confirm", "mismatch", "notice")
+        return self.state in (*DECLARANTS_TO_CHECK, "notice")
 
     @property
     def family_sees_figures(self) -> bool:
@@ -61,30 +66,37 @@ class IncomeStatus:
         return self.tax_data is None or self.tax_data.shown_to_family
 
 
+def income_state() -> Case:
+    """IncomeStatus.state as an expression on dossiers: the one definition of the states, which the family's pages
+    (income_status) and the agents' list, its flags and filters (cantine.admin.review and cantine.admin.filters) all read."""
+    dossier = OuterRef("pk")
+    tax_data = TaxData.objects.filter(dossier=dossier)
+    awaiting = tax_data_awaiting_agent().filter(dossier=dossier)
+    live = Consent.objects.filter(dossier=dossier, withdrawn_at__isnull=True)
+    notice_to_check = TaxNotice.objects.filter(dossier=dossier, status=TaxNotice.Status.TO_CHECK)
+    ever_granted = Consent.objects.filter(dossier=dossier, decision=Consent.Decision.GRANTED)
+    return Case(
+        When(Exists(tax_data.filter(source=TaxData.Source.NOTICE)), then=Value("checked")),
+        When(Exists(awaiting.filter(identity_mismatch=True)), then=Value("mismatch")),
+        When(Exists(awaiting), then=Value("to_confirm")),
+        When(Exists(tax_data), then=Value("obtained")),
+        When(Exists(notice_to_check), then=Value("notice")),  # a notice waits for an agent while no figures are in
+        When(Exists(live.filter(decision=Consent.Decision.REFUSED)), then=Value("declined")),
+        When(Exists(live), then=Value("waiting")),
+        When(Exists(ever_granted), then=Value("withdrawn")),  # no live answer, an authorisation withdrawn
+        default=Value("missing"),
+        output_field=CharField(),
+    )
+
+
 def income_status(dossier) -> IncomeStatus:
-    consent = Consent.objects.filter(dossier=dossier, withdrawn_at__isnull=True).first()
-    tax_data = TaxData.objects.filter(dossier=dossier).select_related("checked_by", "confirmed_by").first()
-    notices = tuple(TaxNotice.objects.filter(dossier=dossier))
-    if tax_data is not None:
-        state = _figures_state(tax_data)
-    elif any(notice.status == TaxNotice.Status.TO_CHECK for notice in notices):
-        state = "notice"
-    elif consent is None:
-        withdrawn = Consent.objects.filter(dossier=dossier, decision=Consent.Decision.GRANTED).exists()
-        state = "withdrawn" if withdrawn else "missing"
-    elif consent.decision == Consent.Decision.REFUSED:
-        state = "declined"
-    else:
-        state = "waiting"
-    return IncomeStatus(state=state, consent=consent, tax_data=tax_data, notices=notices)
-
-
-def _figures_state(tax_data: TaxData) -> str:
-    if tax_data.source == TaxData.Source.NOTICE:
-        return "checked"
-    if not tax_data.awaiting_agent:
-        return "obtained"
-    return "mismatch" if tax_data.identity_mismatch else "to_confirm"
+    state = Dossier.objects.filter(pk=dossier.pk).annotate(income_state=income_state())
+    return IncomeStatus(
+        state=state.values_list("income_state", flat=True).get(),
+        consent=Consent.objects.filter(dossier=dossier, withdrawn_at__isnull=True).first(),
+        tax_data=TaxData.objects.filter(dossier=dossier).select_related("checked_by", "confirmed_by").first(),
+        notices=tuple(TaxNotice.objects.filter(dossier=dossier)),
+    )
 
 
 def tax_data_awaiting_agent():
@@ -98,10 +110,10 @@ def tax_data_awaiting_agent():
 
 
 def notice_get_for_user(*, user, pk) -> TaxNotice:
-    """A notice for its family, or for an agent of its dossier's service signed in with the second factor (as
-    for the admin); 404 for anyone else."""
+    """A notice for its family, or for an agent of its dossier's service allowed to see fiscal data and signed in
+    with the second factor (as for the admin); 404 for anyone else. A notice shows every figure of a household."""
     notices = TaxNotice.objects.select_related("household")
     mine = notices.filter(household__owner=user)
-    if user.is_staff and user.is_verified():
+    if user.is_staff and user.is_verified() and roles.can_view_fiscal_data(user):
         return get_object_or_404(mine | roles.visible_dossiers(user, notices, via="dossier__"), pk=pk)
     return get_object_or_404(mine, pk=pk)

@@ -3,7 +3,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from impot_client.services import NOTICE_TYPES
+from cantine.income.services import NOTICE_TYPES
 
 NUMERO_FISCAL = re.compile(r"[0-3]\d{12}")
 

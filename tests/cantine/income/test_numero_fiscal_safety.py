@@ -12,23 +12,23 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.checks import run_checks
 from django.db import connection
 from django.urls import reverse
 from django.utils.html import escape
 
+from cantine.income import services as income_services
+from cantine.income.selectors import income_status
 from cantine.models import Dossier, DossierMessage
 from cantine.roles import CRECHE_AGENTS
 from impot_client import services
 from impot_client.models import TaxData
-from impot_client.selectors import income_status
 from impot_client.situation import InvalidTaxNumber, NoDeclaration
 from portal import services as portal_services
 from portal.models import Adult, AuditEntry, Consent
 from tests.cantine.backoffice import AGENT_IP, submitted, with_grid, with_income
-from tests.factories import AdultFactory, DossierFactory, HouseholdFactory, UserFactory
+from tests.cantine.income.test_views import dgfip, shown  # noqa: F401 - `dgfip` is a fixture
+from tests.factories import DossierFactory, HouseholdFactory, UserFactory
 from tests.impot_client.conftest import grant, situation_for
-from tests.impot_client.test_views import dgfip, shown  # noqa: F401 - `dgfip` is a fixture
 
 A_NUMBER = "3999990000025"
 
@@ -170,7 +170,7 @@ class TestAgentConfirms:
     def test_a_mismatch_is_shown_as_such_and_may_be_confirmed_after_checking(self, agent, dossier, stranger):
         tax_data = stored(dossier, situation_for(stranger))
         assert income_status(dossier).label == "déclarants différents du foyer : à vérifier"
-        services.tax_data_confirm(agent=agent, tax_data=tax_data, ip=AGENT_IP)
+        income_services.tax_data_confirm(agent=agent, tax_data=tax_data, ip=AGENT_IP)
         tax_data.refresh_from_db()
         assert tax_data.identity_mismatch and tax_data.usable_for_tariff  # the flag stays on record
         assert income_status(dossier).state == "obtained"
@@ -183,7 +183,7 @@ class TestAgentConfirms:
     def test_figures_from_franceconnect_need_no_confirmation(self, agent, dossier):
         with_income(dossier)
         with pytest.raises(services.ValidationError):
-            services.tax_data_confirm(agent=agent, tax_data=TaxData.objects.get(), ip=AGENT_IP)
+            income_services.tax_data_confirm(agent=agent, tax_data=TaxData.objects.get(), ip=AGENT_IP)
 
 
 class TestAdultsEditedAfterTheLookup:
@@ -222,7 +222,7 @@ class TestAdultsEditedAfterTheLookup:
         self, household, dossier, agent, attack, edit
     ):
         tax_data = stored(dossier, attack)
-        services.tax_data_confirm(agent=agent, tax_data=tax_data, ip=AGENT_IP)
+        income_services.tax_data_confirm(agent=agent, tax_data=tax_data, ip=AGENT_IP)
         edit(household)
         tax_data.refresh_from_db()
         assert tax_data.identity_mismatch and tax_data.confirmed_at is None and tax_data.confirmed_by is None
@@ -233,7 +233,7 @@ class TestAdultsEditedAfterTheLookup:
     ):
         with_grid(dossier)
         lookup = stored(dossier, situation_for(family_a, rfr=28000))  # A's figures, matched by B's typed adult
-        services.tax_data_confirm(agent=agent, tax_data=lookup, ip=AGENT_IP)
+        income_services.tax_data_confirm(agent=agent, tax_data=lookup, ip=AGENT_IP)
         submitted(dossier)
         assert Dossier.objects.get(pk=dossier.pk).quote.amount == Decimal("2.28")
         portal_services.second_parent_remove(household=household)
@@ -244,7 +244,7 @@ class TestAdultsEditedAfterTheLookup:
     def test_the_holders_birth_date_changed_through_the_form_flags_again(
         self, family_client, dossier, holder, agent
     ):
-        services.tax_data_confirm(agent=agent, tax_data=stored(dossier, situation_for(holder)), ip=AGENT_IP)
+        income_services.tax_data_confirm(agent=agent, tax_data=stored(dossier, situation_for(holder)), ip=AGENT_IP)
         family_client.post(
             reverse("portal:adult_edit", args=["holder"]),
             {"first_names": holder.first_names, "last_name": holder.last_name, "birth_date": "1988-04-13"},
@@ -252,7 +252,7 @@ class TestAdultsEditedAfterTheLookup:
         assert income_status(dossier).state == "mismatch"
 
     def test_a_new_phone_number_keeps_the_confirmation(self, household, dossier, holder, agent):
-        services.tax_data_confirm(agent=agent, tax_data=stored(dossier, situation_for(holder)), ip=AGENT_IP)
+        income_services.tax_data_confirm(agent=agent, tax_data=stored(dossier, situation_for(holder)), ip=AGENT_IP)
         portal_services.adult_save(
             household=household,
             role=Adult.Role.HOLDER,
@@ -369,19 +369,3 @@ def test_a_lookup_by_another_account_of_the_same_number_is_not_limited_by_the_fi
         for _attempt in range(3):
             assert authorise(client, dossier).status_code == 200
     assert len(dgfip.calls) == 6
-
-
-def test_the_declarant_check_needs_the_birth_date(household, holder):
-    unborn = AdultFactory.build(first_names=holder.first_names, last_name=holder.last_name, birth_date=None)
-    assert not services.declarants_match(household, situation_for(unborn))
-
-
-@pytest.mark.parametrize("typed", ["5/hr", "cinq par heure", "5/hour;;"])
-def test_a_mistyped_lookup_limit_is_an_error_at_start_not_when_a_family_types_its_number(settings, typed):
-    settings.IMPOT_NUMERO_FISCAL_ATTEMPTS_PER_DOSSIER = typed
-    [error] = [message for message in run_checks() if message.id == "impot_client.E002"]
-    assert error.is_serious() and "IMPOT_NUMERO_FISCAL_ATTEMPTS_PER_DOSSIER" in error.msg
-
-
-def test_the_default_lookup_limits_are_readable():
-    assert [message for message in run_checks() if message.id == "impot_client.E002"] == []
