@@ -15,8 +15,9 @@ BEFORE, AFTER = ("cantine", "0009_creche_roles"), ("cantine", "0010_encrypt_quot
 
 
 def migrate(target):
+    """To `target`; AFTER means the latest migrations again (unapplying 0010 also unapplied what depends on it)."""
     executor = MigrationExecutor(connection)
-    executor.migrate([target])
+    executor.migrate(executor.loader.graph.leaf_nodes() if target == AFTER else [target])
 
 
 def raw_criteria(quote) -> str:

@@ -154,15 +154,16 @@ def test_visibility_matrix(client, group, kind, fiscal):
     dossier.refresh_from_db()
     assert (dossier.status == "under_review") is visible, acted
 
+    # A notice is fiscal data: its file and its figures need the fiscal-data permission too (issue 12).
     download = client.get(reverse("impot:notice_file", args=[notice.pk]))
-    assert download.status_code == (200 if visible else 404)
+    assert download.status_code == (200 if visible and sees_figures else 404)
     for changelist in ("impot_client_taxnotice", "portal_consent"):
         rows = client.get(reverse(f"admin:{changelist}_changelist")).content.decode()
         assert (dossier.reference in rows) is visible, changelist
     notice_page = client.get(reverse("admin:impot_client_taxnotice_change", args=[notice.pk]))
     assert notice_page.status_code == (200 if visible else 302)
     enter = client.get(reverse("admin:impot_client_taxnotice_enter", args=[notice.pk]))
-    assert enter.status_code == (200 if visible else 404)
+    assert enter.status_code == ((200 if sees_figures else 403) if visible else 404)
     family = client.get(reverse("admin:portal_child_changelist")).content.decode()
     assert (dossier.child.first_names in family) is visible
 

@@ -11,7 +11,7 @@ from cantine.models import Dossier
 from impot_client import services as impot_services
 from impot_client.models import TaxData
 from tests.cantine.income.test_services import PDF
-from tests.cantine.test_dossier_review import references
+from tests.cantine.admin.test_review import references
 from tests.impot_client.conftest import grant, situation_for
 
 pytestmark = pytest.mark.django_db
