@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from cantine.models import Establishment, Period, Service, Weekday
-from cantine.services import MAX_CRECHE_CHOICES
+from cantine.services.dossiers import MAX_CRECHE_CHOICES
 from portal.forms import DateInput
 
 

@@ -54,7 +54,7 @@ class TaxDataAdmin(DossierRowAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         tax_data = self.get_object(request, unquote(object_id))
         if tax_data is not None and request.method == "GET" and self.has_view_permission(request, tax_data):
-            fiscal_data_view(dossier=tax_data.dossier, user=request.user, ip=client_ip(request))
+            fiscal_data_view(dossier=tax_data.dossier, agent=request.user, ip=client_ip(request))
         return super().change_view(request, object_id, form_url, extra_context)
 
 

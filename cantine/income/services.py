@@ -127,7 +127,7 @@ def tax_data_confirm(*, agent, tax_data: TaxData, ip: str | None = None) -> TaxD
     tax_data.save(update_fields=["confirmed_by", "confirmed_at"])
     audit_record(actor=agent, action=AuditEntry.Action.CONFIRMED_DECLARANTS, dossier=tax_data.dossier, ip=ip)
     if tax_data.dossier.status not in workflow.NOT_BILLED:
-        cantine_services.dossier_quote_compute(dossier=tax_data.dossier, actor=agent, ip=ip)
+        cantine_services.dossier_quote_compute(dossier=tax_data.dossier, agent=agent, ip=ip)
     return tax_data
 
 

@@ -78,7 +78,7 @@ class TestDecisions:
         act, _to_status = AGENT_ACTIONS[action]
         dossier = make_dossier(Status.UNDER_REVIEW)
         history, messages = dossier.history.count(), dossier.messages.count()
-        monkeypatch.setattr(services, "audit_record", broken_audit)
+        monkeypatch.setattr(services.dossiers, "audit_record", broken_audit)
         with pytest.raises(DatabaseError):
             act(dossier, agent)
         dossier.refresh_from_db()
@@ -162,7 +162,7 @@ class TestTaxNoticeFigures:
 class TestRecompute:
     def test_an_agents_recomputation_is_audited(self, agent):
         dossier = submitted_with_quote()
-        services.dossier_quote_compute(dossier=dossier, actor=agent, ip=AGENT_IP)
+        services.dossier_quote_compute(dossier=dossier, agent=agent, ip=AGENT_IP)
         entry = AuditEntry.objects.get(dossier=dossier)
         assert (entry.actor, entry.action, entry.ip_address) == (agent, Action.RECOMPUTED_TARIFF, AGENT_IP)
 
@@ -197,7 +197,7 @@ class TestRecompute:
             {"action": "recompute_tariff", "_selected_action": [dossier.pk]},
         )
         call_command("recompute_quotes", period=dossier.period.pk, stdout=StringIO())
-        assert services.dossier_quote_compute(dossier=dossier, actor=agent) is None
+        assert services.dossier_quote_compute(dossier=dossier, agent=agent) is None
         assert DossierQuote.objects.get(dossier=dossier).grid == grid
         assert AuditEntry.objects.count() == entries
         assert not dossier.messages.filter(kind=DossierMessage.Kind.TARIFF_CHANGED).exists()
@@ -258,7 +258,7 @@ class TestOverride:
 
     def test_nothing_is_kept_when_the_audit_row_cannot_be_written(self, agent, monkeypatch):
         dossier = submitted_with_quote()
-        monkeypatch.setattr(services, "audit_record", broken_audit)
+        monkeypatch.setattr(services.quotes, "audit_record", broken_audit)
         with pytest.raises(DatabaseError):
             self.override(dossier, agent)
         assert DossierQuote.objects.get(dossier=dossier).overridden_amount is None
@@ -267,7 +267,7 @@ class TestOverride:
     def test_survives_a_recomputation(self, agent):
         dossier = submitted_with_quote()
         self.override(dossier, agent)
-        quote = services.dossier_quote_compute(dossier=dossier, actor=agent)
+        quote = services.dossier_quote_compute(dossier=dossier, agent=agent)
         assert (quote.amount, quote.final_amount) == (Decimal("4.61"), Decimal("1.00"))
 
     def test_the_family_page_shows_the_override_then_the_computed_tariff(self, client, agent):

@@ -128,13 +128,13 @@ class TestOneEmailPerEvent:
         self, immediate_tasks, review, agent, django_capture_on_commit_callbacks
     ):
         with django_capture_on_commit_callbacks(execute=True):
-            services.dossier_quote_compute(dossier=review, actor=agent)
+            services.dossier_quote_compute(dossier=review, agent=agent)
         assert mail.outbox == []
         grid = review.quote.grid
         grid.data = {**grid.data, "brackets": [{"up_to": None, "price": "3.90"}]}
         grid.save()
         with django_capture_on_commit_callbacks(execute=True):
-            services.dossier_quote_compute(dossier=review, actor=agent)
+            services.dossier_quote_compute(dossier=review, agent=agent)
         [email] = mail.outbox
         assert "votre tarif change" in email.subject and "3,90 € par repas" in email.body
         assert "recalculé avec la grille en vigueur" in email.body

@@ -65,8 +65,8 @@ class TestDossierPage:
 
     def test_the_service_refuses_staff_without_the_permission(self):
         dossier = income_dossier()
-        assert services.fiscal_data_view(dossier=dossier, user=staff(), ip="198.51.100.4") is None
-        seen = services.fiscal_data_view(dossier=dossier, user=staff("cantine.view_fiscal_data"))
+        assert services.fiscal_data_view(dossier=dossier, agent=staff(), ip="198.51.100.4") is None
+        seen = services.fiscal_data_view(dossier=dossier, agent=staff("cantine.view_fiscal_data"))
         assert (seen.tax_data.rfr, str(seen.qf)) == (28000, "933.33")
 
 

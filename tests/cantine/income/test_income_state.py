@@ -10,8 +10,8 @@ from cantine.income.selectors import DECLARANTS_TO_CHECK, IncomeStatus, income_s
 from cantine.models import Dossier
 from impot_client import services as impot_services
 from impot_client.models import TaxData
-from tests.cantine.income.test_services import PDF
 from tests.cantine.admin.test_review import references
+from tests.cantine.income.test_services import PDF
 from tests.impot_client.conftest import grant, situation_for
 
 pytestmark = pytest.mark.django_db

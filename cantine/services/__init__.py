@@ -1,0 +1,66 @@
+"""Writes on the enrolment démarche, one module per sub-domain; family views, the admin and the commands call
+them through this package."""
+
+from cantine.services.creche import (
+    creche_contract_confirm,
+    creche_contract_quote,
+    place_offer_accept,
+    place_offer_create,
+    place_offer_decline,
+    place_offers_expire,
+)
+from cantine.services.dossiers import (
+    dossier_accept,
+    dossier_cancel,
+    dossier_check_owner,
+    dossier_create,
+    dossier_decide,
+    dossier_missing_details,
+    dossier_reject,
+    dossier_renew,
+    dossier_request_documents,
+    dossier_set_canteen_details,
+    dossier_set_creche_details,
+    dossier_start_review,
+    dossier_submit,
+)
+from cantine.services.quotes import (
+    FiscalData,
+    IncomeErasure,
+    dossier_income_erase,
+    dossier_quote_compute,
+    dossier_quote_override,
+    fiscal_data_view,
+    tariff_grid_activate,
+    tariff_grid_save,
+)
+
+__all__ = [
+    "dossier_create",
+    "dossier_check_owner",
+    "dossier_set_canteen_details",
+    "dossier_set_creche_details",
+    "dossier_missing_details",
+    "dossier_submit",
+    "dossier_cancel",
+    "dossier_start_review",
+    "dossier_accept",
+    "dossier_reject",
+    "dossier_request_documents",
+    "dossier_decide",
+    "dossier_renew",
+    "tariff_grid_save",
+    "tariff_grid_activate",
+    "dossier_quote_compute",
+    "IncomeErasure",
+    "dossier_income_erase",
+    "dossier_quote_override",
+    "FiscalData",
+    "fiscal_data_view",
+    "place_offer_create",
+    "place_offer_accept",
+    "place_offer_decline",
+    "place_offers_expire",
+    "creche_contract_quote",
+    "creche_contract_confirm",
+]

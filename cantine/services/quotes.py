@@ -1,0 +1,269 @@
+"""Writes on tariffs: the grids agents deliberate, each dossier's quote (computed, overridden, erased with the
+income it used), and the audited look at the fiscal data behind it."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+import pricing
+from cantine import notifications, roles, selectors, workflow
+from cantine.models import CrecheContract, Dossier, DossierMessage, DossierQuote, Period, TariffGrid
+from cantine.tariffs.errors import as_validation_error
+from impot_client.models import TaxData
+from portal.audit import audit_record
+from portal.models import AuditEntry
+
+
+@transaction.atomic
+def tariff_grid_save(
+    *, period: Period, data: dict, label: str, agent, grid: TariffGrid | None = None, ip: str | None = None
+) -> TariffGrid:
+    """Save a grid. A version no quote uses yet is updated in place; one a quote uses is left as it is and the
+    change becomes a new version (in force if the old one was), so every quote keeps the grid it came from."""
+    with as_validation_error():  # French messages, keyed by field
+        pricing.parse_grid(data)
+    if grid is not None and not TariffGrid.objects.select_for_update().get(pk=grid.pk).in_use:
+        grid.data, grid.label = data, label
+        grid.save(update_fields=["data", "label"])
+        saved = grid
+    else:
+        latest = (
+            TariffGrid.objects.filter(period=period)
+            .order_by("-version")
+            .values_list("version", flat=True)
+            .first()
+        )
+        was_active = grid is not None and grid.is_active
+        if was_active:
+            TariffGrid.objects.filter(pk=grid.pk).update(is_active=False)
+        saved = TariffGrid.objects.create(
+            period=period,
+            version=(latest or 0) + 1,
+            label=label,
+            data=data,
+            is_active=was_active,
+            created_by=agent,
+        )
+    _audit_grid(saved, agent=agent, ip=ip, change="saved")
+    return saved
+
+
+@transaction.atomic
+def tariff_grid_activate(*, grid: TariffGrid, agent=None, ip: str | None = None) -> TariffGrid:
+    """Put a version in force for its period. Quotes already computed keep theirs until recomputed."""
+    TariffGrid.objects.select_for_update().filter(period=grid.period, is_active=True).exclude(
+        pk=grid.pk
+    ).update(is_active=False)
+    grid.is_active = True
+    grid.save(update_fields=["is_active"])
+    _audit_grid(grid, agent=agent, ip=ip, change="activated")
+    return grid
+
+
+def _audit_grid(grid: TariffGrid, *, agent, ip, change: str):
+    if agent is not None:  # None: data migrations, seed_demo and tests, not an agent's act
+        audit_record(
+            actor=agent,
+            action=AuditEntry.Action.CHANGED_GRID,
+            ip=ip,
+            grid=grid.pk,
+            period=grid.period_id,
+            version=grid.version,
+            change=change,
+        )
+
+
+@transaction.atomic
+def dossier_quote_compute(*, dossier: Dossier, agent=None, ip: str | None = None) -> DossierQuote | None:
+    """Compute and store the dossier's tariff with the grid in force; None when the period has no grid yet, and
+    for a dossier not billed (a draft, a closed one: never quoted again, whoever asks). Called when the family sends
+    the dossier, then only by an explicit agent action (`agent`, audited) or command. An agent's override stays;
+    the family is told when the amount it is billed changes."""
+    if dossier.status in workflow.NOT_BILLED:
+        return None
+    grid = selectors.active_grid(dossier.period)
+    if grid is None:
+        return None
+    previous = DossierQuote.objects.select_for_update().filter(dossier=dossier).first()
+    quote = _quote_store(dossier=dossier, grid=grid, agent=agent)
+    if agent is not None:
+        audit_record(
+            actor=agent,
+            action=AuditEntry.Action.RECOMPUTED_TARIFF,
+            dossier=dossier,
+            ip=ip,
+            grid_version=grid.version,
+        )
+    if previous is not None and quote.final_amount != previous.final_amount:
+        notifications.dossier_notify(dossier=dossier, kind=DossierMessage.Kind.TARIFF_CHANGED, quote=quote)
+    return quote
+
+
+def _quote_store(*, dossier: Dossier, grid: TariffGrid, agent=None, erased_at=None) -> DossierQuote:
+    """The engine's quote for the dossier's tariff facts today, stored over the previous one (its override kept).
+    `erased_at`: the figures it replaces were erased then (kept only when the new quote quotes none)."""
+    facts = selectors.tariff_facts(dossier)
+    bareme = selectors.psu_bareme() if grid.kind == "psu" else None
+    with as_validation_error():
+        result = pricing.quote(pricing.parse_grid(grid.data), facts, bareme=bareme)
+    quote, _created = DossierQuote.objects.update_or_create(
+        dossier=dossier,
+        defaults={
+            "grid": grid,
+            "amount": result.amount,
+            "unit": result.unit,
+            "income_source": facts.income_source,
+            "qf": result.qf,
+            "explanation": list(result.explanation),
+            "criteria": {name: value for name, value in result.criteria.items() if name != "qf"},
+            "computed_at": timezone.now(),
+            "computed_by": agent,
+            "income_erased_at": None if facts.income_source in pricing.WITH_FIGURES else erased_at,
+        },
+    )
+    return quote
+
+
+class IncomeErasure(models.TextChoices):
+    """Why a dossier's tax data went, and with it every figure derived from it."""
+
+    WITHDRAWN = "withdrawn", gettext_lazy("accord retiré par la famille")
+    RETENTION = "retention", gettext_lazy("durée de conservation écoulée")
+
+
+@transaction.atomic
+def dossier_income_erase(*, dossier: Dossier, reason: str) -> DossierQuote | None:
+    """The dossier's tax data has just gone (the income step's withdrawal and retention purge call this): every figure
+    derived from it goes too (QF, PSU resources, children in charge, the explanations quoting them). Returns the
+    quote left, if any.
+
+    On withdrawal the tariff becomes what the consent page promised: recomputed from what is left, that is the
+    highest, or waiting for the agent when a tax notice is sent (a dossier not sent loses its quote); an agent's
+    override stays, being the amount billed and justified. At the retention's end the period is long over: the
+    tariff billed stays, its figures go. A crèche contract keeps its hourly rate and fee, which the family signed and
+    pays, and loses the lines of its computation."""
+    now = timezone.now()
+    quote = DossierQuote.objects.select_for_update().filter(dossier=dossier).first()
+    if quote is not None and reason == IncomeErasure.WITHDRAWN:
+        if dossier.status in workflow.NOT_BILLED:  # their quote goes with the figures it came from
+            quote.delete()
+            quote = None
+        else:
+            quote = _quote_store(dossier=dossier, grid=quote.grid, erased_at=now)
+    elif quote is not None and quote.income_erased_at is None and quote.income_source in pricing.WITH_FIGURES:
+        quote.qf = None
+        quote.criteria = {
+            name: value for name, value in quote.criteria.items() if name not in pricing.INCOME_CRITERIA
+        }
+        quote.explanation = [
+            _(
+                "Les revenus qui ont servi à ce calcul ont été effacés le %(day)s (%(reason)s) : le tarif calculé "
+                "était de %(price)s %(unit)s."
+            )
+            % {
+                "day": timezone.localdate(now).strftime("%d/%m/%Y"),
+                "reason": IncomeErasure(reason).label,
+                "price": f"{number_format(quote.amount, decimal_pos=2)}\u00a0€",
+                "unit": quote.unit_label,
+            }
+        ]
+        quote.income_erased_at = now
+        quote.save(update_fields=["qf", "criteria", "explanation", "income_erased_at"])
+    contract = (
+        CrecheContract.objects.select_for_update().filter(dossier=dossier, income_erased_at=None).first()
+    )
+    if contract is not None:
+        contract.explanation = [
+            _(
+                "Le détail du calcul, qui citait les revenus du foyer, a été effacé le %(day)s (%(reason)s). Le "
+                "tarif horaire et la mensualité sont ceux du contrat."
+            )
+            % {"day": timezone.localdate(now).strftime("%d/%m/%Y"), "reason": IncomeErasure(reason).label},
+            pricing.monthly_fee_line(
+                hours=contract.hours_per_week,
+                weeks=contract.weeks_per_year,
+                months=contract.months_billed,
+                hourly=contract.hourly_rate,
+                monthly=contract.monthly_fee,
+            ),
+        ]
+        contract.income_erased_at = now
+        contract.save(update_fields=["explanation", "income_erased_at"])
+    return quote
+
+
+@transaction.atomic
+def dossier_quote_override(
+    *, dossier: Dossier, agent, amount: Decimal | None, justification: str, ip: str | None = None
+) -> DossierQuote:
+    """Bill `amount` instead of the computed tariff, which stays on the quote for the record. The justification
+    is mandatory: the family reads it on its dossier page and in the message it receives."""
+    justification = justification.strip()
+    errors = {}
+    if amount is None or amount < 0:
+        errors["amount"] = ValidationError(
+            _("Indiquez un tarif positif ou nul, en euros."), code="negative_amount"
+        )
+    if not justification:
+        errors["justification"] = ValidationError(
+            _("La justification est obligatoire : la famille la lira avec son nouveau tarif."),
+            code="justification_required",
+        )
+    if errors:
+        raise ValidationError(errors)
+    quote = DossierQuote.objects.select_for_update().select_related("dossier").filter(dossier=dossier).first()
+    if quote is None:
+        raise ValidationError(
+            _("Cette demande n'a pas encore de tarif calculé : recalculez-le avant de le modifier."),
+            code="no_quote",
+        )
+    if quote.dossier.status in workflow.CLOSED:
+        raise ValidationError(
+            _("Cette demande est « %(status)s » : son tarif ne se modifie plus.")
+            % {"status": quote.dossier.get_status_display()},
+            code="closed",
+        )
+    quote.overridden_amount = amount
+    quote.override_justification = justification
+    quote.overridden_by = agent
+    quote.overridden_at = timezone.now()
+    quote.save(
+        update_fields=["overridden_amount", "override_justification", "overridden_by", "overridden_at"]
+    )
+    audit_record(actor=agent, action=AuditEntry.Action.OVERRODE_TARIFF, dossier=quote.dossier, ip=ip)
+    notifications.dossier_notify(dossier=quote.dossier, kind=DossierMessage.Kind.TARIFF_CHANGED, quote=quote)
+    return quote
+
+
+@dataclass(frozen=True)
+class FiscalData:
+    """What a dossier tells about the household's income: the tax figures, and the QF and explanation of the
+    tariff, which quote them."""
+
+    tax_data: TaxData | None
+    qf: Decimal | None
+    explanation: list[str]
+
+
+@transaction.atomic
+def fiscal_data_view(*, dossier: Dossier, agent, ip: str | None = None) -> FiscalData | None:
+    """The dossier's income figures for a user with cantine.view_fiscal_data, each look written to the audit log;
+    None for anyone else, who sees the tariff and its source, not the amounts."""
+    if not roles.can_view_fiscal_data(agent):
+        return None
+    tax_data = TaxData.objects.filter(dossier=dossier).select_related("checked_by").first()
+    quote = DossierQuote.objects.filter(dossier=dossier).first()
+    if tax_data is None and quote is None:
+        return FiscalData(tax_data=None, qf=None, explanation=[])
+    audit_record(actor=agent, action=AuditEntry.Action.VIEWED_FISCAL_DATA, dossier=dossier, ip=ip)
+    return FiscalData(
+        tax_data=tax_data,
+        qf=quote.qf if quote else None,
+        explanation=list(quote.explanation) if quote else [],
+    )
