@@ -68,12 +68,28 @@ def row_for(dossier: Dossier) -> dict:
     }
 
 
+# A text cell starting with one of these is read as a formula (or, after a tab or CR, shifted to one) by
+# spreadsheet software: a child named =HYPERLINK(…) would run in the agent's spreadsheet (OWASP CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def is_formula_like(value) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
+def csv_text(value) -> str:
+    """A CSV cell: text that could be read as a formula gets a leading apostrophe, as OWASP advises."""
+    if value is None:
+        return ""
+    return f"'{value}" if is_formula_like(value) else str(value)
+
+
 def to_csv(rows) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow([str(label) for _key, label in COLUMNS])
     for row in rows:
-        writer.writerow(["" if row[key] is None else str(row[key]) for key, _label in COLUMNS])
+        writer.writerow([csv_text(row[key]) for key, _label in COLUMNS])
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -82,14 +98,16 @@ def to_xlsx(rows) -> bytes:
     sheet = workbook.active
     sheet.title = "Demandes acceptées"
     sheet.append([str(label) for _key, label in COLUMNS])
-    for row in rows:
+    for number, row in enumerate(rows, start=2):
         sheet.append([row[key] for key, _label in COLUMNS])
         for index, (key, _label) in enumerate(COLUMNS, start=1):
-            cell = sheet.cell(row=sheet.max_row, column=index)
+            cell = sheet.cell(row=number, column=index)
             if key in AMOUNT_COLUMNS and row[key] is not None:
                 cell.value, cell.number_format = float(row[key]), XLSX_NUMBER_FORMAT
             elif key == "child_birth_date" and row[key] is not None:
                 cell.number_format = "DD/MM/YYYY"
+            elif is_formula_like(row[key]):  # kept as the text typed, never a formula (see FORMULA_STARTS)
+                cell.data_type, cell.quotePrefix = "s", True
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
