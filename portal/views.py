@@ -68,14 +68,26 @@ def signup_done(request):
     return render(request, "portal/signup_done.html", {"email": request.session.get("signup_email", "")})
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
+@never_cache
 def signup_confirm(request, uidb64, token):
+    """The link in the mail only shows a page; the address is confirmed, and the account signed in, by its button
+    (a POST with the CSRF token). A GET signing in would let any site log a visitor into an account of its choosing;
+    a browser already signed in to another account stays in it."""
     try:
         user = User.objects.get(pk=force_str(urlsafe_base64_decode(uidb64)))
     except (ValueError, TypeError, OverflowError, User.DoesNotExist):
         user = None
     if user is None or not services.account_confirmation_token.check_token(user, token):
         return render(request, "portal/signup_invalid.html", status=400)
+    signed_in_elsewhere = request.user.is_authenticated and request.user.pk != user.pk
+    if request.method == "GET" or signed_in_elsewhere:
+        return render(
+            request,
+            "portal/signup_confirm.html",
+            {"signed_in_elsewhere": signed_in_elsewhere},
+            status=409 if signed_in_elsewhere and request.method == "POST" else 200,
+        )
     services.family_account_confirm(user=user)
     login(request, user)
     messages.success(request, _("Votre adresse est confirmée : bienvenue sur votre espace famille."))

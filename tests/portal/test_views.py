@@ -6,6 +6,7 @@ from unittest import mock
 import pytest
 from django.core import mail
 from django.db import DatabaseError
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -64,7 +65,8 @@ class TestSignup:
         assert not User.objects.get(email="ines@example.org").is_active
         link = re.search(r"http://testserver(/compte/confirmer/\S+)", mail.outbox[0].body).group(1)
 
-        response = client.get(link, follow=True)
+        assert "Confirmer mon adresse" in client.get(link).content.decode()  # the link itself confirms nothing
+        response = client.post(link, follow=True)
         assert response.redirect_chain[-1][0] == reverse("portal:dashboard")
         assert "Votre adresse est confirmée" in response.content.decode()
         assert User.objects.get(email="ines@example.org").is_active
@@ -108,6 +110,34 @@ class TestSignup:
         response = client.post(reverse("portal:signup"), {**self.data, "birth_date": "2999-01-01"})
         html = response.content.decode()
         assert "ne peut pas être dans le futur" in html and 'value="2999-01-01"' in html
+
+    def confirmation_link(self, client, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(reverse("portal:signup"), self.data)
+        return re.search(r"http://testserver(/compte/confirmer/\S+)", mail.outbox[-1].body).group(1)
+
+    def test_opening_the_link_neither_confirms_nor_signs_in(self, client, django_capture_on_commit_callbacks):
+        """A GET signing in would let any page log its visitor into an account of its choosing (login CSRF)."""
+        link = self.confirmation_link(client, django_capture_on_commit_callbacks)
+        response = client.get(link)
+        assert response.status_code == 200
+        assert not User.objects.get(email="ines@example.org").is_active
+        assert "_auth_user_id" not in client.session
+
+    def test_the_button_needs_the_csrf_token(self, client, django_capture_on_commit_callbacks):
+        link = self.confirmation_link(client, django_capture_on_commit_callbacks)
+        assert Client(enforce_csrf_checks=True).post(link).status_code == 403
+        assert not User.objects.get(email="ines@example.org").is_active
+
+    def test_a_browser_signed_in_to_another_account_stays_in_it(self, client, django_capture_on_commit_callbacks):
+        link = self.confirmation_link(client, django_capture_on_commit_callbacks)
+        other = HouseholdFactory().owner
+        client.force_login(other)
+        response = client.post(link)
+        assert response.status_code == 409
+        assert "autre compte" in response.content.decode()
+        assert int(client.session["_auth_user_id"]) == other.pk
+        assert not User.objects.get(email="ines@example.org").is_active
 
     def test_forged_confirmation_link_is_refused(self, client):
         response = client.get(reverse("portal:signup_confirm", args=["MTIz", "faux-jeton"]))
