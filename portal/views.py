@@ -99,6 +99,13 @@ class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
+    def get_default_redirect_url(self):
+        """Where to go without a safe `next`: agents have no family space (its dashboard is a 404 for them), they
+        go to the admin, which asks for their second factor."""
+        if self.request.user.is_staff:
+            return reverse("admin:index")
+        return super().get_default_redirect_url()
+
 
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "portal/password_reset.html"

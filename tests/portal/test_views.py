@@ -170,6 +170,20 @@ class TestLogin:
         )
         assert "pas encore confirmée" in response.content.decode()
 
+    @pytest.mark.parametrize("next_url", ["", "https://exemple.invalid/piege", "//exemple.invalid/"])
+    def test_an_agent_without_a_safe_next_lands_on_the_admin(self, client, password, next_url):
+        agent = UserFactory(email="agent@example.org", is_staff=True)
+        url = reverse("portal:login") + (f"?next={next_url}" if next_url else "")
+        response = client.post(url, {"username": agent.email, "password": password})
+        assert response.status_code == 302
+        assert response.url == reverse("admin:index")
+
+    def test_a_family_without_a_safe_next_lands_on_its_dashboard(self, client, password):
+        HouseholdFactory(owner=UserFactory(email="claire@example.org"))
+        url = reverse("portal:login") + "?next=https://exemple.invalid/piege"
+        response = client.post(url, {"username": "claire@example.org", "password": password})
+        assert response.url == reverse("portal:dashboard")
+
     def test_sign_out_is_a_post(self, family_client):
         assert family_client.get(reverse("portal:logout")).status_code == 405
         response = family_client.post(reverse("portal:logout"))
