@@ -3,6 +3,7 @@
 from datetime import date
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.mail import send_mail
 from django.db import transaction
@@ -57,6 +58,7 @@ def family_account_create(
     email = User.objects.normalize_email(email).lower()
     existing = User.objects.filter(email=email).first()
     if existing:
+        make_password(password)  # the hash a new account costs, discarded: both answers take as long
         _send_templated_mail_on_commit(
             to=email,
             subject_template="portal/emails/signup_existing_subject.txt",

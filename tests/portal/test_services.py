@@ -1,6 +1,7 @@
 from datetime import date
 
 import pytest
+from django.contrib.auth.hashers import MD5PasswordHasher
 from django.core import mail
 from django.core.exceptions import ValidationError
 
@@ -81,3 +82,22 @@ def test_child_create_validates_the_model():
             household=household, first_names="Léo", last_name="M", birth_date="2020-01-01", class_level="CP"
         )
     assert household.children.count() == 0
+
+
+@pytest.mark.parametrize("registered", [False, True])
+def test_sign_up_does_the_same_work_for_a_registered_address(monkeypatch, registered):
+    """The answer is the same page either way; the time it takes must not tell either: one password hash."""
+    if registered:
+        UserFactory(email="ines@example.org")
+    hashes = []
+    encode = MD5PasswordHasher.encode
+    monkeypatch.setattr(MD5PasswordHasher, "encode", lambda self, *args: hashes.append(1) or encode(self, *args))
+    services.family_account_create(
+        email="ines@example.org",
+        password="un-mot-de-passe-long",
+        first_names="Inès",
+        last_name="Martin",
+        birth_date=date(1988, 4, 2),
+        site_url="http://testserver/",
+    )
+    assert len(hashes) == 1
