@@ -52,7 +52,15 @@ PEOPLE = {
         },
     ],
     "enfants": [{"nom_naissance": "DUPONT", "prenoms": "LEA", "date_naissance": "2021-09-30", "sexe": "F"}],
-    "adresse": {"destinataire": "MADAME CLAIRE MARTIN", "code_postal_ville": "69001 LYON", "pays": "FRANCE"},
+    "adresse": {
+        "destinataire": "MADAME CLAIRE MARTIN",
+        "complement_information": None,
+        "complement_information_geographique": None,
+        "numero_libelle_voie": "1 RUE DE LA GARE",
+        "lieu_dit": None,
+        "code_postal_ville": "69001 LYON",
+        "pays": "FRANCE",
+    },
 }
 QF_ANSWER = {
     "data": {
