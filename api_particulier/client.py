@@ -227,7 +227,9 @@ class Call:
         the reset API Particulier gave (a minute when it gave none)."""
         headers = rate_limit_headers(response)
         if response.status_code == 429 or headers.remaining == 0:
-            cache.set(self.held_key(), headers, max(1, headers.retry_after or 60))
+            cache.set(
+                self.held_key(), headers, max(1, 60 if headers.retry_after is None else headers.retry_after)
+            )
         return headers
 
     # -- HTTP ------------------------------------------------------------------------------------

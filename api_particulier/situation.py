@@ -39,6 +39,8 @@ class IdentityPivot:
             found.append("prenoms")
         if self.sexe not in ("M", "F"):
             found.append("sexe")
+        if not isinstance(self.date_naissance, date):
+            found.append("date_naissance")
         if not re.fullmatch(r"[0-9]{5}", self.code_cog_insee_pays_naissance):
             found.append("code_cog_insee_pays_naissance")
         elif self.code_cog_insee_pays_naissance == FRANCE:

@@ -206,6 +206,7 @@ def test_commune_by_name_goes_with_its_departement(api):
         {"nom_naissance": " "},
         {"prenoms": ()},
         {"sexe": "X"},
+        {"date_naissance": None},
         {"code_cog_insee_pays_naissance": "France"},
         {"code_cog_insee_commune_naissance": ""},
         {"code_cog_insee_commune_naissance": "", "nom_commune_naissance": "Lyon"},
