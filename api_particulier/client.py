@@ -193,7 +193,7 @@ class Call:
     """One lookup on one route: its attempts share a token and a correlation id (the one of the last attempt)."""
 
     def __init__(self, route: str, mode: str, token: str):
-        self.route, self.mode, self.token = route, mode, token
+        self.mode, self.token = mode, token
         self.path = PATH.format(route=route, mode=mode)
         self.name = f"{route}/{mode}"
         # The cache keys name the token by its hash, never the token itself.
@@ -222,7 +222,7 @@ class Call:
                 RateLimited, f"portal limit {PER_TOKEN}", rate_limit=RateLimitHeaders(retry_after=1)
             )
 
-    def hold_back(self, response: httpx.Response) -> RateLimitHeaders:
+    def hold_back(self, response: httpx.Response) -> None:
         """After a 429, or when RateLimit-Remaining reaches 0, no worker calls the route with this token until
         the reset API Particulier gave (a minute when it gave none)."""
         headers = rate_limit_headers(response)
@@ -230,7 +230,6 @@ class Call:
             cache.set(
                 self.held_key(), headers, max(1, 60 if headers.retry_after is None else headers.retry_after)
             )
-        return headers
 
     # -- HTTP ------------------------------------------------------------------------------------
 
