@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "cantine",
     "franceconnect",
     "impot_client",
+    "api_particulier",
 ]
 
 MIDDLEWARE = [
@@ -234,6 +235,13 @@ IMPOT_NUMERO_FISCAL_ATTEMPTS_PER_DOSSIER = env.str(
 IMPOT_NUMERO_FISCAL_NUMBERS_PER_DOSSIER = env.str(
     "IMPOT_NUMERO_FISCAL_NUMBERS_PER_DOSSIER", default="2/hour;3/day"
 )
+
+# API Particulier (CAF/MSA quotient familial, PSU resources): the commune's token from its DataPass habilitation,
+# and its SIRET as the `recipient` every call must name (checked at start when the URL is set).
+API_PARTICULIER_URL = env.str("API_PARTICULIER_URL", default="")
+API_PARTICULIER_TOKEN = env.str("API_PARTICULIER_TOKEN", default="")
+API_PARTICULIER_RECIPIENT = env.str("API_PARTICULIER_RECIPIENT", default="")
+API_PARTICULIER_TIMEOUT = env.float("API_PARTICULIER_TIMEOUT", default=5.0)  # seconds, to connect and to read
 
 # Fiscal amounts and numéros fiscaux are encrypted at rest (Fernet). Comma-separated keys, newest first:
 # the first encrypts, all decrypt, so a new key can be put in front and `rotate_encryption_keys` run.
