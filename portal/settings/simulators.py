@@ -1,5 +1,5 @@
-"""What development (dev) and the tests (test) add to production's settings (base): the embedded FranceConnect
-and DGFiP simulators, their apps and URLs, and the defaults that point the clients at them. Production never
+"""What development (dev) and the tests (test) add to production's settings (base): the embedded FranceConnect,
+DGFiP and API Particulier simulators, their apps and URLs, and the defaults that point the clients at them. Production never
 loads this module, so nothing in base names a simulator.
 
 A real environment variable still wins over every default here."""
