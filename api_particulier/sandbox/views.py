@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from api_particulier.sandbox.allocataires import Family, Outcome, family_of, family_of_franceconnect
+from api_particulier.sandbox.allocataires import Family, Outcome, Provider, family_of, family_of_franceconnect
 from franceconnect.sandbox.views import data_provider_credentials, now, same, sandbox_gate
 
 RATE_LIMIT = 20  # requests per token in any one-second window
@@ -102,9 +102,9 @@ def _count(token: str) -> tuple[dict[str, str], bool]:
     request is within the rate."""
     second = now()
     with _windows_lock:
+        for stale in [known for known, (start, _used) in _windows.items() if start != second]:
+            del _windows[stale]  # every FranceConnect call brings a new token: keep only this second's
         start, used = _windows.get(token, (second, 0))
-        if start != second:
-            start, used = second, 0
         used += 1
         _windows[token] = (start, used)
     headers = {
@@ -230,7 +230,7 @@ def _data(family: Family, route: str, request, today: date) -> dict:
     else:
         year, month = _period(request, today)
         # The MSA recomputes every month; the CAF's QF of the year was computed in January.
-        computed = (year, month) if family.provider == "MSA" else (year, 1)
+        computed = (year, month) if family.provider == Provider.MSA else (year, 1)
         data["quotient_familial"] = {
             "fournisseur": str(family.provider),
             "valeur": family.quotient_familial,
