@@ -2,6 +2,7 @@
 mode asks the FranceConnect simulator's checktoken over HTTP: those tests serve both simulators on a live server,
 the rest use Django's test client."""
 
+import os
 import time
 from datetime import date, datetime
 
@@ -14,7 +15,7 @@ from api_particulier.sandbox import views
 from api_particulier.sandbox.allocataires import FAMILIES, Outcome, family_of
 from franceconnect.sandbox.identities import IDENTITIES
 from tests.franceconnect import test_sandbox as fc
-from tests.portal.test_settings import PRODUCTION_ENV, SETTINGS_WITH_SIMULATORS, run_manage
+from tests.portal.test_settings import PRODUCTION_ENV, SETTINGS_WITH_SIMULATORS, run_manage, run_python
 
 pytestmark = pytest.mark.urls("portal.urls_dev")
 
@@ -176,6 +177,28 @@ def test_the_api_particulier_simulator_cannot_be_deployed():
     )
     assert result.returncode != 0
     assert "api_particulier_sandbox.E001" in result.stderr
+
+
+PRODUCTION_START = """
+import sys
+import django
+from django.core.checks import run_checks
+from django.urls import Resolver404, resolve
+
+django.setup()
+run_checks(include_deployment_checks=True)  # imports the URLconf and every view it names
+try:
+    print("mounted", resolve("/sandbox/api-particulier/v3/dss/quotient_familial/identite").route)
+except Resolver404:
+    pass
+print("loaded", *sorted(name for name in sys.modules if name.startswith("api_particulier.sandbox")))
+"""
+
+
+def test_production_settings_load_nothing_of_the_simulator():
+    result = run_python(PRODUCTION_START, env={**os.environ, **PRODUCTION_ENV})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["loaded"]
 
 
 # Identité pivot mode ---------------------------------------------------------------------------------------
