@@ -1,5 +1,5 @@
-"""What development (dev) and the tests (test) add to production's settings (base): the embedded FranceConnect
-and DGFiP simulators, their apps and URLs, and the defaults that point the clients at them. Production never
+"""What development (dev) and the tests (test) add to production's settings (base): the embedded FranceConnect,
+DGFiP and API Particulier simulators, their apps and URLs, and the defaults that point the clients at them. Production never
 loads this module, so nothing in base names a simulator.
 
 A real environment variable still wins over every default here."""
@@ -8,7 +8,7 @@ from portal.settings.base import *  # noqa: F403
 from portal.settings.base import _LOOPBACK, INSTALLED_APPS, SITE_URL, _site, content_security_policy, env
 
 # The simulators' apps register their deployment checks; their URLs are mounted by ROOT_URLCONF.
-INSTALLED_APPS = [*INSTALLED_APPS, "franceconnect.sandbox", "impot_client.sandbox"]
+INSTALLED_APPS = [*INSTALLED_APPS, "franceconnect.sandbox", "impot_client.sandbox", "api_particulier.sandbox"]
 ROOT_URLCONF = "portal.urls_dev"
 
 # A developer may type either loopback name in the browser: the simulators accept both, on SITE_URL's port.
@@ -57,3 +57,14 @@ if IMPOT_SANDBOX:
     # DGFiP's header is ID_Teleservice, but WSGI servers (Django's runserver and live test server included) drop
     # header names holding an underscore: the embedded simulator can only receive it spelt ID-Teleservice.
     IMPOT_TELESERVICE_HEADER = env.str("IMPOT_TELESERVICE_HEADER", default="ID-Teleservice")
+
+# API Particulier (CAF and MSA data): with API_PARTICULIER_SANDBOX the portal serves its own simulator under
+# /sandbox/api-particulier/ (only with DEBUG=true) and the defaults point the client at it.
+API_PARTICULIER_SANDBOX = env.bool("API_PARTICULIER_SANDBOX", default=True)
+if API_PARTICULIER_SANDBOX:
+    API_PARTICULIER_URL = env.str("API_PARTICULIER_URL", default=f"{SITE_URL}/sandbox/api-particulier")
+    API_PARTICULIER_TOKEN = env.str(
+        "API_PARTICULIER_TOKEN", default="sandbox-api-particulier-token-not-for-production"
+    )
+    # A fictitious SIRET (14 digits, Luhn-valid): the simulator requires a recipient, as API Particulier does.
+    API_PARTICULIER_RECIPIENT = env.str("API_PARTICULIER_RECIPIENT", default="21000000000013")
