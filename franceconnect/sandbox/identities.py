@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from franceconnect.sandbox.keys import derived_secret
 
-# DGFiP's data scopes (DataPass "API Impôt particulier"): they release no userinfo claim, only the right for
-# the DGFiP data provider to answer, which it learns from checktoken.
+# The data providers' scopes (DataPass "API Impôt particulier" for DGFiP, "API Particulier" for the CNAF/MSA): they
+# release no userinfo claim, only the right for the data provider to answer, which it learns from checktoken.
 DATA_PROVIDER_SCOPES = (
     "dgfip_rfr",
     "dgfip_nbpart",
@@ -29,6 +29,10 @@ DATA_PROVIDER_SCOPES = (
     "dgfip_nmUsaDec2",
     "dgfip_prnmDec2",
     "dgfip_dateNaisDec2",
+    "cnaf_quotient_familial",
+    "cnaf_allocataires",
+    "cnaf_enfants",
+    "cnaf_adresse",
 )
 # Claims released per scope, as in FranceConnect's fcp-low scopes (v2: no address, no phone).
 SCOPE_CLAIMS = {
