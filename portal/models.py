@@ -86,6 +86,10 @@ class Household(models.Model):
 
 
 class Adult(models.Model):
+    class Sex(models.TextChoices):
+        FEMALE = "F", _("Féminin")
+        MALE = "M", _("Masculin")
+
     class Role(models.TextChoices):
         HOLDER = "holder", _("Titulaire du compte")
         SECOND_PARENT = "second_parent", _("Second parent")
@@ -97,6 +101,18 @@ class Adult(models.Model):
     first_names = models.CharField(_("prénoms"), max_length=150)
     last_name = models.CharField(_("nom"), max_length=150)
     birth_date = models.DateField(_("date de naissance"), null=True, blank=True)
+    # The rest of the civil status API Particulier's identity pivot needs (a local account's holder fills it in;
+    # FranceConnect certifies it for the others).
+    birth_name = models.CharField(
+        _("nom de naissance"), max_length=150, blank=True, help_text=_("Vide : le même que le nom.")
+    )
+    sex = models.CharField(_("sexe à l'état civil"), max_length=1, choices=Sex.choices, blank=True)
+    birth_country = models.CharField(
+        _("pays de naissance (code INSEE)"), max_length=5, blank=True, help_text=_("99100 pour la France.")
+    )
+    birth_commune = models.CharField(
+        _("commune de naissance (code INSEE)"), max_length=5, blank=True, help_text=_("Pour une naissance en France.")
+    )
     email = models.EmailField(_("adresse électronique"), blank=True)
     phone = models.CharField(_("téléphone"), max_length=20, blank=True)
 
