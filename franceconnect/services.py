@@ -66,8 +66,8 @@ def _certify_holder(user: User, identity: FranceConnectIdentity) -> None:
 def franceconnect_sign_in(*, claims: dict, acr: str) -> User:
     """The account whose identity has this `sub`, refreshed; a new family account on the first sign-in.
 
-    Never matched by email: an address already used by a local account stops the sign-in
-    and the family is told to link FranceConnect from that account instead.
+    Never matched by email: an address already used by a confirmed local account stops the sign-in
+    and the family is told to link FranceConnect from that account instead; an unconfirmed one is erased.
     """
     values = _identity_values(claims, acr)
     identity = (
@@ -87,6 +87,9 @@ def franceconnect_sign_in(*, claims: dict, acr: str) -> User:
             "no_email",
             _("FranceConnect n'a pas transmis d'adresse électronique : impossible de créer votre compte."),
         )
+    # An account made with this address but never confirmed proves nothing (anyone can type an address): it is
+    # erased, and the person FranceConnect certified gets the address.
+    portal_services.unconfirmed_accounts().filter(email=values["email"]).delete()
     if User.objects.filter(email=values["email"]).exists():
         raise SignInRefused(
             "email_in_use",

@@ -7,6 +7,9 @@ class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = _("Familles")
 
+    def ready(self):
+        from portal import middleware  # noqa: F401  its user_logged_in receiver starts each session's clock
+
 
 class AgentAdminConfig(admin_apps.AdminConfig):
     """django.contrib.admin, whose site asks agents for a TOTP code after their password (portal.sites)."""

@@ -1,11 +1,13 @@
 """Family forms. They validate input; the services in portal.services do the writing."""
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, SetPasswordMixin
+from django.contrib.auth import authenticate
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm, SetPasswordMixin
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal import services, throttles
 from portal.models import Adult, Child, User, age_in_years
 
 
@@ -97,10 +99,19 @@ class SignupForm(SetPasswordMixin, forms.Form):
     def clean_birth_date(self):
         return clean_adult_birth_date(self.cleaned_data["birth_date"])
 
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
     def clean(self):
         cleaned = super().clean()
         self.validate_passwords()
         self.validate_password_for_user(User(email=cleaned.get("email", "")), password_field_name="password1")
+        if not self.errors and self.request is not None:  # a valid sign-up sends a mail: it counts
+            wait = throttles.SIGNUP.wait(request=self.request, email=cleaned["email"])
+            if wait:
+                raise ValidationError(throttles.refusal_message(wait), code="throttled")
+            throttles.SIGNUP.count(request=self.request, email=cleaned["email"])
         return cleaned
 
 
@@ -111,17 +122,76 @@ class LoginForm(AuthenticationForm):
     )
     error_messages = {
         "invalid_login": _("Adresse électronique ou mot de passe incorrect."),
-        "inactive": _("Votre adresse n'est pas encore confirmée : ouvrez le lien reçu par courriel."),
+        "inactive": _(
+            "Votre adresse n'est pas encore confirmée : ouvrez le lien reçu par courriel, ou demandez-en un nouveau "
+            "avec « Mot de passe oublié ? »."
+        ),
     }
+    throttle = throttles.SIGNIN
 
     def clean(self):
+        """One password hash whatever the address (unknown, unconfirmed, active); refused without any once the
+        account or the address has failed too often, with the same message for a registered address."""
         email = self.cleaned_data.get("username")
         password = self.cleaned_data.get("password")
         if email and password:
-            pending = User.objects.filter(email=email.lower(), is_active=False).first()
-            if pending and pending.email_confirmed_at is None and pending.check_password(password):
-                raise ValidationError(self.error_messages["inactive"], code="inactive")
-        return super().clean()
+            wait = self.throttle.wait(request=self.request, email=email)
+            if wait:
+                raise ValidationError(throttles.refusal_message(wait), code="throttled")
+            self.user_cache = authenticate(self.request, username=email, password=password, allow_inactive=True)
+            if self.user_cache is None or not (self.user_cache.is_active or awaits_confirmation(self.user_cache)):
+                self.user_cache = None
+                self.throttle.count(request=self.request, email=email)
+                raise self.get_invalid_login_error()
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
+
+
+def awaits_confirmation(user) -> bool:
+    """A family account created by the sign-up form whose address was never confirmed."""
+    return not user.is_active and user.email_confirmed_at is None and not user.is_staff
+
+
+class AccountPasswordResetForm(PasswordResetForm):
+    """The request is the same whether the address has an account or not: one window counted, one task queued
+    (portal.tasks.password_reset_mail_send looks the address up outside the request)."""
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean_email(self):
+        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
+        if self.request is not None:
+            wait = throttles.PASSWORD_RESET.wait(request=self.request, email=email)
+            if wait:
+                raise ValidationError(throttles.refusal_message(wait), code="throttled")
+            throttles.PASSWORD_RESET.count(request=self.request, email=email)
+        return email
+
+    def save(self, **kwargs):
+        services.password_reset_request(email=self.cleaned_data["email"])
+
+
+class ConfirmPasswordForm(SetPasswordForm):
+    """Confirming an address sets its password: whoever created the account, the password that becomes active is
+    the one typed by who reads the mailbox."""
+
+    error_messages = {"password_mismatch": _("Les deux mots de passe ne sont pas identiques.")}
+    new_password1 = forms.CharField(
+        label=_("Mot de passe"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_(
+            "Celui choisi à l'inscription, ou un nouveau : au moins 10 caractères, pas uniquement des chiffres, "
+            "pas un mot de passe courant."
+        ),
+    )
+    new_password2 = forms.CharField(
+        label=_("Confirmation du mot de passe"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
 
 class AdultForm(forms.ModelForm):

@@ -5,10 +5,12 @@ the limit (a per-calendar-minute counter lets twice the limit through across a m
 where Django's default cache lives: Redis when `CACHE_URL=redis://…` (shared by all workers), in memory otherwise
 (one process, as the local-memory cache; `check --deploy` warns about it)."""
 
+import math
 import threading
+import time
 
 from django.conf import settings
-from limits import RateLimitItem, parse
+from limits import RateLimitItem, parse, parse_many
 from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
@@ -55,6 +57,32 @@ def hit(rate: str | RateLimitItem, *keys: str) -> bool:
 def allows(rate: str | RateLimitItem, *keys: str) -> bool:
     """Whether one more hit would pass, without counting it."""
     return _limiter().test(_item(rate), _namespace(), *keys)
+
+
+def _items(rates: str) -> list[RateLimitItem]:
+    return parse_many(rates)
+
+
+def allows_all(rates: str, *keys: str) -> bool:
+    """Whether one more hit passes every window of `rates` ("5/15 minutes;20/day"), without counting it."""
+    return all(allows(item, *keys) for item in _items(rates))
+
+
+def hit_all(rates: str, *keys: str) -> None:
+    """Count one hit in every window of `rates` that still has room."""
+    for item in _items(rates):
+        hit(item, *keys)
+
+
+def retry_after(rates: str, *keys: str) -> int:
+    """Seconds until one more hit passes every window of `rates`: 0 when it already does. In a moving window a
+    place frees up when the oldest hit it holds becomes older than the window."""
+    wait = 0.0
+    for item in _items(rates):
+        if not allows(item, *keys):
+            reset_at, _remaining = _limiter().get_window_stats(item, _namespace(), *keys)
+            wait = max(wait, reset_at - time.time())
+    return max(math.ceil(wait), 1) if wait > 0 else 0
 
 
 def reset_memory() -> None:

@@ -8,11 +8,13 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user, user_has_device
 
+from portal import throttles
 from portal.models import OperationalAlert
 
 
@@ -28,38 +30,52 @@ class AgentLoginForm(AdminAuthenticationForm):
     )
     error_messages = {
         **AdminAuthenticationForm.error_messages,
+        # One message for a wrong address, password or code: the page never confirms a right password on its own.
+        "invalid_login": _(
+            "Adresse électronique, mot de passe ou code incorrect. Vérifiez les trois (le code change toutes les "
+            "30 secondes)."
+        ),
         "no_device": _("Votre compte n'a pas encore d'application d'authentification."),
-        "invalid_token": _("Ce code n'est pas le bon, ou il a expiré : saisissez celui affiché maintenant."),
-        "throttled": _("Trop de codes erronés : patientez une minute avant de réessayer."),
     }
     missing_device = False  # the login template then explains how to get a device instead of the form
 
     def clean(self):
-        cleaned_data = super().clean()  # email and password, for an active staff account
-        user = self.user_cache
-        if user is None:
-            return cleaned_data
+        """Email, password and code are checked together, within limits per account and per client address; the
+        wrong codes count per account and address, never per account alone (see portal.throttles)."""
+        email = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        token = self.cleaned_data.get("otp_token")
+        if not (email and password and token):
+            return self.cleaned_data  # each missing field's own error says what is wrong, nothing is checked
+        wait = max(
+            throttles.ADMIN_SIGNIN.wait(request=self.request, email=email),
+            throttles.ADMIN_CODE.wait(request=self.request, email=email),
+        )
+        if wait:
+            raise ValidationError(throttles.refusal_message(wait), code="throttled")
+        user = authenticate(self.request, username=email, password=password)
+        if user is None or not user.is_staff:
+            throttles.ADMIN_SIGNIN.count(request=self.request, email=email)
+            raise self.get_invalid_login_error()
         if not user_has_device(user):
             self.missing_device = True
             raise ValidationError(self.error_messages["no_device"], code="no_device")
-        if "otp_token" not in cleaned_data:
-            return cleaned_data  # the field's own error says what is wrong
-        # django_otp keeps the device in the session when LoginView signs the user in.
-        user.otp_device = self.verified_device(user, cleaned_data["otp_token"].strip())
-        return cleaned_data
+        device = self.verified_device(user, token.strip())
+        if device is None:
+            throttles.ADMIN_CODE.count(request=self.request, email=email)
+            throttles.ADMIN_SIGNIN_CODE.count(request=self.request, email=email)
+            raise self.get_invalid_login_error()
+        self.user_cache = user
+        self.confirm_login_allowed(user)
+        user.otp_device = device  # django_otp keeps the device in the session when LoginView signs the user in
+        return self.cleaned_data
 
     def verified_device(self, user, token):
-        """The user's device that accepts `token`. A wrong code makes the next try wait longer (django-otp
-        throttling): the failure is committed before the error is raised, so it counts."""
+        """The user's device that accepts `token` (each code is single-use: django-otp remembers the last one)."""
         with transaction.atomic():
-            devices = [
-                device for device in devices_for_user(user, for_verify=True) if device.verify_is_allowed()[0]
-            ]
-            device = next((device for device in devices if device.verify_token(token)), None)
-        if device is None:
-            code = "invalid_token" if devices else "throttled"
-            raise ValidationError(self.error_messages[code], code=code)
-        return device
+            return next(
+                (device for device in devices_for_user(user, for_verify=True) if device.verify_token(token)), None
+            )
 
 
 class AgentAdminSite(admin.AdminSite):

@@ -19,7 +19,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from portal import selectors, services
 from portal.demarches import demarches
-from portal.forms import AdultForm, ChildForm, LoginForm, SignupForm, add_service_errors
+from portal.forms import (
+    AccountPasswordResetForm,
+    AdultForm,
+    ChildForm,
+    ConfirmPasswordForm,
+    LoginForm,
+    SignupForm,
+    add_service_errors,
+)
 from portal.models import Adult, User
 
 logger = logging.getLogger(__name__)
@@ -48,7 +56,7 @@ def healthz(request):
 def signup(request):
     if request.user.is_authenticated:
         return redirect("portal:dashboard")
-    form = SignupForm(request.POST or None)
+    form = SignupForm(request.POST or None, request=request)
     if request.method == "POST" and form.is_valid():
         services.family_account_create(
             email=form.cleaned_data["email"],
@@ -56,7 +64,6 @@ def signup(request):
             first_names=form.cleaned_data["first_names"],
             last_name=form.cleaned_data["last_name"],
             birth_date=form.cleaned_data["birth_date"],
-            site_url=request.build_absolute_uri("/"),
         )
         request.session["signup_email"] = form.cleaned_data["email"]
         return redirect("portal:signup_done")
@@ -71,9 +78,11 @@ def signup_done(request):
 @require_http_methods(["GET", "POST"])
 @never_cache
 def signup_confirm(request, uidb64, token):
-    """The link in the mail only shows a page; the address is confirmed, and the account signed in, by its button
-    (a POST with the CSRF token). A GET signing in would let any site log a visitor into an account of its choosing;
-    a browser already signed in to another account stays in it."""
+    """The link in the mail only shows a page; the address is confirmed, and the account signed in, by its form
+    (a POST with the CSRF token), which sets the password: the one chosen at sign-up, or a new one. A GET signing
+    in would let any site log a visitor into an account of its choosing, and activating the sign-up's password
+    would let whoever typed someone else's address choose that person's password. A browser already signed in to
+    another account stays in it."""
     try:
         user = User.objects.get(pk=force_str(urlsafe_base64_decode(uidb64)))
     except (ValueError, TypeError, OverflowError, User.DoesNotExist):
@@ -81,14 +90,15 @@ def signup_confirm(request, uidb64, token):
     if user is None or not services.account_confirmation_token.check_token(user, token):
         return render(request, "portal/signup_invalid.html", status=400)
     signed_in_elsewhere = request.user.is_authenticated and request.user.pk != user.pk
-    if request.method == "GET" or signed_in_elsewhere:
+    form = ConfirmPasswordForm(user, request.POST if request.method == "POST" and not signed_in_elsewhere else None)
+    if signed_in_elsewhere or not form.is_valid():
         return render(
             request,
             "portal/signup_confirm.html",
-            {"signed_in_elsewhere": signed_in_elsewhere},
+            {"signed_in_elsewhere": signed_in_elsewhere, "form": form},
             status=409 if signed_in_elsewhere and request.method == "POST" else 200,
         )
-    services.family_account_confirm(user=user)
+    services.family_account_confirm(user=user, password=form.cleaned_data["new_password1"])
     login(request, user)
     messages.success(request, _("Votre adresse est confirmée : bienvenue sur votre espace famille."))
     return redirect("portal:dashboard")
@@ -108,10 +118,14 @@ class LoginView(auth_views.LoginView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    """The mail is queued (portal.tasks), known address or not; the form counts the request in its limits."""
+
     template_name = "portal/password_reset.html"
-    email_template_name = "portal/emails/password_reset_body.txt"
-    subject_template_name = "portal/emails/password_reset_subject.txt"
+    form_class = AccountPasswordResetForm
     success_url = reverse_lazy("portal:password_reset_done")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

@@ -116,3 +116,10 @@ def fresh_rate_limits():
     ratelimit.reset_memory()
     yield
     ratelimit.reset_memory()
+
+
+@pytest.fixture
+def immediate_tasks(settings):
+    """Tasks run as soon as they are queued (mails reach mail.outbox); the suite's default queues them in the
+    database, as production does, for the worker."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

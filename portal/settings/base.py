@@ -264,3 +264,34 @@ LOGGING = {
     # httpx logs each request's URL at INFO, and a lookup by numéro fiscal has it in the path.
     "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }
+
+# Accounts (issue 15). Limits in the `limits` notation, ";" between windows, counted in sliding windows on the
+# shared cache (portal.throttles): failed sign-ins, wrong admin codes, and the mails anyone can make the portal send.
+# An empty value turns a window off. The client's address is REMOTE_ADDR, or behind a reverse proxy the last entry
+# of CLIENT_ADDRESS_HEADER (e.g. HTTP_X_FORWARDED_FOR, which the proxy must overwrite or append to).
+CLIENT_ADDRESS_HEADER = env.str("CLIENT_ADDRESS_HEADER", default="")
+SIGNIN_FAILURES_PER_ACCOUNT_AND_ADDRESS = env.str("SIGNIN_FAILURES_PER_ACCOUNT_AND_ADDRESS", default="5/15 minutes")
+SIGNIN_FAILURES_PER_ACCOUNT = env.str("SIGNIN_FAILURES_PER_ACCOUNT", default="20/hour;50/day")
+SIGNIN_FAILURES_PER_ADDRESS = env.str("SIGNIN_FAILURES_PER_ADDRESS", default="50/hour")
+ADMIN_SIGNIN_FAILURES_PER_ACCOUNT_AND_ADDRESS = env.str(
+    "ADMIN_SIGNIN_FAILURES_PER_ACCOUNT_AND_ADDRESS", default="5/15 minutes"
+)
+ADMIN_SIGNIN_FAILURES_PER_ACCOUNT = env.str("ADMIN_SIGNIN_FAILURES_PER_ACCOUNT", default="20/hour;50/day")
+ADMIN_SIGNIN_FAILURES_PER_ADDRESS = env.str("ADMIN_SIGNIN_FAILURES_PER_ADDRESS", default="30/hour")
+ADMIN_CODE_FAILURES_PER_ACCOUNT_AND_ADDRESS = env.str(
+    "ADMIN_CODE_FAILURES_PER_ACCOUNT_AND_ADDRESS", default="5/15 minutes"
+)
+PASSWORD_RESET_MAILS_PER_ACCOUNT = env.str("PASSWORD_RESET_MAILS_PER_ACCOUNT", default="3/hour;10/day")
+PASSWORD_RESET_MAILS_PER_ADDRESS = env.str("PASSWORD_RESET_MAILS_PER_ADDRESS", default="20/hour")
+SIGNUP_MAILS_PER_ACCOUNT = env.str("SIGNUP_MAILS_PER_ACCOUNT", default="3/hour;10/day")
+SIGNUP_MAILS_PER_ADDRESS = env.str("SIGNUP_MAILS_PER_ADDRESS", default="20/hour")
+# django-otp's own throttling is per device, so per account: portal.throttles.ADMIN_CODE replaces it.
+OTP_TOTP_THROTTLE_FACTOR = 0
+# Unconfirmed family accounts are erased after this many days (portal.services.unconfirmed_accounts_purge).
+UNCONFIRMED_ACCOUNT_DAYS = env.int("UNCONFIRMED_ACCOUNT_DAYS", default=7)
+# Sessions end after this many seconds without a request (families, agents), and in any case SESSION_COOKIE_AGE
+# after the sign-in (portal.middleware.SessionTimeoutMiddleware).
+SESSION_IDLE_TIMEOUT_FAMILY = env.int("SESSION_IDLE_TIMEOUT_FAMILY", default=30 * 60)
+SESSION_IDLE_TIMEOUT_AGENT = env.int("SESSION_IDLE_TIMEOUT_AGENT", default=15 * 60)
+SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_TIMEOUT", default=SESSION_COOKIE_AGE)
+MIDDLEWARE.append("portal.middleware.SessionTimeoutMiddleware")

@@ -5,14 +5,11 @@ from django.contrib.auth.hashers import MD5PasswordHasher
 from django.core import mail
 from django.core.exceptions import ValidationError
 
-from portal import services
+from portal import services, tasks
 from portal.models import Adult, User
 from tests.factories import HouseholdFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-SITE = "http://testserver/"
-
 
 def create_account(email="nouvelle@example.org"):
     return services.family_account_create(
@@ -21,11 +18,12 @@ def create_account(email="nouvelle@example.org"):
         first_names="Inès",
         last_name="Moreau",
         birth_date=date(1990, 6, 21),
-        site_url=SITE,
     )
 
 
-def test_signup_creates_an_inactive_account_with_household_and_holder(django_capture_on_commit_callbacks):
+def test_signup_creates_an_inactive_account_with_household_and_holder(
+    django_capture_on_commit_callbacks, immediate_tasks
+):
     with django_capture_on_commit_callbacks(execute=True):
         user = create_account()
     assert not user.is_active
@@ -33,7 +31,7 @@ def test_signup_creates_an_inactive_account_with_household_and_holder(django_cap
     assert (holder.role, holder.first_names, holder.last_name) == (Adult.Role.HOLDER, "Inès", "Moreau")
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["nouvelle@example.org"]
-    assert services.confirmation_url(user, SITE).split("/")[-3] in mail.outbox[0].body
+    assert tasks.confirmation_url(user).split("/")[-3] in mail.outbox[0].body
 
 
 def test_signup_mail_waits_for_the_commit(django_capture_on_commit_callbacks):
@@ -43,7 +41,9 @@ def test_signup_mail_waits_for_the_commit(django_capture_on_commit_callbacks):
     assert len(callbacks) == 1
 
 
-def test_signup_with_a_known_address_creates_nothing_and_warns_the_owner(django_capture_on_commit_callbacks):
+def test_signup_with_a_known_address_creates_nothing_and_warns_the_owner(
+    django_capture_on_commit_callbacks, immediate_tasks
+):
     UserFactory(email="deja@example.org")
     with django_capture_on_commit_callbacks(execute=True):
         result = create_account(email="Deja@Example.org")
@@ -98,6 +98,5 @@ def test_sign_up_does_the_same_work_for_a_registered_address(monkeypatch, regist
         first_names="Inès",
         last_name="Martin",
         birth_date=date(1988, 4, 2),
-        site_url="http://testserver/",
     )
     assert len(hashes) == 1

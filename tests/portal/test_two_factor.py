@@ -30,10 +30,23 @@ def agent_with_device(db):
     return agent, TOTPDevice.objects.create(user=agent, name="Téléphone", confirmed=True)
 
 
-def sign_in(client, user, code=""):
+GENERIC = "Adresse électronique, mot de passe ou code incorrect."
+
+
+def sign_in(client, user, code="", address="127.0.0.1"):
     return client.post(
-        LOGIN, {"username": user.email, "password": PASSWORD, "otp_token": code, "next": INDEX}
+        LOGIN,
+        {"username": user.email, "password": PASSWORD, "otp_token": code, "next": INDEX},
+        REMOTE_ADDR=address,
     )
+
+
+def wrong_code(device):
+    return f"{(int(current_code(device)) + 1) % 1_000_000:06d}"
+
+
+def error_note(response):
+    return response.content.decode().split('class="errornote"')[1].split("</p>")[0]
 
 
 def opens_the_admin(client):
@@ -54,17 +67,16 @@ class TestAdminSignIn:
 
     def test_a_wrong_code_is_refused(self, client, agent_with_device):
         agent, device = agent_with_device
-        wrong = f"{(int(current_code(device)) + 1) % 1_000_000:06d}"
-        response = sign_in(client, agent, wrong)
-        assert "Ce code n&#x27;est pas le bon" in response.content.decode()
+        response = sign_in(client, agent, wrong_code(device))
+        assert GENERIC in response.content.decode()
         assert not opens_the_admin(client)
 
-    def test_after_a_wrong_code_the_next_try_must_wait(self, client, agent_with_device):
+    def test_one_wrong_code_does_not_make_the_next_try_wait(self, client, agent_with_device):
+        """django-otp's own throttling (per device, so per account) is off: see the lockout tests below."""
         agent, device = agent_with_device
-        sign_in(client, agent, "000000" if current_code(device) != "000000" else "111111")
-        response = sign_in(client, agent, current_code(device))
-        assert "Trop de codes erronés" in response.content.decode()
-        assert not opens_the_admin(client)
+        sign_in(client, agent, wrong_code(device))
+        assert sign_in(client, agent, current_code(device)).status_code == 302
+        assert opens_the_admin(client)
 
     def test_the_right_code_opens_the_admin(self, client, agent_with_device):
         agent, device = agent_with_device
@@ -78,15 +90,61 @@ class TestAdminSignIn:
         code = current_code(device)
         sign_in(client, agent, code)
         client.logout()
-        assert "Ce code n&#x27;est pas le bon" in sign_in(client, agent, code).content.decode()
+        assert GENERIC in sign_in(client, agent, code).content.decode()
 
-    def test_a_wrong_password_says_nothing_of_the_code(self, client, agent_with_device):
+    def test_a_right_password_with_a_wrong_code_reads_as_a_wrong_password(self, client, agent_with_device):
+        """The page never confirms a right password before the code is checked: one message for both."""
         agent, device = agent_with_device
-        response = client.post(
+        wrong_password = client.post(
             LOGIN, {"username": agent.email, "password": "pas-le-bon", "otp_token": current_code(device)}
         )
-        error = response.content.decode().split('class="errornote"')[1].split("</p>")[0]
-        assert "adresse électronique" in error and "mot de passe" in error and "code" not in error
+        wrong_code_only = sign_in(client, agent, wrong_code(device))
+        assert error_note(wrong_password) == error_note(wrong_code_only)
+        assert "mot de passe ou code incorrect" in error_note(wrong_password)
+        assert not opens_the_admin(client)
+
+    def test_without_a_code_the_password_is_not_checked(self, client, agent_with_device, monkeypatch):
+        agent, _device = agent_with_device
+        checks = []
+        monkeypatch.setattr(User, "check_password", lambda self, raw: checks.append(raw) or True)
+        response = sign_in(client, agent)
+        assert "Ce champ est obligatoire" in response.content.decode() and checks == []
+
+
+class TestAdminLockouts:
+    """Wrong codes count per account and client address: whoever knows an agent's password cannot lock that agent
+    out from elsewhere; the refusal tells the real wait."""
+
+    def test_wrong_codes_lock_the_address_out_for_the_real_delay(self, client, agent_with_device, settings):
+        settings.ADMIN_CODE_FAILURES_PER_ACCOUNT_AND_ADDRESS = "3/15 minutes"
+        agent, device = agent_with_device
+        for _ in range(3):
+            sign_in(client, agent, wrong_code(device))
+        response = sign_in(client, agent, current_code(device))
+        assert "Trop de tentatives" in error_note(response) and "15 minutes" in error_note(response)
+        assert not opens_the_admin(client)
+
+    def test_the_agent_still_signs_in_from_another_address(self, client, agent_with_device, settings):
+        settings.ADMIN_CODE_FAILURES_PER_ACCOUNT_AND_ADDRESS = "3/15 minutes"
+        agent, device = agent_with_device
+        for _ in range(5):
+            sign_in(client, agent, wrong_code(device), address="203.0.113.66")
+        assert sign_in(client, agent, current_code(device), address="198.51.100.7").status_code == 302
+        assert opens_the_admin(client)
+
+    def test_wrong_passwords_are_limited_per_account_with_the_same_words_for_an_unknown_one(
+        self, client, agent_with_device, settings
+    ):
+        settings.ADMIN_SIGNIN_FAILURES_PER_ACCOUNT_AND_ADDRESS = "2/10 minutes"
+        agent, device = agent_with_device
+        for email in (agent.email, "inconnu@example.org"):
+            for _ in range(2):
+                client.post(LOGIN, {"username": email, "password": "faux", "otp_token": "123456"})
+        known = client.post(
+            LOGIN, {"username": agent.email, "password": PASSWORD, "otp_token": current_code(device)}
+        )
+        unknown = client.post(LOGIN, {"username": "inconnu@example.org", "password": "x", "otp_token": "123456"})
+        assert "Trop de tentatives" in error_note(known) and error_note(known) == error_note(unknown)
         assert not opens_the_admin(client)
 
 

@@ -57,16 +57,17 @@ class TestSignup:
     }
 
     def test_signup_then_confirmation_link_opens_the_family_space(
-        self, client, django_capture_on_commit_callbacks
+        self, client, django_capture_on_commit_callbacks, immediate_tasks
     ):
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(reverse("portal:signup"), self.data)
         assert response.url == reverse("portal:signup_done")
         assert not User.objects.get(email="ines@example.org").is_active
-        link = re.search(r"http://testserver(/compte/confirmer/\S+)", mail.outbox[0].body).group(1)
+        link = re.search(r"https?://[^/\s]+(/compte/confirmer/\S+)", mail.outbox[0].body).group(1)
 
         assert "Confirmer mon adresse" in client.get(link).content.decode()  # the link itself confirms nothing
-        response = client.post(link, follow=True)
+        password = {"new_password1": "un-mot-de-passe-long", "new_password2": "un-mot-de-passe-long"}
+        response = client.post(link, password, follow=True)
         assert response.redirect_chain[-1][0] == reverse("portal:dashboard")
         assert "Votre adresse est confirmée" in response.content.decode()
         assert User.objects.get(email="ines@example.org").is_active
@@ -75,10 +76,10 @@ class TestSignup:
         assert client.get(link).status_code == 400  # single use
 
     def test_mail_outage_still_creates_the_account_and_shows_no_error(
-        self, client, django_capture_on_commit_callbacks
+        self, client, django_capture_on_commit_callbacks, immediate_tasks
     ):
         with (
-            mock.patch("portal.services.send_mail", side_effect=SMTPException("relais injoignable")),
+            mock.patch("portal.tasks.send_mail", side_effect=SMTPException("relais injoignable")),
             django_capture_on_commit_callbacks(execute=True),
         ):
             response = client.post(reverse("portal:signup"), self.data, follow=True)
@@ -111,26 +112,27 @@ class TestSignup:
         html = response.content.decode()
         assert "ne peut pas être dans le futur" in html and 'value="2999-01-01"' in html
 
-    def confirmation_link(self, client, django_capture_on_commit_callbacks):
+    @pytest.fixture
+    def confirmation_link(self, client, django_capture_on_commit_callbacks, immediate_tasks):
         with django_capture_on_commit_callbacks(execute=True):
             client.post(reverse("portal:signup"), self.data)
-        return re.search(r"http://testserver(/compte/confirmer/\S+)", mail.outbox[-1].body).group(1)
+        return re.search(r"https?://[^/\s]+(/compte/confirmer/\S+)", mail.outbox[-1].body).group(1)
 
-    def test_opening_the_link_neither_confirms_nor_signs_in(self, client, django_capture_on_commit_callbacks):
+    def test_opening_the_link_neither_confirms_nor_signs_in(self, client, confirmation_link):
         """A GET signing in would let any page log its visitor into an account of its choosing (login CSRF)."""
-        link = self.confirmation_link(client, django_capture_on_commit_callbacks)
+        link = confirmation_link
         response = client.get(link)
         assert response.status_code == 200
         assert not User.objects.get(email="ines@example.org").is_active
         assert "_auth_user_id" not in client.session
 
-    def test_the_button_needs_the_csrf_token(self, client, django_capture_on_commit_callbacks):
-        link = self.confirmation_link(client, django_capture_on_commit_callbacks)
+    def test_the_button_needs_the_csrf_token(self, client, confirmation_link):
+        link = confirmation_link
         assert Client(enforce_csrf_checks=True).post(link).status_code == 403
         assert not User.objects.get(email="ines@example.org").is_active
 
-    def test_a_browser_signed_in_to_another_account_stays_in_it(self, client, django_capture_on_commit_callbacks):
-        link = self.confirmation_link(client, django_capture_on_commit_callbacks)
+    def test_a_browser_signed_in_to_another_account_stays_in_it(self, client, confirmation_link):
+        link = confirmation_link
         other = HouseholdFactory().owner
         client.force_login(other)
         response = client.post(link)
@@ -191,9 +193,10 @@ class TestLogin:
         assert family_client.get(reverse("portal:dashboard")).status_code == 302
 
 
-def test_password_reset_sends_a_link(client):
+def test_password_reset_sends_a_link(client, django_capture_on_commit_callbacks, immediate_tasks):
     UserFactory(email="claire@example.org")
-    response = client.post(reverse("portal:password_reset"), {"email": "claire@example.org"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("portal:password_reset"), {"email": "claire@example.org"})
     assert response.url == reverse("portal:password_reset_done")
     assert "/compte/mot-de-passe/" in mail.outbox[0].body
 

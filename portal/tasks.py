@@ -1,0 +1,106 @@
+"""Account mails (sign-up confirmation, « vous avez déjà un compte », password reset), sent by the task worker with
+the retries of dossier mails (portal.mail): a mail server down loses nothing, and no request waits for it.
+
+A task carries no secret: the links and their tokens are made when the mail goes out (a token made at that moment
+is as valid as one made in the request). The reset task carries the address typed, since the request never looks
+it up: whether it has an account is decided here, out of sight."""
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django_tasks import task
+
+from portal.mail import MAX_ATTEMPTS, RETRY_DELAYS
+from portal.models import Adult, User
+from portal.tokens import account_confirmation_token
+
+logger = logging.getLogger(__name__)
+
+SIGNUP_CONFIRM = "signup_confirm"
+SIGNUP_EXISTING = "signup_existing"
+PASSWORD_RESET = "password_reset"
+
+
+def site_url() -> str:
+    return settings.SITE_URL.rstrip("/")
+
+
+def confirmation_url(user: User) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = account_confirmation_token.make_token(user)
+    return site_url() + reverse("portal:signup_confirm", kwargs={"uidb64": uid, "token": token})
+
+
+def password_reset_url(user: User) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return site_url() + reverse("portal:password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+
+
+def _context(kind: str, user: User) -> dict:
+    if kind == SIGNUP_CONFIRM:
+        holder = Adult.objects.filter(household__owner=user, role=Adult.Role.HOLDER).first()
+        return {"confirm_url": confirmation_url(user), "first_names": holder.first_names if holder else ""}
+    if kind == SIGNUP_EXISTING:
+        return {"reset_url": site_url() + reverse("portal:password_reset")}
+    return {"reset_url": password_reset_url(user)}
+
+
+def account_mail(kind: str, user: User) -> tuple[str, str]:
+    context = {"commune_name": settings.COMMUNE_NAME, **_context(kind, user)}
+    subject = render_to_string(f"portal/emails/{kind}_subject.txt", context).strip()
+    return subject, render_to_string(f"portal/emails/{kind}_body.txt", context)
+
+
+def _send(task_function, kind: str, user: User, *args, attempt: int) -> str:
+    subject, body = account_mail(kind, user)
+    try:
+        send_mail(subject, body, None, [user.email])
+    except Exception as error:  # whatever stopped the mail, it is tried again later
+        logger.warning("portal: %s mail for account %s not sent (attempt %s): %r", kind, user.pk, attempt, error)
+        if attempt >= MAX_ATTEMPTS:
+            return "failed"
+        run_after = timezone.now() + RETRY_DELAYS[attempt - 1]
+        task_function.using(run_after=run_after).enqueue(*args, attempt + 1)
+        return "retrying"
+    return "sent"
+
+
+@task()
+def account_mail_send(kind: str, user_id: int, attempt: int = 1) -> str:
+    """The sign-up confirmation, or the warning that the address already has an account."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:  # replaced by a newer sign-up, or purged, meanwhile
+        return "no_account"
+    if kind == SIGNUP_CONFIRM and user.is_active:
+        return "already_confirmed"
+    return _send(account_mail_send, kind, user, kind, user_id, attempt=attempt)
+
+
+def password_reset_recipient(email: str) -> tuple[str, User] | None:
+    """What a reset request for `email` sends: a reset link to an active account with a password, the
+    confirmation link to an account never confirmed (confirming sets the password), nothing otherwise."""
+    user = User.objects.filter(email=email.lower()).first()
+    if user is None:
+        return None
+    if user.is_active and user.has_usable_password():
+        return PASSWORD_RESET, user
+    if not user.is_active and user.email_confirmed_at is None and not user.is_staff:
+        return SIGNUP_CONFIRM, user
+    return None
+
+
+@task()
+def password_reset_mail_send(email: str, attempt: int = 1) -> str:
+    recipient = password_reset_recipient(email)
+    if recipient is None:
+        return "no_account"
+    kind, user = recipient
+    return _send(password_reset_mail_send, kind, user, email, attempt=attempt)
