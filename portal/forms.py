@@ -138,8 +138,12 @@ class LoginForm(AuthenticationForm):
             wait = self.throttle.wait(request=self.request, email=email)
             if wait:
                 raise ValidationError(throttles.refusal_message(wait), code="throttled")
-            self.user_cache = authenticate(self.request, username=email, password=password, allow_inactive=True)
-            if self.user_cache is None or not (self.user_cache.is_active or awaits_confirmation(self.user_cache)):
+            self.user_cache = authenticate(
+                self.request, username=email, password=password, allow_inactive=True
+            )
+            if self.user_cache is None or not (
+                self.user_cache.is_active or awaits_confirmation(self.user_cache)
+            ):
                 self.user_cache = None
                 self.throttle.count(request=self.request, email=email)
                 raise self.get_invalid_login_error()

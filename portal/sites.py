@@ -67,14 +67,16 @@ class AgentLoginForm(AdminAuthenticationForm):
             raise self.get_invalid_login_error()
         self.user_cache = user
         self.confirm_login_allowed(user)
-        user.otp_device = device  # django_otp keeps the device in the session when LoginView signs the user in
+        # django_otp keeps the device in the session when LoginView signs the user in.
+        user.otp_device = device
         return self.cleaned_data
 
     def verified_device(self, user, token):
         """The user's device that accepts `token` (each code is single-use: django-otp remembers the last one)."""
         with transaction.atomic():
             return next(
-                (device for device in devices_for_user(user, for_verify=True) if device.verify_token(token)), None
+                (device for device in devices_for_user(user, for_verify=True) if device.verify_token(token)),
+                None,
             )
 
 

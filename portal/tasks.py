@@ -64,7 +64,9 @@ def _send(task_function, kind: str, user: User, *args, attempt: int) -> str:
     try:
         send_mail(subject, body, None, [user.email])
     except Exception as error:  # whatever stopped the mail, it is tried again later
-        logger.warning("portal: %s mail for account %s not sent (attempt %s): %r", kind, user.pk, attempt, error)
+        logger.warning(
+            "portal: %s mail for account %s not sent (attempt %s): %r", kind, user.pk, attempt, error
+        )
         if attempt >= MAX_ATTEMPTS:
             return "failed"
         run_after = timezone.now() + RETRY_DELAYS[attempt - 1]

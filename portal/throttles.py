@@ -59,7 +59,9 @@ class Throttle:
 
     def wait(self, *, request, email: str) -> int:
         """Seconds before one more attempt is allowed; 0 when it is."""
-        return max((ratelimit.retry_after(rates, *keys) for rates, keys in self._keyed(request, email)), default=0)
+        return max(
+            (ratelimit.retry_after(rates, *keys) for rates, keys in self._keyed(request, email)), default=0
+        )
 
     def count(self, *, request, email: str) -> None:
         for rates, keys in self._keyed(request, email):

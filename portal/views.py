@@ -90,7 +90,9 @@ def signup_confirm(request, uidb64, token):
     if user is None or not services.account_confirmation_token.check_token(user, token):
         return render(request, "portal/signup_invalid.html", status=400)
     signed_in_elsewhere = request.user.is_authenticated and request.user.pk != user.pk
-    form = ConfirmPasswordForm(user, request.POST if request.method == "POST" and not signed_in_elsewhere else None)
+    form = ConfirmPasswordForm(
+        user, request.POST if request.method == "POST" and not signed_in_elsewhere else None
+    )
     if signed_in_elsewhere or not form.is_valid():
         return render(
             request,

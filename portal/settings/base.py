@@ -270,7 +270,9 @@ LOGGING = {
 # An empty value turns a window off. The client's address is REMOTE_ADDR, or behind a reverse proxy the last entry
 # of CLIENT_ADDRESS_HEADER (e.g. HTTP_X_FORWARDED_FOR, which the proxy must overwrite or append to).
 CLIENT_ADDRESS_HEADER = env.str("CLIENT_ADDRESS_HEADER", default="")
-SIGNIN_FAILURES_PER_ACCOUNT_AND_ADDRESS = env.str("SIGNIN_FAILURES_PER_ACCOUNT_AND_ADDRESS", default="5/15 minutes")
+SIGNIN_FAILURES_PER_ACCOUNT_AND_ADDRESS = env.str(
+    "SIGNIN_FAILURES_PER_ACCOUNT_AND_ADDRESS", default="5/15 minutes"
+)
 SIGNIN_FAILURES_PER_ACCOUNT = env.str("SIGNIN_FAILURES_PER_ACCOUNT", default="20/hour;50/day")
 SIGNIN_FAILURES_PER_ADDRESS = env.str("SIGNIN_FAILURES_PER_ADDRESS", default="50/hour")
 ADMIN_SIGNIN_FAILURES_PER_ACCOUNT_AND_ADDRESS = env.str(
