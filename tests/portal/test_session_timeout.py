@@ -18,7 +18,7 @@ MINUTE = 60
 @pytest.fixture
 def clock(monkeypatch):
     now = [1_780_000_000.0]
-    monkeypatch.setattr(middleware, "now", lambda: now[0])
+    monkeypatch.setattr(middleware, "now", lambda: now[0], raising=False)  # fails on its asserts without a clock
     return now
 
 
