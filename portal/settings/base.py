@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "franceconnect",
     "impot_client",
     "api_particulier",
+    "stationnement",
 ]
 
 MIDDLEWARE = [
