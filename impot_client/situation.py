@@ -41,13 +41,28 @@ class TaxSituation:
     address: Address | None = None  # only when the scope dgfip_aft is granted; kept nowhere
 
 
+@dataclass(frozen=True)
+class TaxAddress:
+    """The foyer's address declared on 1 January (scope dgfip_aft) and who declares there: the proof of domicile
+    for a resident parking card. Nothing of the income is read from that answer."""
+
+    year: int
+    address: Address
+    declarants: tuple[Declarant, ...]
+    correlation_id: str
+
+
 class ImpotError(Exception):
     """A lookup that did not give a usable TaxSituation."""
 
     reason = "unavailable"
     message = _("Le service des impôts n'a pas pu répondre.")
-    alerts_agents = False  # the commune's side must act (habilitation, settings): the alert recipients are told
-    retry_helps = True  # whether the family may usefully press the button again; if not, the notice is the way
+    alerts_agents = (
+        False  # the commune's side must act (habilitation, settings): the alert recipients are told
+    )
+    retry_helps = (
+        True  # whether the family may usefully press the button again; if not, the notice is the way
+    )
 
     def __init__(self, detail: str = "", *, correlation_id: str = ""):
         super().__init__(detail or self.reason)

@@ -122,7 +122,7 @@ COMPLEMENTS = frozenset(
 SUFFIXES = {"BIS": "BIS", "B": "BIS", "TER": "TER", "T": "TER", "QUATER": "QUATER", "Q": "QUATER"}
 SUFFIXES.update({"QUINQUIES": "QUINQUIES", "C": "C", "A": "A", "D": "D"})
 ARTICLES = frozenset({"DE", "DU", "DES", "LA", "LE", "LES", "L", "D", "AUX", "AU", "A", "ET"})
-POSTCODE = re.compile(r"\b((?:0[1-9]|[1-8][0-9]|9[0-8])[0-9]{3})\b")
+POSTCODE = re.compile(r"(?!00)[0-9]{5}")  # the Poste's codes, and fictitious ones (99999) for the simulators
 NUMBER = re.compile(r"([0-9]{1,5})([A-Z]*)")
 
 
