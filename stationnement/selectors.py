@@ -1,11 +1,15 @@
 """Reads on zones: which zone an address lies in, or why none can be said without an agent."""
 
 from dataclasses import dataclass
+from datetime import date
 
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from stationnement.addresses import Address, AddressUnreadable, read
-from stationnement.models import StreetSegment, Zone, ZoneMap
+from stationnement.models import Application, Card, StreetSegment, Zone, ZoneMap
 
 
 @dataclass(frozen=True)
@@ -28,7 +32,15 @@ class Domicile:
         "street_not_in_zones": _("voie hors des zones résidentielles"),
         "number_not_in_zones": _("numéro hors des tronçons de la voie en zone résidentielle"),
         "ambiguous": _("adresse dans plusieurs zones : un agent doit trancher"),
+        "not_declarant": _("le demandeur n'est pas l'un des déclarants de ce numéro fiscal"),
     }
+
+
+def domicile_problem_label(reason: str) -> str:
+    """What the resident reads when the address did not settle the zone, with what to do."""
+    return _(
+        "Votre adresse n'a pas permis de vérifier votre domicile (%(why)s) : envoyez un justificatif de domicile de moins de trois mois, un agent le vérifiera."
+    ) % {"why": Domicile.REASONS.get(reason, reason)}
 
 
 def zone_map_in_force() -> ZoneMap | None:
@@ -60,3 +72,35 @@ def domicile_locate(
     if len(zones) > 1:
         return Domicile(address=address, zone=None, reason="ambiguous")
     return Domicile(address=address, zone=zones.pop())
+
+
+def application_get_for_family(*, user, pk) -> Application:
+    """The application if it belongs to the user's household, 404 otherwise (never 403: ids are not confirmed)."""
+    queryset = Application.objects.select_related("household", "zone", "grid").prefetch_related("documents")
+    return get_object_or_404(queryset, pk=pk, household__owner=user)
+
+
+def applications_for_household(household):
+    return Application.objects.filter(household=household).select_related("zone").order_by("-created_at")
+
+
+def card_verify(token: str, *, today: date | None = None) -> tuple[str, Card | None]:
+    """What the public check may say of a card: « valid », « expired » or « unknown » (a card not yet started is
+    unknown there: nothing to enforce), and the card for its zone and end date."""
+    today = today or timezone.localdate()
+    card = Card.objects.select_related("zone").filter(token=token).first() if token else None
+    if card is None:
+        return "unknown", None
+    state = card.state_on(today)
+    return ("unknown", None) if state == "future" else (state, card)
+
+
+def cards_valid_in_zone(zone_code: str, *, today: date | None = None):
+    """The cards valid today in a zone (any zone-map version), for the enforcement system's export."""
+    today = today or timezone.localdate()
+    return (
+        Card.objects.filter(zone__code=zone_code, starts_on__lte=today, ends_on__gte=today)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=today))
+        .select_related("zone")
+        .order_by("number")
+    )

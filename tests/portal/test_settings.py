@@ -300,7 +300,11 @@ def test_every_simulator_address_follows_from_site_url():
     assert set(values["FRANCECONNECT_SANDBOX_REDIRECT_URIS"]) == {
         f"http://{host}:8080{path}"
         for host in ("127.0.0.1", "localhost")
-        for path in ("/franceconnect/callback/", "/demarches/revenus/franceconnect/retour/")
+        for path in (
+            "/franceconnect/callback/",
+            "/demarches/revenus/franceconnect/retour/",
+            "/demarches/stationnement/franceconnect/retour/",
+        )
     }
     assert set(values["FRANCECONNECT_SANDBOX_POST_LOGOUT_REDIRECT_URIS"]) == {
         "http://127.0.0.1:8080/franceconnect/logout/callback/",

@@ -135,3 +135,10 @@ def test_domicile_check_command(zones):
     call_command("domicile_check", "5 RUE DES LILAS 93160 NOISY LE GRAND", stdout=out)
     assert json.loads(out.getvalue())["zone"] is None
     assert json.loads(out.getvalue())["reason"] == "street_not_in_zones"
+
+
+def test_seed_parking_demo_is_idempotent():
+    call_command("seed_parking_demo", stdout=StringIO())
+    call_command("seed_parking_demo", stdout=StringIO())
+    assert ZoneMap.objects.count() == 1
+    assert domicile_locate(aft="4 RUE DES ECOLES 99999 BEAUVAL").zone.code == "A"
