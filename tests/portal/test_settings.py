@@ -369,7 +369,7 @@ def test_make_run_gives_site_url_from_host_to_every_command():
     )
     assert result.returncode == 0, result.stderr
     commands = [part for part in re.split(r"[;&\n]", result.stdout) if "manage.py" in part]
-    assert len(commands) == 4  # migrate, seed_demo, db_worker, runserver
+    assert len(commands) == 5  # migrate, seed_demo, seed_parking_demo, db_worker, runserver
     assert all(command.strip().startswith("SITE_URL=http://127.0.0.1:8080 ") for command in commands)
     assert "runserver 127.0.0.1:8080" in result.stdout
 
