@@ -1,10 +1,15 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Max
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from stationnement import roles
+from portal.uploads import DOCUMENT_TYPES
+from stationnement import roles, selectors, services
 from stationnement.exports import export_response
+from stationnement.forms import IssueForm, RefusalForm
 from stationnement.models import (
     Application,
     ApplicationDocument,
@@ -106,6 +111,75 @@ class ApplicationAdmin(ParkingAgentsOnly, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_urls(self):
+        decide = self.admin_site.admin_view(self.decide_view)
+        document = self.admin_site.admin_view(self.document_view)
+        return [
+            path("<int:pk>/decider/", decide, name="stationnement_application_decide"),
+            path("<int:pk>/pieces/<int:document>/", document, name="stationnement_application_document"),
+            *super().get_urls(),
+        ]
+
+    def _application(self, request, pk):
+        application = self.get_object(request, str(pk))
+        if application is None or not self.has_view_permission(request, application):
+            raise Http404
+        return application
+
+    def decide_view(self, request, pk):
+        """Issue the card (the zone chosen by the agent when the address did not settle it) or refuse, with the
+        reason the resident reads."""
+        application = self._application(request, pk)
+        zone_map = selectors.zone_map_in_force()
+        issue_form = IssueForm(
+            request.POST if "issue" in request.POST else None,
+            zone_map=zone_map,
+            initial={"zone": application.zone},
+        )
+        refuse_form = RefusalForm(request.POST if "refuse" in request.POST else None)
+        if request.method == "POST" and self.has_change_permission(request, application):
+            try:
+                if "issue" in request.POST and issue_form.is_valid():
+                    card = services.card_issue(
+                        application=application, agent=request.user, zone=issue_form.cleaned_data["zone"]
+                    )
+                    self.message_user(
+                        request, _("Carte %(number)s délivrée.") % {"number": card.number}, messages.SUCCESS
+                    )
+                    return redirect("admin:stationnement_application_change", application.pk)
+                if "refuse" in request.POST and refuse_form.is_valid():
+                    services.application_refuse(
+                        agent=request.user, application=application, reason=refuse_form.cleaned_data["reason"]
+                    )
+                    self.message_user(request, _("Demande refusée."), messages.SUCCESS)
+                    return redirect("admin:stationnement_application_change", application.pk)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+        context = {
+            **self.admin_site.each_context(request),
+            "application": application,
+            "problem": selectors.Domicile.REASONS.get(application.domicile_problem, ""),
+            "issue_form": issue_form,
+            "refuse_form": refuse_form,
+            "opts": self.model._meta,
+            "title": _("Décider"),
+        }
+        return render(request, "admin/stationnement/application/decide.html", context)
+
+    def document_view(self, request, pk, document):
+        """A resident's proof, for the agents who handle parking only; never cached, always downloaded."""
+        application = self._application(request, pk)
+        found = get_object_or_404(application.documents, pk=document)
+        extension = DOCUMENT_TYPES.get(found.content_type, "bin")
+        response = FileResponse(
+            found.file.open("rb"),
+            content_type=found.content_type,
+            as_attachment=True,
+            filename=f"piece-{found.pk}.{extension}",
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
 
     @admin.action(description=_("Délivrer la carte des demandes choisies"))
     def issue_cards(self, request, queryset):

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from impot_client.forms import NumeroFiscalField
 from portal.uploads import DOCUMENT_TYPES
-from stationnement.models import Application, ApplicationDocument
+from stationnement.models import Application, ApplicationDocument, Zone
 from stationnement.plates import plate_normalise
 
 
@@ -47,6 +47,16 @@ class DocumentForm(forms.Form):
         help_text=_("PDF, JPEG ou PNG, 10 Mo au plus. Une photo lisible suffit."),
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(DOCUMENT_TYPES)}),
     )
+
+
+class IssueForm(forms.Form):
+    """The agent checked the proofs; the zone is theirs to say when the address did not settle it."""
+
+    zone = forms.ModelChoiceField(label=_("Zone"), queryset=None, empty_label=_("Choisissez la zone"))
+
+    def __init__(self, *args, zone_map=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["zone"].queryset = zone_map.zones.all() if zone_map is not None else Zone.objects.none()
 
 
 class RefusalForm(forms.Form):

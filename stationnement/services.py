@@ -380,13 +380,17 @@ def card_end(starts_on: date, duration: str) -> date:
 
 
 @transaction.atomic
-def card_issue(*, application: Application, agent=None, today: date | None = None) -> Card:
-    """The card: a number, a verification code for its QR code, the zone, the dates, the amount. The card it
-    replaces ends the day before."""
+def card_issue(
+    *, application: Application, agent=None, zone: Zone | None = None, today: date | None = None
+) -> Card:
+    """The card: a number, a verification code for its QR code, the zone (the agent's, when the address did not
+    settle it), the dates, the amount. The card it replaces ends the day before."""
     today = today or timezone.localdate()
     application = Application.objects.select_for_update().get(pk=application.pk)
     if application.status != Application.Status.SUBMITTED:
         raise ValidationError(_("Seule une demande envoyée peut donner une carte."), code="not_submitted")
+    if zone is not None:
+        application.zone = zone
     if application.zone_id is None:
         raise ValidationError(_("Indiquez la zone de la carte avant de la délivrer."), code="no_zone")
     if application.amount is None:
