@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -437,3 +437,34 @@ def application_refuse(*, agent, application: Application, reason: str) -> Appli
     application.save()
     audit_record(actor=agent, action=AuditEntry.Action.DECIDED, application=application.pk, status="refused")
     return application
+
+
+RETENTION_AFTER_END = timedelta(days=92)
+DRAFTS_KEPT = timedelta(days=90)
+
+
+@transaction.atomic
+def parking_data_purge(*, today: date | None = None) -> dict[str, int]:
+    """What the démarche no longer needs: the proofs once the application is decided, the DGFiP address three months
+    after the card ended (or after a refusal), drafts untouched for 90 days. A second run erases nothing."""
+    today = today or timezone.localdate()
+    decided = Application.objects.exclude(status__in=(Application.Status.DRAFT, Application.Status.SUBMITTED))
+    documents = ApplicationDocument.objects.filter(application__in=decided)
+    files = [document.file.name for document in documents]
+    documents_count, _details = documents.delete()
+    cutoff = today - RETENTION_AFTER_END
+    ended = Q(card__ends_on__lt=cutoff) | Q(card__ended_on__lt=cutoff)
+    closed = Q(
+        status__in=(Application.Status.REFUSED, Application.Status.CANCELLED), decided_at__date__lt=cutoff
+    )
+    addresses = decided.filter(ended | closed).exclude(address="").update(address="")  # "" is stored in clear
+    stale = Application.objects.filter(
+        status=Application.Status.DRAFT, updated_at__date__lt=today - DRAFTS_KEPT
+    )
+    stale_files = [
+        document.file.name for document in ApplicationDocument.objects.filter(application__in=stale)
+    ]
+    drafts, _details = stale.delete()
+    storage = ApplicationDocument._meta.get_field("file").storage
+    transaction.on_commit(lambda: [storage.delete(name) for name in files + stale_files])
+    return {"parking_documents": documents_count, "parking_addresses": addresses, "parking_drafts": drafts}

@@ -1,12 +1,13 @@
 """The application's checks and the card: domicile from DGFiP's address, vehicle from the ANTS, the amount, the
 automatic or agent's issuance, renewal."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from api_particulier.vehicles import VehicleHolder, VehicleRecord
 from impot_client.situation import Address, Declarant, TaxAddress
@@ -297,3 +298,35 @@ def test_a_refusal_needs_a_reason(zones, grid, application, settings, admin_user
         agent=admin_user, application=application, reason="Adresse hors zone."
     )
     assert refused.status == Application.Status.REFUSED
+
+
+def test_the_purge_erases_proofs_addresses_and_old_drafts_once(zones, grid, application, household, settings):
+    settings.PARKING_AUTO_ISSUE = True
+    services.document_upload(
+        user=household.owner,
+        application=application,
+        kind="attestation",
+        uploaded=SimpleUploadedFile("x.pdf", PDF),
+    )
+    card = services.application_submit(
+        user=household.owner, application=checked(application), today=TODAY
+    ).card
+    stale = services.application_start(user=household.owner, household=household)
+    Application.objects.filter(pk=stale.pk).update(updated_at=timezone.now() - timedelta(days=91))
+    assert services.parking_data_purge(today=TODAY) == {
+        "parking_documents": 1,
+        "parking_addresses": 0,
+        "parking_drafts": 1,
+    }
+    after_end = card.ends_on + timedelta(days=93)
+    assert services.parking_data_purge(today=after_end) == {
+        "parking_documents": 0,
+        "parking_addresses": 1,
+        "parking_drafts": 0,
+    }
+    assert Application.objects.get(pk=application.pk).address == ""
+    assert services.parking_data_purge(today=after_end) == {
+        "parking_documents": 0,
+        "parking_addresses": 0,
+        "parking_drafts": 0,
+    }
