@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('portal', '0005_alter_auditentry_action'),
+        ('portal', '0004_holder_identity_pivot'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
