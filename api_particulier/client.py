@@ -290,9 +290,8 @@ class Call:
             except ValueError as error:
                 raise self.error(InvalidResponse, "200 with a body that is not JSON") from error
             data = body.get("data") if isinstance(body, dict) else None
-            self.meta = (
-                body.get("meta") if isinstance(body, dict) else None
-            )  # identity_matching on ANTS answers
+            # The ANTS route's identity_matching is in `meta`.
+            self.meta = body.get("meta") if isinstance(body, dict) else None
             if not isinstance(data, dict):
                 raise self.error(InvalidResponse, "200 without a data object")
             return data

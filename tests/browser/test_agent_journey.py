@@ -38,9 +38,7 @@ def dossier_sent_by_the_demo_family():
         service__slug="restauration-scolaire", label=open_school_year_label(timezone.localdate())
     )
     dossier = services.dossier_create(child=child, service=period.service, period=period)
-    services.dossier_set_canteen_details(
-        dossier=dossier, user=family, establishment=child.school, days=["mon", "tue"]
-    )
+    services.dossier_set_canteen_details(dossier=dossier, user=family, establishment=child.school, days=["mon", "tue"])
     consent_record(user=family, dossier=dossier, decision=Consent.Decision.REFUSED, shown_text_hash="0" * 64)
     return services.dossier_submit(dossier=dossier, user=family)
 

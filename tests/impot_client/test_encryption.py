@@ -105,24 +105,14 @@ def test_rotation_covers_every_figure_derived_from_tax_data(settings):
     """Quotes and contracts quote the income too: once rotated, the old key can go without losing them."""
     canteen = canteen_sent()
     contract = creche_contracted(CRECHE)
-    before = (
-        canteen.quote.qf,
-        canteen.quote.criteria,
-        contract.explanation,
-        contract.dossier.quote.explanation,
-    )
+    before = (canteen.quote.qf, canteen.quote.criteria, contract.explanation, contract.dossier.quote.explanation)
     settings.FIELD_ENCRYPTION_KEYS = [new_key(), *settings.FIELD_ENCRYPTION_KEYS]
     call_command("rotate_encryption_keys", stdout=StringIO())
     settings.FIELD_ENCRYPTION_KEYS = settings.FIELD_ENCRYPTION_KEYS[:1]  # old key removed
     canteen.quote.refresh_from_db()
     contract.refresh_from_db()
     contract.dossier.quote.refresh_from_db()
-    after = (
-        canteen.quote.qf,
-        canteen.quote.criteria,
-        contract.explanation,
-        contract.dossier.quote.explanation,
-    )
+    after = (canteen.quote.qf, canteen.quote.criteria, contract.explanation, contract.dossier.quote.explanation)
     assert after == before and CRECHE.found_in(" ".join(contract.explanation))
 
 

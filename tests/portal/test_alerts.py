@@ -51,12 +51,7 @@ def dgfip(monkeypatch):
 def lookup(dossier, dgfip, django_capture_on_commit_callbacks, settings):
     """One numéro-fiscal lookup that ends with `error`, its commit callbacks run (the queue is immediate). The
     lookups stand for many families' at once: one account's own limits are not what these tests count."""
-    for limit in (
-        "ATTEMPTS_PER_ACCOUNT",
-        "NUMBERS_PER_ACCOUNT",
-        "ATTEMPTS_PER_DOSSIER",
-        "NUMBERS_PER_DOSSIER",
-    ):
+    for limit in ("ATTEMPTS_PER_ACCOUNT", "NUMBERS_PER_ACCOUNT", "ATTEMPTS_PER_DOSSIER", "NUMBERS_PER_DOSSIER"):
         setattr(settings, f"IMPOT_NUMERO_FISCAL_{limit}", "1000/minute")
 
     def run(error):

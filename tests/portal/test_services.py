@@ -91,9 +91,7 @@ def test_sign_up_does_the_same_work_for_a_registered_address(monkeypatch, regist
         UserFactory(email="ines@example.org")
     hashes = []
     encode = MD5PasswordHasher.encode
-    monkeypatch.setattr(
-        MD5PasswordHasher, "encode", lambda self, *args: hashes.append(1) or encode(self, *args)
-    )
+    monkeypatch.setattr(MD5PasswordHasher, "encode", lambda self, *args: hashes.append(1) or encode(self, *args))
     services.family_account_create(
         email="ines@example.org",
         password="un-mot-de-passe-long",

@@ -65,9 +65,7 @@ class TestSignup:
         assert not User.objects.get(email="ines@example.org").is_active
         link = re.search(r"http://testserver(/compte/confirmer/\S+)", mail.outbox[0].body).group(1)
 
-        assert (
-            "Confirmer mon adresse" in client.get(link).content.decode()
-        )  # the link itself confirms nothing
+        assert "Confirmer mon adresse" in client.get(link).content.decode()  # the link itself confirms nothing
         response = client.post(link, follow=True)
         assert response.redirect_chain[-1][0] == reverse("portal:dashboard")
         assert "Votre adresse est confirmée" in response.content.decode()
@@ -131,9 +129,7 @@ class TestSignup:
         assert Client(enforce_csrf_checks=True).post(link).status_code == 403
         assert not User.objects.get(email="ines@example.org").is_active
 
-    def test_a_browser_signed_in_to_another_account_stays_in_it(
-        self, client, django_capture_on_commit_callbacks
-    ):
+    def test_a_browser_signed_in_to_another_account_stays_in_it(self, client, django_capture_on_commit_callbacks):
         link = self.confirmation_link(client, django_capture_on_commit_callbacks)
         other = HouseholdFactory().owner
         client.force_login(other)

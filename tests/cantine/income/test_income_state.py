@@ -20,16 +20,12 @@ NUMERO_FISCAL = "3999990000025"
 
 def _figures(dossier, adult, mode="numero_fiscal"):
     number = NUMERO_FISCAL if mode == "numero_fiscal" else ""
-    impot_services._tax_data_store(
-        consent=grant(dossier, mode), situation=situation_for(adult), numero_fiscal=number
-    )
+    impot_services._tax_data_store(consent=grant(dossier, mode), situation=situation_for(adult), numero_fiscal=number)
 
 
 def _notice(dossier):
     owner = dossier.child.household.owner
-    return services.tax_notice_upload(
-        user=owner, dossier=dossier, uploaded=SimpleUploadedFile("avis.pdf", PDF)
-    )
+    return services.tax_notice_upload(user=owner, dossier=dossier, uploaded=SimpleUploadedFile("avis.pdf", PDF))
 
 
 def reach(state, dossier, holder, stranger, agent):
@@ -47,26 +43,14 @@ def reach(state, dossier, holder, stranger, agent):
         case "notice":
             _notice(dossier)
         case "checked":
-            services.tax_data_enter_from_notice(
-                agent=agent, notice=_notice(dossier), year=2025, rfr=21000, nb_parts=2
-            )
+            services.tax_data_enter_from_notice(agent=agent, notice=_notice(dossier), year=2025, rfr=21000, nb_parts=2)
         case "declined":
             services.consent_record(user=owner, dossier=dossier, decision="refused", shown_text_hash="a" * 64)
         case "withdrawn":
             services.consent_withdraw(user=owner, consent=grant(dossier))
 
 
-STATES = [
-    "missing",
-    "waiting",
-    "obtained",
-    "to_confirm",
-    "mismatch",
-    "notice",
-    "checked",
-    "declined",
-    "withdrawn",
-]
+STATES = ["missing", "waiting", "obtained", "to_confirm", "mismatch", "notice", "checked", "declined", "withdrawn"]
 
 
 def test_every_state_is_reached_here():
@@ -81,9 +65,7 @@ def flags_column(agent, dossier, rf):
 
 
 @pytest.mark.parametrize("state", STATES)
-def test_the_family_pages_the_agents_list_and_the_tax_data_agree(
-    client, rf, agent, dossier, holder, stranger, state
-):
+def test_the_family_pages_the_agents_list_and_the_tax_data_agree(client, rf, agent, dossier, holder, stranger, state):
     reach(state, dossier, holder, stranger, agent)
     income = income_status(dossier)
     assert income.state == state
