@@ -111,10 +111,7 @@ class Adult(models.Model):
         _("pays de naissance (code INSEE)"), max_length=5, blank=True, help_text=_("99100 pour la France.")
     )
     birth_commune = models.CharField(
-        _("commune de naissance (code INSEE)"),
-        max_length=5,
-        blank=True,
-        help_text=_("Pour une naissance en France."),
+        _("commune de naissance (code INSEE)"), max_length=5, blank=True, help_text=_("Pour une naissance en France.")
     )
     email = models.EmailField(_("adresse électronique"), blank=True)
     phone = models.CharField(_("téléphone"), max_length=20, blank=True)
