@@ -14,6 +14,7 @@ MANAGE = SITE_URL=$(SITE_URL) $(BIN)/python manage.py
 run: install .env env-keys
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
+	$(MANAGE) seed_parking_demo
 	@echo "Portail Famille : $(SITE_URL)/ (courriels envoyés par le worker db_worker, affichés ici)"
 	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; $(MANAGE) db_worker --interval 1 & $(MANAGE) runserver $(HOST)
 

@@ -199,6 +199,7 @@ class Call:
         # The cache keys name the token by its hash, never the token itself.
         self.token_key = hashlib.sha256(token.encode()).hexdigest()[:32]
         self.correlation_id = ""
+        self.meta = None
 
     def error(self, kind: type[ParticulierError], detail: str, **details) -> ParticulierError:
         return kind(detail, correlation_id=self.correlation_id, **details)
@@ -289,6 +290,8 @@ class Call:
             except ValueError as error:
                 raise self.error(InvalidResponse, "200 with a body that is not JSON") from error
             data = body.get("data") if isinstance(body, dict) else None
+            # The ANTS route's identity_matching is in `meta`.
+            self.meta = body.get("meta") if isinstance(body, dict) else None
             if not isinstance(data, dict):
                 raise self.error(InvalidResponse, "200 without a data object")
             return data

@@ -31,6 +31,7 @@ from impot_client.situation import (
     InvalidTaxNumber,
     NoDeclaration,
     QuotaReached,
+    TaxAddress,
     TaxSituation,
 )
 from portal import ratelimit
@@ -87,6 +88,18 @@ def fetch_with_franceconnect(access_token: str, *, today: date | None = None) ->
 def fetch_by_numero_fiscal(numero_fiscal: str, *, today: date | None = None) -> TaxSituation:
     """The situation of the foyer the number belongs to: the caller checks its declarants are the family."""
     return numero_fiscal_lookup(numero_fiscal).run(today)
+
+
+def fetch_address_with_franceconnect(access_token: str, *, today: date | None = None) -> TaxAddress:
+    """The address of the family signed in with FranceConnect (a token with the dgfip_aft scope)."""
+    lookup = franceconnect_lookup(access_token)
+    return lookup.run(today, read=lookup.parse_address)
+
+
+def fetch_address_by_numero_fiscal(numero_fiscal: str, *, today: date | None = None) -> TaxAddress:
+    """The address of the foyer the number belongs to: the caller checks its declarants are the applicant."""
+    lookup = numero_fiscal_lookup(numero_fiscal)
+    return lookup.run(today, read=lookup.parse_address)
 
 
 def _http() -> httpx.Client:
@@ -150,15 +163,15 @@ class Lookup:
         self.year: int | None = None
         self.token_requests = 0
 
-    def run(self, today: date | None = None, *, year: int | None = None) -> TaxSituation:
+    def run(self, today: date | None = None, *, year: int | None = None, read=None):
         """Latest income year first, then the year before once: the new year opens in late July.
-        With `year`, that year only."""
+        With `year`, that year only. `read` makes the answer's typed value (the income situation by default)."""
         latest = latest_income_year(today or timezone.localdate())
         years = (year,) if year else (latest, latest - 1)
         for asked in years:
             response = self.get(asked)
             if not self.nothing_that_year(response):
-                return self.situation(response, asked)
+                return self.situation(response, asked, read or self.parse)
         raise self.error(NoDeclaration, f"years {', '.join(map(str, years))} not available")
 
     def error(self, kind: type[ImpotError], detail: str) -> ImpotError:
@@ -297,11 +310,11 @@ class Lookup:
 
     # -- The answer ------------------------------------------------------------------------------
 
-    def situation(self, response: httpx.Response, year: int) -> TaxSituation:
-        """The parsed answer, or the error its status and DGFiP code stand for."""
+    def situation(self, response: httpx.Response, year: int, read):
+        """The answer read by `read`, or the error its status and DGFiP code stand for."""
         status = response.status_code
         if status == 200:
-            return self.parse(response, year)
+            return read(response, year)
         code = _dgfip_error(response)
         detail = f"HTTP {status} {code or ''}".strip()
         if status == 404:  # not DGFiP's own 404 (those mean "nothing that year"): IMPOT_API_URL is wrong
@@ -318,15 +331,32 @@ class Lookup:
             raise self.error(GatewayMisconfigured, detail)
         raise self.error(ImpotUnavailable, detail)
 
-    def parse(self, response: httpx.Response, year: int) -> TaxSituation:
-        """Lenient on form (numbers as strings, "2,5" parts, missing optional blocks), strict on the
-        two figures the tariff needs: without a readable rfr and nbPart the answer is unusable."""
+    def body(self, response: httpx.Response) -> dict:
         try:
             data = response.json()
         except ValueError as error:
             raise self.error(InvalidResponse, "200 with a body that is not JSON") from error
         if not isinstance(data, dict):
             raise self.error(InvalidResponse, "200 with a body that is not a JSON object")
+        return data
+
+    def parse_address(self, response: httpx.Response, year: int) -> TaxAddress:
+        """Only the address and the declarants: without a usable aft (nor aftDetail) the answer proves nothing."""
+        data = self.body(response)
+        address = _address(data)
+        if address is None or not (address.text or address.street):
+            raise self.error(IncompleteAnswer, "200 without aft")
+        return TaxAddress(
+            year=year,
+            address=address,
+            declarants=tuple(declarant for n in (1, 2) if (declarant := _declarant(data, n))),
+            correlation_id=self.correlation_id,
+        )
+
+    def parse(self, response: httpx.Response, year: int) -> TaxSituation:
+        """Lenient on form (numbers as strings, "2,5" parts, missing optional blocks), strict on the
+        two figures the tariff needs: without a readable rfr and nbPart the answer is unusable."""
+        data = self.body(response)
         try:
             pac = data.get("pac") or {}
             rfr = _number(data.get("rfr"))

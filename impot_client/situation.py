@@ -41,6 +41,17 @@ class TaxSituation:
     address: Address | None = None  # only when the scope dgfip_aft is granted; kept nowhere
 
 
+@dataclass(frozen=True)
+class TaxAddress:
+    """The foyer's address declared on 1 January (scope dgfip_aft) and who declares there: the proof of domicile
+    for a resident parking card. Nothing of the income is read from that answer."""
+
+    year: int
+    address: Address
+    declarants: tuple[Declarant, ...]
+    correlation_id: str
+
+
 class ImpotError(Exception):
     """A lookup that did not give a usable TaxSituation."""
 

@@ -39,6 +39,7 @@ urlpatterns = [
     path("", include((family_urls, "portal"))),
     path("demarches/", include("cantine.urls")),
     path("demarches/", include("cantine.income.urls")),
+    path("demarches/", include("stationnement.urls")),
     path("franceconnect/", include("franceconnect.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -3,7 +3,7 @@ root as on particulier.api.gouv.fr, so API_PARTICULIER_URL is all that changes."
 
 from django.urls import path
 
-from api_particulier.sandbox import views
+from api_particulier.sandbox import vehicles, views
 
 app_name = "api_particulier_sandbox"
 
@@ -16,3 +16,10 @@ urlpatterns = [
     for route in ("quotient_familial", "participation_familiale_eaje")
     for mode in ("identite", "france_connect")
 ]
+urlpatterns.append(
+    path(
+        "v3/ants/extrait_immatriculation_vehicule/france_connect",
+        vehicles.vehicle_france_connect,
+        name="extrait_immatriculation_vehicule_france_connect",
+    )
+)

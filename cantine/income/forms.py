@@ -1,11 +1,8 @@
-import re
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cantine.income.services import NOTICE_TYPES
-
-NUMERO_FISCAL = re.compile(r"[0-3]\d{12}")
+from impot_client.forms import NumeroFiscalField
 
 
 class ConsentForm(forms.Form):
@@ -15,31 +12,7 @@ class ConsentForm(forms.Form):
 
 
 class NumeroFiscalConsentForm(ConsentForm):
-    numero_fiscal = forms.CharField(
-        label=_("Numéro fiscal"),
-        help_text=_(
-            "13 chiffres, en haut à gauche de la première page de votre avis d'imposition "
-            "(celui de l'un ou l'autre déclarant). Les espaces sont acceptés."
-        ),
-        max_length=20,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}),
-    )
-
-    def clean_numero_fiscal(self):
-        value = re.sub(r"[\s.]", "", self.cleaned_data["numero_fiscal"])
-        if not value.isdigit():
-            message = _("Le numéro fiscal ne contient que des chiffres (13 au total).")
-        elif len(value) != 13:
-            message = _("Le numéro fiscal compte exactement 13 chiffres ; vous en avez saisi %(count)d.") % {
-                "count": len(value)
-            }
-        elif not NUMERO_FISCAL.fullmatch(value):
-            message = _(
-                "Un numéro fiscal commence par 0, 1, 2 ou 3 : vérifiez-le sur votre avis d'imposition."
-            )
-        else:
-            return value
-        raise forms.ValidationError(message, code="format")
+    numero_fiscal = NumeroFiscalField()
 
 
 class TaxNoticeForm(forms.Form):

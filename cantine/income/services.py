@@ -3,7 +3,6 @@ types from it, an agent's confirmation of the declarants, and the purge once the
 
 The DGFiP lookup itself is impot_client's; what it means for the dossier (its tariff, its messages) is decided here."""
 
-import hashlib
 from datetime import date, timedelta
 
 import filetype
@@ -21,6 +20,7 @@ from cantine import services as cantine_services
 from cantine.models import Dossier, DossierMessage, Service
 from impot_client.models import TaxData, TaxNotice
 from portal.audit import audit_record
+from portal.consents import text_hash  # noqa: F401  the consent page's fingerprint, shared
 from portal.identity import household_identity_keys
 from portal.models import AuditEntry, Consent
 
@@ -55,11 +55,6 @@ def purpose_for(dossier: Dossier) -> str:
         "period": dossier.period.label,
         "child": dossier.child.first_names,
     }
-
-
-def text_hash(text: str) -> str:
-    """The fingerprint of what the family read: whitespace-insensitive, so template layout does not count."""
-    return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()
 
 
 def _live_consent(dossier):

@@ -64,8 +64,9 @@ FIELD_SCOPES = {
         for field in ("nmNai", "nmUsa", "prnm", "dateNais")
     },
 }
-# What the portal's DataPass grants in numéro fiscal mode: every field but the address.
-SPI_SCOPES = frozenset(FIELD_SCOPES.values()) - {"dgfip_aft"}
+# What the portal's DataPass grants in numéro fiscal mode: every field, the address included (use case
+# « stationnement résidentiel »); each démarche keeps only what it asked the family's consent for.
+SPI_SCOPES = frozenset(FIELD_SCOPES.values())
 _TOKEN_CACHE_PREFIX = "impot-sandbox:access-token:"
 _SPI = re.compile(r"[0-9]{13}")
 _YEAR = re.compile(r"[0-9]{4}")

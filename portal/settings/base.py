@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "franceconnect",
     "impot_client",
     "api_particulier",
+    "stationnement",
 ]
 
 MIDDLEWARE = [
@@ -254,6 +255,13 @@ PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "var" / "
 TAX_NOTICE_MAX_BYTES = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# Resident parking: whether an application the State's data fully checked (address in a zone, the applicant a
+# declarant, the vehicle theirs at the ANTS) gets its card at once, or always waits for an agent; how many
+# documents one application may carry; how many days before its end a card's holder is reminded.
+PARKING_AUTO_ISSUE = env.bool("PARKING_AUTO_ISSUE", default=False)
+PARKING_DOCUMENTS_MAX = env.int("PARKING_DOCUMENTS_MAX", default=6)
+PARKING_REMINDER_DAYS = env.int("PARKING_REMINDER_DAYS", default=30)
 
 LOGGING = {
     "version": 1,

@@ -35,7 +35,11 @@ FRANCECONNECT_SANDBOX_REDIRECT_URIS = env.list(
     "FRANCECONNECT_SANDBOX_REDIRECT_URIS",
     default=[
         origin + path
-        for path in ("/franceconnect/callback/", "/demarches/revenus/franceconnect/retour/")
+        for path in (
+            "/franceconnect/callback/",
+            "/demarches/revenus/franceconnect/retour/",
+            "/demarches/stationnement/franceconnect/retour/",
+        )
         for origin in _SITE_ORIGINS
     ],
 )
@@ -68,3 +72,6 @@ if API_PARTICULIER_SANDBOX:
     )
     # A fictitious SIRET (14 digits, Luhn-valid): the simulator requires a recipient, as API Particulier does.
     API_PARTICULIER_RECIPIENT = env.str("API_PARTICULIER_RECIPIENT", default="21000000000013")
+
+# The demo commune issues a resident card at once when the State's data checked everything (make run shows it).
+PARKING_AUTO_ISSUE = env.bool("PARKING_AUTO_ISSUE", default=True)

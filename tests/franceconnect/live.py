@@ -16,6 +16,7 @@ def use_sandbox(settings, base_url):
     settings.FRANCECONNECT_SANDBOX_REDIRECT_URIS = [
         f"{base_url}/franceconnect/callback/",
         f"{base_url}/demarches/revenus/franceconnect/retour/",
+        f"{base_url}/demarches/stationnement/franceconnect/retour/",
     ]
     settings.FRANCECONNECT_SANDBOX_POST_LOGOUT_REDIRECT_URIS = [f"{base_url}/franceconnect/logout/callback/"]
     settings.IMPOT_SANDBOX = True

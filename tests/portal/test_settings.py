@@ -300,7 +300,11 @@ def test_every_simulator_address_follows_from_site_url():
     assert set(values["FRANCECONNECT_SANDBOX_REDIRECT_URIS"]) == {
         f"http://{host}:8080{path}"
         for host in ("127.0.0.1", "localhost")
-        for path in ("/franceconnect/callback/", "/demarches/revenus/franceconnect/retour/")
+        for path in (
+            "/franceconnect/callback/",
+            "/demarches/revenus/franceconnect/retour/",
+            "/demarches/stationnement/franceconnect/retour/",
+        )
     }
     assert set(values["FRANCECONNECT_SANDBOX_POST_LOGOUT_REDIRECT_URIS"]) == {
         "http://127.0.0.1:8080/franceconnect/logout/callback/",
@@ -365,7 +369,7 @@ def test_make_run_gives_site_url_from_host_to_every_command():
     )
     assert result.returncode == 0, result.stderr
     commands = [part for part in re.split(r"[;&\n]", result.stdout) if "manage.py" in part]
-    assert len(commands) == 4  # migrate, seed_demo, db_worker, runserver
+    assert len(commands) == 5  # migrate, seed_demo, seed_parking_demo, db_worker, runserver
     assert all(command.strip().startswith("SITE_URL=http://127.0.0.1:8080 ") for command in commands)
     assert "runserver 127.0.0.1:8080" in result.stdout
 

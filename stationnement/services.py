@@ -1,0 +1,470 @@
+"""Writes of the resident parking démarche: the zone maps imported from the commune's street list, the resident's
+application (vehicle, consent, domicile and vehicle checks, documents, sending), and the card an agent or the
+commune's rule issues."""
+
+import calendar
+import csv
+import io
+import secrets
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from api_particulier.vehicles import VehicleRecord
+from impot_client.services import declarants_match
+from impot_client.situation import TaxAddress
+from portal.audit import audit_record
+from portal.identity import household_identity_keys, identity_key
+from portal.models import AuditEntry
+from portal.uploads import document_content_type
+from pricing.errors import PricingError
+from pricing.parking import ParkingFacts, parking_quote, parse_parking_grid
+from stationnement.models import (
+    Application,
+    ApplicationDocument,
+    Card,
+    ParkingGrid,
+    StreetSegment,
+    Zone,
+    ZoneMap,
+)
+from stationnement.plates import plate_normalise
+from stationnement.selectors import domicile_locate
+
+COLUMNS = ("zone", "nom_voie", "code_postal", "commune", "numero_min", "numero_max", "parite")
+
+
+def _number(value: str, *, line: int, column: str) -> int | None:
+    value = value.strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise ValidationError(
+            _("Ligne %(line)d : « %(value)s » n'est pas un numéro (colonne %(column)s).")
+            % {"line": line, "value": value, "column": column},
+            code="bad_number",
+        )
+    return int(value)
+
+
+def _rows(text: str):
+    """The file's rows as segments' fields, every error named by its line (the import writes nothing then)."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")), delimiter=";")
+    missing = [column for column in COLUMNS if column not in (reader.fieldnames or ())]
+    if missing:
+        raise ValidationError(
+            _("Colonnes manquantes : %(columns)s. Attendu : %(expected)s.")
+            % {"columns": ", ".join(missing), "expected": ";".join(COLUMNS)},
+            code="bad_header",
+        )
+    parities = {choice.value for choice in StreetSegment.Parity}
+    errors, rows = [], []
+    for line, row in enumerate(reader, start=2):
+        try:
+            values = {column: (row.get(column) or "").strip() for column in COLUMNS}
+            if not values["zone"] or not values["nom_voie"] or not values["code_postal"]:
+                raise ValidationError(
+                    _("Ligne %(line)d : la zone, la voie et le code postal sont obligatoires.")
+                    % {"line": line},
+                    code="incomplete",
+                )
+            parity = values["parite"].lower() or StreetSegment.Parity.ALL
+            if parity not in parities:
+                raise ValidationError(
+                    _("Ligne %(line)d : parité « %(value)s » inconnue (tous, pair ou impair).")
+                    % {"line": line, "value": values["parite"]},
+                    code="bad_parity",
+                )
+            low = _number(values["numero_min"], line=line, column="numero_min")
+            high = _number(values["numero_max"], line=line, column="numero_max")
+            if low is not None and high is not None and low > high:
+                raise ValidationError(
+                    _("Ligne %(line)d : le numéro minimum dépasse le maximum.") % {"line": line},
+                    code="bounds",
+                )
+            rows.append((values, low, high, parity))
+        except ValidationError as error:
+            errors.extend(error.messages)
+    if errors:
+        raise ValidationError(errors)
+    if not rows:
+        raise ValidationError(_("Le fichier ne contient aucun tronçon."), code="empty")
+    return rows
+
+
+@transaction.atomic
+def zone_map_import(*, text: str, label: str, agent=None, activate: bool = False) -> ZoneMap:
+    """A new version of the zones from the file `zone;nom_voie;code_postal;commune;numero_min;numero_max;parite`
+    (empty numbers: the whole street). The versions before it stay for the cards issued on them."""
+    rows = _rows(text)
+    latest = ZoneMap.objects.select_for_update().aggregate(latest=Max("version"))["latest"] or 0
+    zone_map = ZoneMap.objects.create(version=latest + 1, label=label, created_by=agent)
+    zones = {}
+    for values, low, high, parity in rows:
+        code = values["zone"]
+        if code not in zones:
+            zones[code] = Zone.objects.create(zone_map=zone_map, code=code, name=code)
+        StreetSegment(
+            zone=zones[code],
+            street=values["nom_voie"],
+            postcode=values["code_postal"],
+            commune=values["commune"],
+            number_min=low,
+            number_max=high,
+            parity=parity,
+        ).save()
+    if agent is not None:
+        audit_record(
+            actor=agent, action=AuditEntry.Action.CHANGED_ZONES, zone_map=zone_map.pk, change="imported"
+        )
+    if activate:
+        zone_map_activate(zone_map=zone_map, agent=agent)
+    return zone_map
+
+
+@transaction.atomic
+def zone_map_activate(*, zone_map: ZoneMap, agent=None) -> ZoneMap:
+    ZoneMap.objects.select_for_update().filter(is_active=True).exclude(pk=zone_map.pk).update(is_active=False)
+    zone_map.is_active = True
+    zone_map.save(update_fields=["is_active"])
+    if agent is not None:
+        audit_record(
+            actor=agent, action=AuditEntry.Action.CHANGED_ZONES, zone_map=zone_map.pk, change="activated"
+        )
+    return zone_map
+
+
+# -- Applications --------------------------------------------------------------------------------------------
+
+
+def application_check_owner(*, application: Application, user) -> None:
+    if application.household.owner_id != user.pk:
+        raise PermissionDenied
+
+
+def _editable(application: Application) -> Application:
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if application.status != Application.Status.DRAFT:
+        raise ValidationError(_("Cette demande est envoyée : elle ne se modifie plus."), code="not_draft")
+    return application
+
+
+@transaction.atomic
+def application_start(*, user, household, replaces: Card | None = None) -> Application:
+    """A draft; a renewal or a change of vehicle or address names the card it will end once the new one is issued."""
+    if household.owner_id != user.pk or (replaces is not None and replaces.household_id != household.pk):
+        raise PermissionDenied
+    return Application.objects.create(
+        household=household,
+        applicant=user,
+        replaces=replaces,
+        plate=replaces.plates[0] if replaces is not None and replaces.plates else "",
+        duration=replaces.application.duration if replaces is not None else Application.Duration.YEAR,
+    )
+
+
+@transaction.atomic
+def application_vehicle_set(
+    *, user, application: Application, plate: str, duration: str, company_vehicle: bool
+) -> Application:
+    """The plate (normalised), the duration, and whether the carte grise is someone else's (company, lease).
+    A new plate drops what the ANTS said of the previous one."""
+    application_check_owner(application=application, user=user)
+    application = _editable(application)
+    plate = plate_normalise(plate)
+    if plate != application.plate or company_vehicle != application.company_vehicle:
+        application.vehicle_source = application.vehicle_status = application.environmental_class = ""
+        application.vehicle_problem = ""
+    application.plate, application.duration, application.company_vehicle = plate, duration, company_vehicle
+    application.save()
+    return application
+
+
+@transaction.atomic
+def application_consent_record(*, user, application: Application, mode: str, text_hash: str) -> Application:
+    """The resident's « J'autorise » for the address only (dgfip_aft), in the mode their account allows."""
+    application_check_owner(application=application, user=user)
+    application = _editable(application)
+    application.consent_mode, application.consent_text_hash = mode, text_hash
+    application.consent_at = timezone.now()
+    application.save(update_fields=["consent_mode", "consent_text_hash", "consent_at", "updated_at"])
+    return application
+
+
+@transaction.atomic
+def domicile_store(*, application: Application, found: TaxAddress, mode: str) -> Application:
+    """DGFiP's address, matched to the zones. By numéro fiscal the applicant must be one of the declarants (the
+    number could be anyone's); through FranceConnect DGFiP found the foyer by the person signed in."""
+    application = _editable(application)
+    if application.consent_at is None:
+        raise ValidationError(
+            _("Votre accord est nécessaire avant de demander l'adresse."), code="no_consent"
+        )
+    domicile = domicile_locate(aft=found.address.text, detail=_detail(found))
+    application.address = found.address.text or " ".join(
+        part for part in (found.address.street, found.address.postcode, found.address.city) if part
+    )
+    application.domicile_source = (
+        Application.DomicileSource.DGFIP_NUMERO_FISCAL
+        if mode == "numero_fiscal"
+        else Application.DomicileSource.DGFIP_FRANCECONNECT
+    )
+    application.zone = domicile.zone
+    application.domicile_problem = domicile.reason
+    if mode == "numero_fiscal" and not declarants_match(application.household, found):
+        application.domicile_problem = "not_declarant"
+    application.save()
+    return application
+
+
+def _detail(found: TaxAddress) -> dict | None:
+    address = found.address
+    if not address.street:
+        return None
+    return {"voie": address.street, "getcodePostal": address.postcode, "getcommune": address.city}
+
+
+def _holder_is_household(application: Application, record: VehicleRecord) -> bool:
+    holder = identity_key(record.holder.nom, record.holder.prenom, record.holder.date_naissance)
+    return holder is not None and holder in household_identity_keys(application.household)
+
+
+@transaction.atomic
+def vehicle_store(*, application: Application, record: VehicleRecord) -> Application:
+    """What the ANTS says of the plate: the holder must be the person signed in (FranceConnect's matching) or an
+    adult of the household; else, like a company car, an agent checks a carte grise."""
+    application = _editable(application)
+    application.vehicle_source = Application.VehicleSource.ANTS
+    application.vehicle_status = record.status
+    application.environmental_class = record.environmental_class
+    holder_ok = record.identity_matches is True or _holder_is_household(application, record)
+    application.vehicle_problem = "" if holder_ok else "not_holder"
+    application.save()
+    return application
+
+
+@transaction.atomic
+def document_upload(*, user, application: Application, kind: str, uploaded) -> ApplicationDocument:
+    """A proof for an agent: of address (when DGFiP could not tell), a carte grise, an employer's attestation."""
+    application_check_owner(application=application, user=user)
+    application = _editable(application)
+    if application.documents.count() >= settings.PARKING_DOCUMENTS_MAX:
+        raise ValidationError(
+            {
+                "file": _("Vous avez déjà envoyé %(max)d pièces pour cette demande.")
+                % {"max": settings.PARKING_DOCUMENTS_MAX}
+            }
+        )
+    content_type = document_content_type(uploaded, max_bytes=settings.TAX_NOTICE_MAX_BYTES)
+    document = ApplicationDocument(
+        application=application, kind=kind, content_type=content_type, size=uploaded.size
+    )
+    document.file.save("piece", uploaded, save=False)
+    try:
+        document.save()
+    except Exception:
+        document.file.delete(save=False)
+        raise
+    if kind == ApplicationDocument.Kind.PROOF_OF_ADDRESS and not application.domicile_source:
+        application.domicile_source = Application.DomicileSource.PROOF
+    if (
+        kind == ApplicationDocument.Kind.REGISTRATION
+        and application.vehicle_source != Application.VehicleSource.ANTS
+    ):
+        application.vehicle_source = Application.VehicleSource.DOCUMENT
+    application.save()
+    return document
+
+
+def vehicle_rank(application: Application, today: date) -> int:
+    """The rank of this vehicle among the household's cards valid today (a household holds a few): the card it
+    replaces, and another card of the same plate, do not count."""
+    valid = Card.objects.filter(
+        household=application.household, starts_on__lte=today, ends_on__gte=today, ended_on__isnull=True
+    ).exclude(pk=application.replaces_id)
+    return sum(1 for plates in valid.values_list("plates", flat=True) if application.plate not in plates) + 1
+
+
+def application_quote(application: Application, today: date) -> None:
+    """The amount and why, with the grid in force; a refusal the deliberation makes is said, not priced."""
+    grid = ParkingGrid.objects.filter(is_active=True).first()
+    if grid is None:
+        raise ValidationError(
+            _("La commune n'a pas encore publié le tarif des cartes résident."), code="no_grid"
+        )
+    facts = ParkingFacts(
+        duration=application.duration,
+        rank=vehicle_rank(application, today),
+        environmental_class=application.environmental_class,
+    )
+    try:
+        result = parking_quote(parse_parking_grid(grid.data), facts)
+    except PricingError as error:
+        raise ValidationError(error.messages, code="refused") from error
+    application.grid, application.amount, application.explanation = (
+        grid,
+        result.amount,
+        list(result.explanation),
+    )
+
+
+@transaction.atomic
+def application_submit(*, user, application: Application, today: date | None = None) -> Application:
+    """Sent: priced, then the card is issued at once when the State's data checked everything and the commune
+    allows it (PARKING_AUTO_ISSUE); otherwise an agent decides."""
+    today = today or timezone.localdate()
+    application_check_owner(application=application, user=user)
+    application = _editable(application)
+    problems = application_problems(application)
+    if problems:
+        raise ValidationError(problems, code="incomplete")
+    application_quote(application, today)
+    application.status = Application.Status.SUBMITTED
+    application.submitted_at = timezone.now()
+    application.save()
+    if settings.PARKING_AUTO_ISSUE and application.fully_matched:
+        card_issue(application=application, today=today)
+        application.refresh_from_db()
+    return application
+
+
+def application_problems(application: Application) -> list[str]:
+    """What keeps the application from being sent, in French: each can be solved by the resident."""
+    problems = []
+    if not application.plate:
+        problems.append(_("Indiquez l'immatriculation du véhicule."))
+    has = {document.kind for document in application.documents.all()}
+    if not application.domicile_source:
+        problems.append(
+            _(
+                "Votre domicile n'est pas encore vérifié : autorisez la demande d'adresse ou envoyez un justificatif."
+            )
+        )
+    elif application.domicile_problem and ApplicationDocument.Kind.PROOF_OF_ADDRESS not in has:
+        problems.append(
+            _(
+                "Votre adresse n'a pas pu être vérifiée : envoyez un justificatif de domicile de moins de trois mois."
+            )
+        )
+    if (
+        application.vehicle_source != Application.VehicleSource.ANTS
+        and ApplicationDocument.Kind.REGISTRATION not in has
+    ):
+        problems.append(_("Envoyez la carte grise du véhicule."))
+    elif application.vehicle_problem and ApplicationDocument.Kind.REGISTRATION not in has:
+        problems.append(_("Le véhicule n'est pas à votre nom selon l'ANTS : envoyez la carte grise."))
+    if application.company_vehicle and ApplicationDocument.Kind.ATTESTATION not in has:
+        problems.append(
+            _(
+                "Pour un véhicule de société ou en location, envoyez l'attestation de l'employeur ou du loueur."
+            )
+        )
+    return problems
+
+
+DURATION_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+
+
+def card_end(starts_on: date, duration: str) -> date:
+    """The last day of a card starting `starts_on` (at most three years, CGCT L2333-87)."""
+    months = DURATION_MONTHS[duration]
+    year, month = divmod(starts_on.month - 1 + months, 12)
+    following = starts_on.replace(year=starts_on.year + year, month=month + 1, day=1)
+    day = min(starts_on.day, calendar.monthrange(following.year, following.month)[1])
+    return following.replace(day=day) - timedelta(days=1)
+
+
+@transaction.atomic
+def card_issue(
+    *, application: Application, agent=None, zone: Zone | None = None, today: date | None = None
+) -> Card:
+    """The card: a number, a verification code for its QR code, the zone (the agent's, when the address did not
+    settle it), the dates, the amount. The card it replaces ends the day before."""
+    today = today or timezone.localdate()
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if application.status != Application.Status.SUBMITTED:
+        raise ValidationError(_("Seule une demande envoyée peut donner une carte."), code="not_submitted")
+    if zone is not None:
+        application.zone = zone
+    if application.zone_id is None:
+        raise ValidationError(_("Indiquez la zone de la carte avant de la délivrer."), code="no_zone")
+    if application.amount is None:
+        application_quote(application, today)
+    sequence = Card.objects.select_for_update().filter(issued_at__year=today.year).count() + 1
+    card = Card.objects.create(
+        number=f"SR-{today.year}-{sequence:05d}",
+        token=secrets.token_urlsafe(18),
+        application=application,
+        household=application.household,
+        plates=[application.plate],
+        zone=application.zone,
+        starts_on=today,
+        ends_on=card_end(today, application.duration),
+        amount=application.amount,
+    )
+    if application.replaces_id:
+        Card.objects.filter(pk=application.replaces_id, ended_on__isnull=True).update(
+            ended_on=today - timedelta(days=1)
+        )
+    application.status, application.decided_at, application.decided_by = (
+        Application.Status.ACCEPTED,
+        timezone.now(),
+        agent,
+    )
+    application.save()
+    if agent is not None:
+        audit_record(
+            actor=agent, action=AuditEntry.Action.DECIDED, application=application.pk, status="accepted"
+        )
+    return card
+
+
+@transaction.atomic
+def application_refuse(*, agent, application: Application, reason: str) -> Application:
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Le motif est obligatoire : le demandeur le lira.")})
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if application.status != Application.Status.SUBMITTED:
+        raise ValidationError(_("Seule une demande envoyée peut être refusée."), code="not_submitted")
+    application.status, application.refusal_reason = Application.Status.REFUSED, reason
+    application.decided_at, application.decided_by = timezone.now(), agent
+    application.save()
+    audit_record(actor=agent, action=AuditEntry.Action.DECIDED, application=application.pk, status="refused")
+    return application
+
+
+RETENTION_AFTER_END = timedelta(days=92)
+DRAFTS_KEPT = timedelta(days=90)
+
+
+@transaction.atomic
+def parking_data_purge(*, today: date | None = None) -> dict[str, int]:
+    """What the démarche no longer needs: the proofs once the application is decided, the DGFiP address three months
+    after the card ended (or after a refusal), drafts untouched for 90 days. A second run erases nothing."""
+    today = today or timezone.localdate()
+    decided = Application.objects.exclude(status__in=(Application.Status.DRAFT, Application.Status.SUBMITTED))
+    documents = ApplicationDocument.objects.filter(application__in=decided)
+    files = [document.file.name for document in documents]
+    documents_count, _details = documents.delete()
+    cutoff = today - RETENTION_AFTER_END
+    ended = Q(card__ends_on__lt=cutoff) | Q(card__ended_on__lt=cutoff)
+    closed = Q(
+        status__in=(Application.Status.REFUSED, Application.Status.CANCELLED), decided_at__date__lt=cutoff
+    )
+    addresses = decided.filter(ended | closed).exclude(address="").update(address="")  # "" is stored in clear
+    stale = Application.objects.filter(
+        status=Application.Status.DRAFT, updated_at__date__lt=today - DRAFTS_KEPT
+    )
+    stale_files = [
+        document.file.name for document in ApplicationDocument.objects.filter(application__in=stale)
+    ]
+    drafts, _details = stale.delete()
+    storage = ApplicationDocument._meta.get_field("file").storage
+    transaction.on_commit(lambda: [storage.delete(name) for name in files + stale_files])
+    return {"parking_documents": documents_count, "parking_addresses": addresses, "parking_drafts": drafts}
