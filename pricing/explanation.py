@@ -5,8 +5,8 @@ from collections.abc import Callable
 from datetime import date
 from decimal import ROUND_FLOOR, Decimal
 
-from django.utils.translation import gettext as _
 from django.utils.dates import MONTHS
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pricing.numbers import CENT

@@ -75,9 +75,7 @@ def check_income_source(facts: Facts, grid=None):
     key = SOURCE_KEYS.get(facts.income_source)
     if grid is not None and key is not None and key not in grid.income:
         raise InvalidFacts(
-            _(
-                "Cette grille n'est pas délibérée sur ces revenus (%(source)s) : sources prévues : %(keys)s."
-            )
+            _("Cette grille n'est pas délibérée sur ces revenus (%(source)s) : sources prévues : %(keys)s.")
             % {
                 "source": source_label(facts.income_source),
                 "keys": ", ".join(grid.income) or _("aucune (tarif unique)"),

@@ -28,7 +28,11 @@ INCOME_LABELS = {
 }
 # Today's behaviour when a grid does not say: canteen grids on the DGFiP then the notice; crèche (PSU) grids on
 # the CAF or MSA resources then the notice (DGFiP data may not be used for a crèche, the State's guide says).
-INCOME_DEFAULTS = {"brackets": ("dgfip", "notice"), "effort_rate": ("dgfip", "notice"), "psu": ("caf", "notice")}
+INCOME_DEFAULTS = {
+    "brackets": ("dgfip", "notice"),
+    "effort_rate": ("dgfip", "notice"),
+    "psu": ("caf", "notice"),
+}
 # The unit a price is for, and how a family reads it after an amount.
 UNITS = {
     "meal": gettext_lazy("par repas"),
@@ -168,7 +172,9 @@ def _parse_income(data, kind, errors) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         errors.add(
             "income",
-            _('Les sources de revenus sont une liste, par exemple ["caf", "dgfip", "notice"] (ou [] : aucune).'),
+            _(
+                'Les sources de revenus sont une liste, par exemple ["caf", "dgfip", "notice"] (ou [] : aucune).'
+            ),
         )
         return default
     found = []

@@ -137,7 +137,9 @@ def _qf(grid, facts: Facts, lines: list[str]) -> Decimal:
             )
             lines.append(text % {"month": month, "qf": eur(qf), "source": source})
         else:
-            lines.append(_("Quotient familial (QF) : %(qf)s (%(source)s).") % {"qf": eur(qf), "source": source})
+            lines.append(
+                _("Quotient familial (QF) : %(qf)s (%(source)s).") % {"qf": eur(qf), "source": source}
+            )
         return qf
     missing = {}
     if facts.rfr is None:

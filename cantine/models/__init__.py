@@ -1,6 +1,7 @@
 """The cantine app's models, one module per sub-domain, all importable from here: app label and migrations stay
 those of `cantine`."""
 
+from cantine.models.benefits import FamilyBenefitData
 from cantine.models.creche import (
     AgeGroup,
     CommitteeSession,
@@ -24,6 +25,7 @@ __all__ = [
     "DossierQuote",
     "DossierStatusChange",
     "Establishment",
+    "FamilyBenefitData",
     "Period",
     "PlaceOffer",
     "PsuEffortRate",

@@ -108,10 +108,12 @@ def dossier_quote_compute(*, dossier: Dossier, agent=None, ip: str | None = None
 def _quote_store(*, dossier: Dossier, grid: TariffGrid, agent=None, erased_at=None) -> DossierQuote:
     """The engine's quote for the dossier's tariff facts today, stored over the previous one (its override kept).
     `erased_at`: the figures it replaces were erased then (kept only when the new quote quotes none)."""
-    facts = selectors.tariff_facts(dossier)
+    with as_validation_error():
+        parsed = pricing.parse_grid(grid.data)
+    facts = selectors.tariff_facts(dossier, parsed)
     bareme = selectors.psu_bareme() if grid.kind == "psu" else None
     with as_validation_error():
-        result = pricing.quote(pricing.parse_grid(grid.data), facts, bareme=bareme)
+        result = pricing.quote(parsed, facts, bareme=bareme)
     quote, _created = DossierQuote.objects.update_or_create(
         dossier=dossier,
         defaults={

@@ -49,8 +49,9 @@ def test_the_caf_qf_is_quoted_with_its_month():
     grid = parse_grid({**PARIS, "income": ["caf", "dgfip", "notice"]})
     result = quote(grid, Facts(qf=D("1069"), qf_year=2026, qf_month=3, income_source="caf"))
     assert result.qf == D("1069.00")
-    assert "Quotient familial CAF du mois de mars 2026 : 1069,00 € (source : la CAF, via API Particulier)." in text(
-        result
+    assert (
+        "Quotient familial CAF du mois de mars 2026 : 1069,00 € (source : la CAF, via API Particulier)."
+        in text(result)
     )
     assert result.criteria["income_source"] == "caf" and result.criteria["qf_month"] == "mars 2026"
     msa = quote(grid, Facts(qf=D("905"), qf_year=2026, qf_month=3, income_source="msa"))
