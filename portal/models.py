@@ -323,7 +323,9 @@ class Consent(models.Model):
         _("inconnu de la source le"),
         null=True,
         blank=True,
-        help_text=_("La source n'a aucun dossier pour cette personne : la famille passe à la source suivante."),
+        help_text=_(
+            "La source n'a aucun dossier pour cette personne : la famille passe à la source suivante."
+        ),
     )
 
     class Meta:

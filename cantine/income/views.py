@@ -74,7 +74,9 @@ def _consent_context(request, dossier):
         "fields": [services.FIELD_LABELS[field] for field in services.requested_fields(dossier)],
         "retention_date": services.retention_date(dossier),
     }
-    template = "cantine/income/_consent_text.html" if proposed == "dgfip" else "cantine/income/_no_api_text.html"
+    template = (
+        "cantine/income/_consent_text.html" if proposed == "dgfip" else "cantine/income/_no_api_text.html"
+    )
     text = render_to_string(template, context)
     return {**context, "consent_text": text, "shown": services.text_hash(strip_tags(text))}
 
@@ -326,7 +328,11 @@ def consent_withdraw(request, pk):
     """From the dossier page, at any time: the figures obtained with the consent are erased at once."""
     dossier = dossier_get_for_family(user=request.user, pk=pk)
     income = selectors.income_status(dossier)
-    consent = income.benefit_consent if request.POST.get("source") == Consent.Source.API_PARTICULIER else income.consent
+    consent = (
+        income.benefit_consent
+        if request.POST.get("source") == Consent.Source.API_PARTICULIER
+        else income.consent
+    )
     if consent is not None:
         services.consent_withdraw(user=request.user, consent=consent)
         messages.success(
@@ -419,7 +425,9 @@ def benefit_authorize(request, dossier):
         except FranceConnectError as error:
             logger.warning("cantine.income: FranceConnect unreachable for the CAF flow (%s)", error.detail)
             return _income_page(
-                request, dossier, error=Failure(_("FranceConnect ne répond pas. Réessayez dans quelques minutes."))
+                request,
+                dossier,
+                error=Failure(_("FranceConnect ne répond pas. Réessayez dans quelques minutes.")),
             )
     try:
         data = benefits.benefit_data_fetch_by_identity(consent=consent)
@@ -448,9 +456,9 @@ def _after_benefit_lookup(request, data):
             "portail. Vous pouvez déjà envoyer votre demande : vous serez informé(e) de votre tarif."
         )
     else:
-        message = _("La %(provider)s a transmis les informations utiles. Vérifiez puis envoyez votre demande.") % {
-            "provider": data.get_provider_display()
-        }
+        message = _(
+            "La %(provider)s a transmis les informations utiles. Vérifiez puis envoyez votre demande."
+        ) % {"provider": data.get_provider_display()}
     messages.success(request, message)
     return redirect("cantine:dossier_review", pk=data.dossier_id)
 
@@ -510,7 +518,9 @@ def benefit_franceconnect_callback(request):
             ),
         )
     try:
-        data = benefits.benefit_data_fetch_with_franceconnect(consent=consent, access_token=finished.access_token)
+        data = benefits.benefit_data_fetch_with_franceconnect(
+            consent=consent, access_token=finished.access_token
+        )
     except (ParticulierError, ValidationError) as error:
         return _back_with_error(request, consent, _benefit_failure(error))
     return _after_benefit_lookup(request, data)

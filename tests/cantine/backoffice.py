@@ -8,9 +8,9 @@ from cantine.income import benefits
 from cantine.income.services import consent_record
 from cantine.models import TariffGrid
 from impot_client import services as impot_services
+from portal.models import Consent
 from tests.cantine.grids import PARIS
 from tests.factories import DossierFactory, UserFactory
-from portal.models import Consent
 from tests.impot_client.conftest import grant, situation_for
 
 AGENT_IP = "203.0.113.7"

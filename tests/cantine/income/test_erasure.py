@@ -95,7 +95,9 @@ def withdraw(dossier, django_capture_on_commit_callbacks):
     """The family withdraws its consent from its dossier page; mails go out as the worker would send them."""
     with django_capture_on_commit_callbacks(execute=True):
         status = income_status(dossier)  # a crèche's figures come from the CAF
-        income_services.consent_withdraw(user=family(dossier), consent=status.benefit_consent or status.consent)
+        income_services.consent_withdraw(
+            user=family(dossier), consent=status.benefit_consent or status.consent
+        )
     return Dossier.objects.get(pk=dossier.pk)
 
 
