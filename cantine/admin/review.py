@@ -359,8 +359,8 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
             fields = ", ".join(label(consent, name) for name in consent.fields)
             withdrawn = consent.withdrawn_at
             return consent.get_decision_display(), _joined(
-                consent.get_source_display(),
                 consent.get_mode_display(),
+                consent.get_source_display(),
                 _("inconnu de la source le %(day)s") % {"day": _date(consent.not_found_at, with_time=True)}
                 if consent.not_found_at
                 else "",

@@ -14,9 +14,4 @@ urlpatterns = [
     path("revenus/franceconnect/retour/", views.franceconnect_callback, name="franceconnect_callback"),
     path("dossiers/<int:pk>/revenus/caf/autoriser/", views.benefit_authorize, name="benefit_authorize"),
     path("dossiers/<int:pk>/revenus/caf/refuser/", views.benefit_decline, name="benefit_decline"),
-    path(
-        "revenus/caf/franceconnect/retour/",
-        views.benefit_franceconnect_callback,
-        name="benefit_franceconnect_callback",
-    ),
 ]

@@ -26,7 +26,7 @@ from cantine.income.forms import ConsentForm, NumeroFiscalConsentForm, TaxNotice
 from cantine.journey import step
 from cantine.selectors import dossier_get_for_family
 from franceconnect.client import FranceConnectError
-from franceconnect.flows import flow_finish, flow_start
+from franceconnect.flows import FLOW_KEY, flow_finish, flow_start
 from franceconnect.views import error_page, remember_id_token
 from impot_client import services as impot_services
 from impot_client.situation import ImpotError, InvalidTaxNumber, NoDeclaration
@@ -265,7 +265,10 @@ def _after_numero_fiscal_lookup(request, tax_data):
 @require_GET
 @never_cache
 def franceconnect_callback(request):
-    """Back from FranceConnect with the dgfip_* scopes: DGFiP is called at once (the token lives 60 s)."""
+    """Back from FranceConnect with the dgfip_* scopes: DGFiP is called at once (the token lives 60 s). The CAF/MSA
+    flow comes back to the same address (one redirect URI to register with FranceConnect), told by its purpose."""
+    if request.session.get(FLOW_KEY, {}).get("purpose") == BENEFIT_FLOW_PURPOSE:
+        return benefit_franceconnect_callback(request)
     try:
         finished = flow_finish(request, purpose=FLOW_PURPOSE)
     except FranceConnectError as error:
@@ -418,7 +421,7 @@ def benefit_authorize(request, dossier):
             return flow_start(
                 request,
                 purpose=BENEFIT_FLOW_PURPOSE,
-                redirect_uri=request.build_absolute_uri(reverse("impot:benefit_franceconnect_callback")),
+                redirect_uri=request.build_absolute_uri(reverse("impot:franceconnect_callback")),
                 scopes=benefits.FRANCECONNECT_SCOPES,
                 consent=consent.pk,
             )
@@ -483,9 +486,6 @@ def benefit_decline(request, dossier):
     return redirect("impot:income", pk=dossier.pk)
 
 
-@login_required
-@require_GET
-@never_cache
 def benefit_franceconnect_callback(request):
     """Back from FranceConnect with the cnaf_* scopes: API Particulier is called at once (the token lives 60 s)."""
     try:

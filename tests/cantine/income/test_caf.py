@@ -235,7 +235,7 @@ def test_franceconnect_goes_round_with_the_cnaf_scopes(fc_client, provider, caf)
     provider.nonce = query["nonce"]
     caf.answer = caf_answer(dossier, qf=715, adults=[])
     callback = fc_client.get(
-        reverse("impot:benefit_franceconnect_callback"), {"code": "c2", "state": query["state"]}
+        reverse("impot:franceconnect_callback"), {"code": "c2", "state": query["state"]}
     )
     assert callback.url == reverse("cantine:dossier_review", args=[dossier.pk])
     assert caf.calls == ["quotient_familial_by_franceconnect"]
