@@ -247,6 +247,7 @@ class AuditEntry(models.Model):
         CHANGED_GRID = "changed_grid", _("a modifié une grille tarifaire")
         OFFERED_PLACE = "offered_place", _("a proposé une place en crèche")
         CONFIRMED_DECLARANTS = "confirmed_declarants", _("a confirmé les déclarants d'un numéro fiscal")
+        REFRESHED_BENEFITS = "refreshed_benefits", _("a actualisé les données CAF ou MSA")
 
     actor = models.ForeignKey(
         "portal.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("agent")

@@ -5,6 +5,7 @@ The lookup happens outside any transaction (the family waits on the network, not
 written in one transaction afterwards, and only the figures the tariff uses are kept (no name, no address)."""
 
 import logging
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -23,7 +24,7 @@ from api_particulier.situation import (
 )
 from cantine import services as cantine_services
 from cantine import workflow
-from cantine.models import Dossier, FamilyBenefitData, Service
+from cantine.models import BenefitRefreshSchedule, Dossier, FamilyBenefitData, Service
 from portal.alerts import alert_raise
 from portal.audit import audit_record
 from portal.identity import household_identity_keys, identity_key
@@ -76,7 +77,9 @@ def _child_listed(dossier: Dossier, answer) -> bool:
 
 
 @transaction.atomic
-def _store(*, consent: Consent, answer: QuotientFamilial | EajeResources) -> FamilyBenefitData:
+def _store(
+    *, consent: Consent, answer: QuotientFamilial | EajeResources, mode: str = "", agent=None
+) -> FamilyBenefitData:
     consent = (
         Consent.objects.select_for_update()
         .select_related("dossier__child", "dossier__service")
@@ -100,22 +103,30 @@ def _store(*, consent: Consent, answer: QuotientFamilial | EajeResources) -> Fam
             "aeeh_children": answer.aeeh_children,
         }
         route = FamilyBenefitData.Route.EAJE
+    mode = mode or MODES[consent.mode]
+    mismatch = mode == FamilyBenefitData.Mode.IDENTITE and not household_identity_keys(
+        consent.household
+    ) & set(keys)
+    child_not_found = not _child_listed(dossier, answer)
     FamilyBenefitData.objects.filter(dossier=dossier).delete()
+    # An agent's refresh that matches is that agent's check (audited by the caller).
+    confirmed = agent if agent is not None and not (mismatch or child_not_found) else None
     return FamilyBenefitData.objects.create(
         dossier=dossier,
         household=consent.household,
         consent=consent,
         route=route,
-        mode=MODES[consent.mode],
+        mode=mode,
+        confirmed_by=confirmed,
+        confirmed_at=timezone.now() if confirmed else None,
         provider=FamilyBenefitData.Provider.MSA
         if answer.provider == "MSA"
         else FamilyBenefitData.Provider.CAF,
         correlation_id=answer.correlation_id[:64],
         # FranceConnect certifies who asks: the allocataire is the account's holder. By identity, the adults the
         # family typed are compared with the allocataires returned (a hint, an agent decides).
-        identity_mismatch=consent.mode == Consent.Mode.IDENTITE
-        and not household_identity_keys(consent.household) & set(keys),
-        child_not_found=not _child_listed(dossier, answer),
+        identity_mismatch=mismatch,
+        child_not_found=child_not_found,
         allocataire_keys=keys,
         **figures,
     )
@@ -143,7 +154,7 @@ def _mark_not_found(consent: Consent):
     Consent.objects.filter(pk=consent.pk, withdrawn_at__isnull=True).update(not_found_at=timezone.now())
 
 
-def _lookup(consent: Consent, fetch) -> FamilyBenefitData:
+def _lookup(consent: Consent, fetch, **store) -> FamilyBenefitData:
     try:
         answer = fetch()
     except NotFound:
@@ -153,7 +164,7 @@ def _lookup(consent: Consent, fetch) -> FamilyBenefitData:
         if error.alerts_agents:
             _alert_agents(error, consent.mode)
         raise
-    return _store(consent=consent, answer=answer)
+    return _store(consent=consent, answer=answer, **store)
 
 
 def benefit_data_fetch_with_franceconnect(*, consent: Consent, access_token: str) -> FamilyBenefitData:
@@ -163,14 +174,59 @@ def benefit_data_fetch_with_franceconnect(*, consent: Consent, access_token: str
     return _lookup(consent, lambda: client.quotient_familial_by_franceconnect(access_token))
 
 
-def benefit_data_fetch_by_identity(*, consent: Consent) -> FamilyBenefitData:
-    """A local account: the holder's identity pivot (household_pivot), with the commune's token."""
+def benefit_data_fetch_by_identity(*, consent: Consent, agent=None) -> FamilyBenefitData:
+    """A local account (or an agent's refresh): the holder's identity pivot (household_pivot), with the commune's
+    token."""
     pivot = household_pivot(consent.household)
     if pivot is None:
         raise InvalidIdentity("identity pivot incomplete")
+    store = {"mode": FamilyBenefitData.Mode.IDENTITE, "agent": agent}
     if is_eaje(consent.dossier):
-        return _lookup(consent, lambda: client.eaje_resources_by_identity(pivot))
-    return _lookup(consent, lambda: client.quotient_familial_by_identity(pivot))
+        return _lookup(consent, lambda: client.eaje_resources_by_identity(pivot), **store)
+    return _lookup(consent, lambda: client.quotient_familial_by_identity(pivot), **store)
+
+
+# A family may ask for a fresh QF once a day; agents and the commune's schedule at any time.
+FAMILY_REFRESH_EVERY = timedelta(days=1)
+TOO_SOON = gettext_lazy(
+    "Vos informations ont déjà été actualisées auprès de la CAF ou de la MSA aujourd'hui : réessayez demain."
+)
+
+
+def benefit_refresh_consent(dossier: Dossier) -> Consent | None:
+    """The live authorisation a refresh relies on: the family's consent covers the same purpose."""
+    return Consent.objects.filter(
+        dossier=dossier,
+        source=Consent.Source.API_PARTICULIER,
+        decision=Consent.Decision.GRANTED,
+        withdrawn_at__isnull=True,
+        not_found_at__isnull=True,
+    ).first()
+
+
+def benefit_data_refresh(
+    *, dossier: Dossier, agent=None, user=None, ip: str | None = None
+) -> FamilyBenefitData:
+    """Ask again (the QF changes monthly), by the holder's identity, with the family's live consent: an agent (audited)
+    or the commune's schedule (neither given) at any time, the family (`user`) at most once a day. A sent dossier is
+    quoted again: the family is told when its tariff changes (dossier_quote_compute)."""
+    consent = benefit_refresh_consent(dossier)
+    if consent is None:
+        raise ValidationError(
+            _("La famille n'a pas autorisé la CAF ou la MSA pour cette demande."), code="no_consent"
+        )
+    if user is not None:
+        cantine_services.dossier_check_owner(dossier=dossier, user=user)
+        last = FamilyBenefitData.objects.filter(dossier=dossier).values_list("obtained_at", flat=True).first()
+        if last is not None and timezone.now() - last < FAMILY_REFRESH_EVERY:
+            raise ValidationError(TOO_SOON, code="too_soon")
+    data = benefit_data_fetch_by_identity(consent=consent, agent=agent)
+    if agent is not None:
+        audit_record(actor=agent, action=AuditEntry.Action.REFRESHED_BENEFITS, dossier=dossier, ip=ip)
+    dossier = Dossier.objects.get(pk=dossier.pk)
+    if dossier.status not in workflow.NOT_BILLED:
+        cantine_services.dossier_quote_compute(dossier=dossier)
+    return data
 
 
 @transaction.atomic
@@ -194,3 +250,39 @@ def benefit_data_confirm(
     if benefit_data.dossier.status not in workflow.NOT_BILLED:
         cantine_services.dossier_quote_compute(dossier=benefit_data.dossier, agent=agent, ip=ip)
     return benefit_data
+
+
+def benefit_refresh_scheduled(*, today=None) -> list:
+    """Carry out the commune's schedules due today: every dossier still billed with a live CAF/MSA authorisation is
+    asked again. A failure for one dossier (the CAF down, a file closed) leaves the others and its figures as they
+    were. Returns the schedules done."""
+    today = today or timezone.localdate()
+    done = []
+    for schedule in BenefitRefreshSchedule.objects.filter(run_on__lte=today, done_at__isnull=True):
+        refreshed = failed = 0
+        dossiers = (
+            Dossier.objects.filter(
+                consents__source=Consent.Source.API_PARTICULIER,
+                consents__decision=Consent.Decision.GRANTED,
+                consents__withdrawn_at__isnull=True,
+                consents__not_found_at__isnull=True,
+            )
+            .exclude(status__in=workflow.CLOSED)
+            .distinct()
+        )
+        for dossier in dossiers:
+            try:
+                benefit_data_refresh(dossier=dossier)
+            except (ParticulierError, ValidationError) as error:
+                logger.warning(
+                    "cantine.income: scheduled refresh failed (dossier=%s, %s)",
+                    dossier.pk,
+                    type(error).__name__,
+                )
+                failed += 1
+            else:
+                refreshed += 1
+        schedule.done_at, schedule.refreshed, schedule.failed = timezone.now(), refreshed, failed
+        schedule.save(update_fields=["done_at", "refreshed", "failed"])
+        done.append(schedule)
+    return done

@@ -524,3 +524,24 @@ def benefit_franceconnect_callback(request):
     except (ParticulierError, ValidationError) as error:
         return _back_with_error(request, consent, _benefit_failure(error))
     return _after_benefit_lookup(request, data)
+
+
+@login_required
+@require_POST
+def benefit_refresh(request, pk):
+    """From the dossier page, at most once a day: the CAF or the MSA is asked again by the holder's identity."""
+    dossier = dossier_get_for_family(user=request.user, pk=pk)
+    try:
+        benefits.benefit_data_refresh(dossier=dossier, user=request.user)
+    except ValidationError as error:
+        messages.warning(request, " ".join(error.messages))
+    except ParticulierError as error:
+        messages.warning(request, str(error.message))
+    else:
+        messages.success(
+            request,
+            _(
+                "Vos informations ont été actualisées auprès de la CAF ou de la MSA ; si votre tarif change, vous en êtes informé(e)."
+            ),
+        )
+    return redirect("cantine:dossier_detail", pk=dossier.pk)

@@ -1,7 +1,7 @@
 """The cantine app's models, one module per sub-domain, all importable from here: app label and migrations stay
 those of `cantine`."""
 
-from cantine.models.benefits import FamilyBenefitData
+from cantine.models.benefits import BenefitRefreshSchedule, FamilyBenefitData
 from cantine.models.creche import (
     AgeGroup,
     CommitteeSession,
@@ -16,6 +16,7 @@ from cantine.models.tariffs import DossierQuote, PsuEffortRate, PsuResourceLimit
 
 __all__ = [
     "AgeGroup",
+    "BenefitRefreshSchedule",
     "CommitteeSession",
     "CrecheCapacity",
     "CrecheChoice",

@@ -111,3 +111,22 @@ class FamilyBenefitData(models.Model):
     def shown_to_family(self) -> bool:
         """A local account proves no identity: figures found by identity are shown once an agent confirmed them."""
         return self.mode != self.Mode.IDENTITE or self.confirmed_at is not None
+
+
+class BenefitRefreshSchedule(models.Model):
+    """A date the commune chose to ask the CAF and the MSA again for every live dossier with a live authorisation
+    (the QF changes monthly); `manage.py refresh_family_benefits`, run daily, carries it out."""
+
+    run_on = models.DateField(_("à partir du"))
+    label = models.CharField(_("libellé"), max_length=200, blank=True)
+    done_at = models.DateTimeField(_("effectuée le"), null=True, blank=True, editable=False)
+    refreshed = models.PositiveIntegerField(_("demandes actualisées"), default=0, editable=False)
+    failed = models.PositiveIntegerField(_("échecs"), default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("actualisation CAF/MSA programmée")
+        verbose_name_plural = _("actualisations CAF/MSA programmées")
+        ordering = ["-run_on"]
+
+    def __str__(self):
+        return _("Actualisation du %(day)s") % {"day": self.run_on.strftime("%d/%m/%Y")}

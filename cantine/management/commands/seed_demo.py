@@ -58,7 +58,12 @@ DEMO_GRIDS = {
     },
     Service.Kind.CRECHE: {
         "label": "Barème national CNAF (PSU), crèche collective",
-        "data": {"kind": "psu", "establishment": "collective", "ceiling_lifted": False, "income": ["caf", "notice"]},
+        "data": {
+            "kind": "psu",
+            "establishment": "collective",
+            "ceiling_lifted": False,
+            "income": ["caf", "notice"],
+        },
     },
 }
 # Places per section (bébés, moyens, grands) in each demo crèche.

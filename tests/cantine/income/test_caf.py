@@ -2,11 +2,12 @@
 by FranceConnect or by the holder's identity, then the grid's next source; crèches on the EAJE resources only."""
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 
 from api_particulier.situation import NotFound, ProviderUnavailable, ScopeMissing
@@ -14,7 +15,7 @@ from cantine import services as cantine_services
 from cantine.income import benefits
 from cantine.income import services as income_services
 from cantine.income.selectors import income_status
-from cantine.models import DossierQuote, FamilyBenefitData
+from cantine.models import BenefitRefreshSchedule, DossierQuote, FamilyBenefitData
 from impot_client import client as impot_client
 from portal.models import AuditEntry, Consent, OperationalAlert
 from tests.cantine.backoffice import caf_answer, grid_for, submitted, with_caf_income
@@ -234,9 +235,7 @@ def test_franceconnect_goes_round_with_the_cnaf_scopes(fc_client, provider, caf)
     assert caf.calls == []  # nothing before FranceConnect confirms
     provider.nonce = query["nonce"]
     caf.answer = caf_answer(dossier, qf=715, adults=[])
-    callback = fc_client.get(
-        reverse("impot:franceconnect_callback"), {"code": "c2", "state": query["state"]}
-    )
+    callback = fc_client.get(reverse("impot:franceconnect_callback"), {"code": "c2", "state": query["state"]})
     assert callback.url == reverse("cantine:dossier_review", args=[dossier.pk])
     assert caf.calls == ["quotient_familial_by_franceconnect"]
     assert income_status(dossier).state == "caf_obtained"  # FranceConnect certified who asked
@@ -316,3 +315,45 @@ class TestErasure:
         fixture.write_text(dump)
         call_command("loaddata", str(fixture))  # the tokens read back as the figures
         assert FamilyBenefitData.objects.get(dossier=dossier).qf == 4321
+
+
+class TestRefresh:
+    def test_an_agent_refreshes_by_identity_audited_and_the_family_is_told_of_a_new_tariff(
+        self, dossier, caf, agent, mailoutbox
+    ):
+        with_caf_income(dossier, qf=1069)  # FranceConnect at first
+        dossier = submitted(dossier)
+        before = DossierQuote.objects.get(dossier=dossier).amount
+        caf.answer = caf_answer(dossier, qf=300)
+        data = benefits.benefit_data_refresh(dossier=dossier, agent=agent)
+        assert caf.calls == ["quotient_familial_by_identity"]
+        assert (data.qf, data.mode, data.confirmed_by) == (300, "identite", agent)  # the agent's own check
+        quote = DossierQuote.objects.get(dossier=dossier)
+        assert quote.amount != before and quote.qf == 300
+        assert AuditEntry.objects.filter(
+            action=AuditEntry.Action.REFRESHED_BENEFITS, dossier=dossier
+        ).exists()
+        assert dossier.messages.filter(kind="tariff_changed").exists()
+
+    def test_the_family_refreshes_at_most_once_a_day(self, family_client, dossier, caf):
+        with_caf_income(dossier, qf=1069)
+        caf.answer = caf_answer(dossier, qf=900)
+        response = family_client.post(reverse("impot:benefit_refresh", args=[dossier.pk]), follow=True)
+        assert "MSA aujourd" in response.content.decode() and caf.calls == []  # obtained minutes ago
+        FamilyBenefitData.objects.update(obtained_at=timezone.now() - timedelta(days=2))
+        family_client.post(reverse("impot:benefit_refresh", args=[dossier.pk]))
+        assert caf.calls == ["quotient_familial_by_identity"] and FamilyBenefitData.objects.get().qf == 900
+
+    def test_the_communes_schedule_refreshes_every_live_dossier_once(self, dossier, caf):
+        with_caf_income(dossier, qf=1069)
+        declined = DossierFactory()  # no CAF authorisation: never asked
+        caf.answer = caf_answer(dossier, qf=800)
+        schedule = BenefitRefreshSchedule.objects.create(run_on=timezone.localdate())
+        out = io.StringIO()
+        call_command("refresh_family_benefits", stdout=out)
+        schedule.refresh_from_db()
+        assert (schedule.refreshed, schedule.failed, schedule.done_at is not None) == (1, 0, True)
+        assert FamilyBenefitData.objects.get(dossier=dossier).qf == 800
+        assert not FamilyBenefitData.objects.filter(dossier=declined).exists()
+        call_command("refresh_family_benefits", stdout=out)
+        assert caf.calls == ["quotient_familial_by_identity"]  # done once
