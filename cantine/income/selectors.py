@@ -81,7 +81,7 @@ class IncomeStatus:
         )
 
 
-def _grid_proposes_dgfip(period) -> Q:
+def _grid_proposes_dgfip() -> Q:
     """The period's grid in force is deliberated on the DGFiP QF (a canteen grid that does not say is; a crèche
     grid never is)."""
     return Q(data__income__icontains="dgfip") | Q(data__income__isnull=True) & ~Q(data__kind="psu")
@@ -89,7 +89,7 @@ def _grid_proposes_dgfip(period) -> Q:
 
 def dgfip_proposed() -> Exists:
     active = TariffGrid.objects.filter(period=OuterRef("period"), is_active=True)
-    return Exists(active.filter(_grid_proposes_dgfip(None))) | (
+    return Exists(active.filter(_grid_proposes_dgfip())) | (
         ~Exists(active) & ~Q(service__kind=Service.Kind.CRECHE)
     )
 
@@ -134,18 +134,17 @@ def income_state() -> Case:
         When(Exists(awaiting.filter(identity_mismatch=True)), then=Value("mismatch")),
         When(Exists(awaiting), then=Value("to_confirm")),
         When(Exists(tax_data), then=Value("obtained")),
-        When(
-            Exists(notice_to_check), then=Value("notice")
-        ),  # a notice waits for an agent while no figures are in
+        # a notice waits for an agent while no figures are in
+        When(Exists(notice_to_check), then=Value("notice")),
         When(Exists(live.filter(decision=Consent.Decision.REFUSED)), then=Value("declined")),
         When(Exists(live), then=Value("waiting")),
-        When(Exists(ever_granted), then=Value("withdrawn")),  # no live answer, an authorisation withdrawn
         # The CAF/MSA asked first: a pending lookup; then, once the family declined it or the CAF knows no file,
         # the DGFiP page if the grid has it, else a notice or the highest tariff.
         When(
             Exists(caf_live.filter(decision=Consent.Decision.GRANTED, not_found_at__isnull=True)),
             then=Value("waiting"),
         ),
+        When(Exists(ever_granted), then=Value("withdrawn")),  # no live answer, an authorisation withdrawn
         When((Exists(caf_refused) | Exists(caf_not_found)) & dgfip_proposed(), then=Value("missing")),
         When(Exists(caf_refused), then=Value("declined")),
         When(Exists(caf_not_found), then=Value("caf_not_found")),

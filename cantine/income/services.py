@@ -97,8 +97,10 @@ def consent_record(
     source: str = Consent.Source.DGFIP,
 ) -> Consent:
     """The family's answer to the consent page of one source (DGFiP, or the CAF/MSA through API Particulier); a
-    new answer replaces (withdraws) the previous one of that source."""
+    new answer replaces (withdraws) the previous one of that source. Answers to one dossier are recorded one at a
+    time (its row locked): a double click replaces the first answer instead of failing on the unique constraint."""
     cantine_services.dossier_check_owner(dossier=dossier, user=user)
+    Dossier.objects.select_for_update().filter(pk=dossier.pk).first()
     previous = _live_consent(dossier, source)
     granted = decision == Consent.Decision.GRANTED
     if previous is not None:
