@@ -15,4 +15,6 @@ class CantineConfig(AppConfig):
         from cantine.income.services import tax_data_rematch_on_identity_change
         from portal.signals import household_identity_changed
 
-        household_identity_changed.connect(tax_data_rematch_on_identity_change, dispatch_uid="tax_data_rematch")
+        household_identity_changed.connect(
+            tax_data_rematch_on_identity_change, dispatch_uid="tax_data_rematch"
+        )

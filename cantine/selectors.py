@@ -8,7 +8,7 @@ from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from cantine.income.selectors import income_status
+from cantine.income.selectors import income_order, income_status
 from cantine.models import (
     AgeGroup,
     CommitteeSession,
@@ -23,7 +23,7 @@ from cantine.models import (
     TariffGrid,
     WaitingListCriterion,
 )
-from pricing import NO_FIGURES, Bareme, EffortRate, Facts, ResourceLimits
+from pricing import Bareme, EffortRate, Facts, ResourceLimits
 
 
 def dossiers_for_household(household):
@@ -87,30 +87,51 @@ def child_rank(dossier) -> int:
     return children.index(dossier.child_id) + 1 if dossier.child_id in children else len(children) + 1
 
 
-def tariff_facts(dossier) -> Facts:
-    """What the household brings to the tariff: usable income figures (never a mismatch nor a notice waiting
-    for an agent), or why there are none; the child's rank; for a crèche, the PSU inputs."""
+def tariff_facts(dossier, grid=None) -> Facts:
+    """What the household brings to the tariff: the first usable income in the grid's order (pricing.INCOME_KEYS:
+    the CAF/MSA figures, DGFiP's, a notice's; never a mismatch nor figures waiting for an agent), or why there are
+    none; the child's rank; for a crèche, the PSU inputs. `grid` (parsed): the one to quote on (a draft the council
+    compares), else the period's grid in force."""
     income = income_status(dossier)
-    data = income.tax_data
-    usable = data is not None and data.usable_for_tariff
-    source = {"obtained": "dgfip", "checked": "notice", "declined": "declined", "withdrawn": "withdrawn"}.get(
-        income.state, "none"
-    )
+    order = grid.income if grid is not None else income_order(dossier)
+    data, benefit = income.tax_data, income.benefit_data
     household = dossier.child.household
     children = household.children.all()
-    facts = {
-        "rfr": Decimal(data.rfr) if usable else None,
-        "parts": data.nb_parts if usable else None,
-        "income_source": source if usable or source in NO_FIGURES else "none",
-        "rank": child_rank(dossier),
-    }
-    if dossier.service.kind == Service.Kind.CRECHE:
+    creche = dossier.service.kind == Service.Kind.CRECHE
+    facts = {"rank": child_rank(dossier)}
+    if creche:
         facts.update(
             on=dossier.creche_start_date or dossier.period.starts_on,
-            children=max(data.nb_pac or 0, len(children)) if usable else len(children),
+            children=len(children),
             aeeh=sum(1 for child in children if child.has_disability),
         )
-    return Facts(**facts)
+    for key in order:
+        if key == "caf" and benefit is not None and benefit.usable_for_tariff:
+            facts["income_source"] = benefit.income_source
+            if creche and benefit.annual_resources is not None:
+                facts.update(
+                    annual_resources=Decimal(benefit.annual_resources),
+                    resources_year=benefit.resources_year,
+                    children=max(benefit.children or 0, 1),
+                    aeeh=benefit.aeeh_children or 0,
+                )
+            elif not creche and benefit.qf is not None:
+                facts.update(qf=Decimal(benefit.qf), qf_year=benefit.year, qf_month=benefit.month)
+            else:
+                continue
+            return Facts(**facts)
+        usable = data is not None and data.usable_for_tariff
+        if key in ("dgfip", "notice") and usable and _tax_data_key(data) == key:
+            facts.update(income_source=key, rfr=Decimal(data.rfr), parts=data.nb_parts)
+            if creche:
+                facts["children"] = max(data.nb_pac or 0, len(children))
+            return Facts(**facts)
+    source = {"declined": "declined", "withdrawn": "withdrawn"}.get(income.state, "none")
+    return Facts(**facts, income_source=source)
+
+
+def _tax_data_key(data) -> str:
+    return "notice" if data.source == data.Source.NOTICE else "dgfip"
 
 
 def renewal_period(dossier, today=None) -> Period | None:

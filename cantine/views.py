@@ -58,7 +58,9 @@ def enrol_period(request, service_slug):
         else:
             return redirect("cantine:dossier_edit_details", pk=dossier.pk)
     return render(
-        request, "cantine/enrol_period.html", {"form": form, "service": service, "child": child, "step": step("period")}
+        request,
+        "cantine/enrol_period.html",
+        {"form": form, "service": service, "child": child, "step": step("period")},
     )
 
 
@@ -103,7 +105,11 @@ def dossier_edit_details(request, pk):
             add_service_errors(form, error, aliases={"choices": "choice_1"})
         else:
             return redirect("impot:income", pk=dossier.pk)
-    return render(request, "cantine/dossier_edit_details.html", {"form": form, "dossier": dossier, "step": step("details")})
+    return render(
+        request,
+        "cantine/dossier_edit_details.html",
+        {"form": form, "dossier": dossier, "step": step("details")},
+    )
 
 
 @login_required

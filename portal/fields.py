@@ -41,7 +41,25 @@ class EncryptedField(models.TextField):
     def to_python(self, value):
         if value is None or value == "" or isinstance(value, self.python_type):
             return value
-        return self.python_type(value)
+        return self.python_type(_decrypted(value))
+
+    def value_from_object(self, obj):
+        """What serializers (dumpdata) and model_to_dict read: the Fernet token, never the figure (a serializer
+        writes an int or a Decimal as it is); to_python reads a token back. Pages read the attribute, in clear."""
+        return self.get_prep_value(super().value_from_object(obj))
+
+    def value_to_string(self, obj):
+        return self.value_from_object(obj)
+
+
+FERNET_PREFIX = "gAAAAA"  # every Fernet token: version byte 0x80, then the timestamp's high bytes
+
+
+def _decrypted(value):
+    """A serialised value (dumpdata, loaddata) is a Fernet token: its clear text; anything else as it is."""
+    if isinstance(value, str) and value.startswith(FERNET_PREFIX):
+        return multifernet().decrypt(value.encode("ascii")).decode()
+    return value
 
 
 class EncryptedCharField(EncryptedField):
@@ -65,4 +83,4 @@ class EncryptedJSONField(EncryptedField):
         return None if value is None else super().get_prep_value(json.dumps(value, ensure_ascii=False))
 
     def to_python(self, value):
-        return json.loads(value) if isinstance(value, str) else value
+        return json.loads(_decrypted(value)) if isinstance(value, str) else value

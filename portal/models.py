@@ -248,6 +248,7 @@ class AuditEntry(models.Model):
         OFFERED_PLACE = "offered_place", _("a proposé une place en crèche")
         CONFIRMED_DECLARANTS = "confirmed_declarants", _("a confirmé les déclarants d'un numéro fiscal")
         CHANGED_ZONES = "changed_zones", _("a modifié les zones de stationnement résidentiel")
+        REFRESHED_BENEFITS = "refreshed_benefits", _("a actualisé les données CAF ou MSA")
 
     actor = models.ForeignKey(
         "portal.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("agent")
@@ -295,6 +296,11 @@ class Consent(models.Model):
     class Mode(models.TextChoices):
         FRANCECONNECT = "franceconnect", _("Via FranceConnect")
         NUMERO_FISCAL = "numero_fiscal", _("Par numéro fiscal")
+        IDENTITE = "identite", _("Par l'identité du titulaire")
+
+    class Source(models.TextChoices):
+        DGFIP = "dgfip", _("DGFiP (API Impôt particulier)")
+        API_PARTICULIER = "api_particulier", _("CAF ou MSA (API Particulier)")
 
     dossier = models.ForeignKey(
         "cantine.Dossier", on_delete=models.CASCADE, related_name="consents", verbose_name=_("demande")
@@ -305,6 +311,7 @@ class Consent(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("compte")
     )
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.DGFIP)
     decision = models.CharField(_("réponse"), max_length=10, choices=Decision.choices)
     mode = models.CharField(_("mode"), max_length=20, choices=Mode.choices, blank=True)
     fields = models.JSONField(_("données demandées"), default=list, blank=True)
@@ -314,6 +321,14 @@ class Consent(models.Model):
     )
     given_at = models.DateTimeField(_("donné le"), default=timezone.now)
     withdrawn_at = models.DateTimeField(_("retiré le"), null=True, blank=True)
+    not_found_at = models.DateTimeField(
+        _("inconnu de la source le"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "La source n'a aucun dossier pour cette personne : la famille passe à la source suivante."
+        ),
+    )
 
     class Meta:
         verbose_name = _("consentement")
@@ -322,9 +337,9 @@ class Consent(models.Model):
         ordering = ["-given_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["dossier"],
+                fields=["dossier", "source"],
                 condition=Q(withdrawn_at__isnull=True),
-                name="one_live_consent_per_dossier",
+                name="one_live_consent_per_dossier_and_source",
             ),
             models.CheckConstraint(
                 condition=Q(decision="refused", mode="") | Q(decision="granted") & ~Q(mode=""),

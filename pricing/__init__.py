@@ -17,10 +17,13 @@ from pricing.errors import (
     MissingFacts,
     PricingError,
 )
-from pricing.explanation import bracket_range, criteria_words, lower_bound, monthly_fee_line
-from pricing.facts import INCOME_CRITERIA, INCOME_SOURCES, NO_FIGURES, WITH_FIGURES, Facts, Quote
+from pricing.explanation import bracket_range, criteria_words, lower_bound, month_label, monthly_fee_line
+from pricing.facts import INCOME_CRITERIA, INCOME_SOURCES, NO_FIGURES, SOURCE_KEYS, WITH_FIGURES, Facts, Quote
 from pricing.formula import QF_FORMULA_DEFAULT
 from pricing.grids import (
+    INCOME_DEFAULTS,
+    INCOME_KEYS,
+    INCOME_LABELS,
     KINDS,
     UNITS,
     Bracket,
@@ -40,11 +43,15 @@ __all__ = [
     "ESTABLISHMENTS",
     "ESTABLISHMENT_LABELS",
     "INCOME_CRITERIA",
+    "INCOME_DEFAULTS",
+    "INCOME_KEYS",
+    "INCOME_LABELS",
     "INCOME_SOURCES",
     "KINDS",
     "NO_FIGURES",
     "QF_FORMULA_DEFAULT",
     "SHIPPED",
+    "SOURCE_KEYS",
     "UNITS",
     "WITH_FIGURES",
     "Bareme",
@@ -70,6 +77,7 @@ __all__ = [
     "grid_to_json",
     "highest_price",
     "lower_bound",
+    "month_label",
     "monthly_fee_line",
     "parse_decimal",
     "parse_grid",

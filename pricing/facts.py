@@ -11,9 +11,12 @@ from pricing.errors import InvalidFacts, MissingFacts
 from pricing.explanation import source_label
 from pricing.numbers import machine, parse_decimal
 
-INCOME_SOURCES = ("dgfip", "notice", "declined", "withdrawn", "none", "direct", "family")
+INCOME_SOURCES = ("caf", "msa", "dgfip", "notice", "declined", "withdrawn", "none", "direct", "family")
 # Income sources whose quotes quote the household's figures.
-WITH_FIGURES = ("dgfip", "notice", "direct", "family")
+WITH_FIGURES = ("caf", "msa", "dgfip", "notice", "direct", "family")
+# The grid's income key (pricing.grids.INCOME_KEYS) each source of figures needs: a grid quotes only the income
+# its council deliberated on. Sources without a key (typed by support or the family) are always accepted.
+SOURCE_KEYS = {"caf": "caf", "msa": "caf", "dgfip": "dgfip", "notice": "notice"}
 # Income sources that carry no figure: the highest price applies, and figures given with them are an error.
 NO_FIGURES = ("declined", "withdrawn")
 # The criteria a quote keeps that come from the household's tax figures (the QF, PSU resources, the children in
@@ -27,11 +30,15 @@ class Facts:
 
     rfr: Decimal | None = None
     parts: Decimal | None = None
-    qf: Decimal | None = None  # given directly (tariff_quote --qf), skips the formula
-    income_source: str = "none"  # "dgfip", "notice", "declined", "withdrawn" (consent withdrawn, figures erased), "none" (no tax data yet), "direct" (typed by support), "family" (typed by the family in the estimator)
+    qf: Decimal | None = None  # given directly (tariff_quote --qf, the CAF/MSA QF), skips the formula
+    qf_year: int | None = None  # the CAF/MSA QF's month (API Particulier answers the QF of a month)
+    qf_month: int | None = None
+    income_source: str = "none"  # "caf" / "msa" (API Particulier), "dgfip", "notice", "declined", "withdrawn" (consent withdrawn, figures erased), "none" (no tax data yet), "direct" (typed by support), "family" (typed by the family in the estimator)
     rank: int = 1  # the child's rank among the household's enrolled children
     on: date | None = None  # PSU: the date the barème is read at
-    monthly_resources: Decimal | None = None  # PSU: if None and rfr given, rfr / 12
+    monthly_resources: Decimal | None = None  # PSU: if None, annual_resources / 12, else rfr / 12
+    annual_resources: Decimal | None = None  # PSU: the CAF/MSA base ressources annuelles
+    resources_year: int | None = None  # PSU: its annee_calcul
     children: int = 1  # PSU: children in the household (charge)
     aeeh: int = 0  # PSU: children with AEEH in the household: +1 child each for the rate
     hours_per_week: Decimal | None = None  # PSU monthly fee (mensualisation), all three or none
@@ -59,10 +66,20 @@ class Quote:
         return data
 
 
-def check_income_source(facts: Facts):
+def check_income_source(facts: Facts, grid=None):
     if facts.income_source not in INCOME_SOURCES:
         raise InvalidFacts(
             _("Origine des revenus inconnue : « %(value)s ».") % {"value": facts.income_source},
+            field="income_source",
+        )
+    key = SOURCE_KEYS.get(facts.income_source)
+    if grid is not None and key is not None and key not in grid.income:
+        raise InvalidFacts(
+            _("Cette grille n'est pas délibérée sur ces revenus (%(source)s) : sources prévues : %(keys)s.")
+            % {
+                "source": source_label(facts.income_source),
+                "keys": ", ".join(grid.income) or _("aucune (tarif unique)"),
+            },
             field="income_source",
         )
 

@@ -1,6 +1,7 @@
 """Tariff grids: their dataclasses, and their JSON (the admin's import/export format) read with a French message
 for every faulty field, and written back."""
 
+import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar
@@ -15,6 +16,23 @@ from pricing.formula import QF_FORMULA_DEFAULT, Formula
 from pricing.numbers import machine, parse_decimal
 
 KINDS = ("brackets", "effort_rate", "psu")
+# Where a grid's income may come from, as the council deliberated it, in the commune's order of fallback:
+# caf = the CAF or MSA quotient familial (or, for a crèche, the PSU resources) through API Particulier;
+# dgfip = the fiscal QF (RFR, parts) from API Impôt particulier; notice = a notice an agent reads. The highest
+# price is always the last resort; [] means a flat price on no income.
+INCOME_KEYS = ("caf", "dgfip", "notice")
+INCOME_LABELS = {
+    "caf": gettext_lazy("quotient familial de la CAF ou de la MSA (API Particulier)"),
+    "dgfip": gettext_lazy("quotient fiscal de la DGFiP (API Impôt particulier)"),
+    "notice": gettext_lazy("avis d'imposition lu par un agent"),
+}
+# Today's behaviour when a grid does not say: canteen grids on the DGFiP then the notice; crèche (PSU) grids on
+# the CAF or MSA resources then the notice (DGFiP data may not be used for a crèche, the State's guide says).
+INCOME_DEFAULTS = {
+    "brackets": ("dgfip", "notice"),
+    "effort_rate": ("dgfip", "notice"),
+    "psu": ("caf", "notice"),
+}
 # The unit a price is for, and how a family reads it after an amount.
 UNITS = {
     "meal": gettext_lazy("par repas"),
@@ -26,9 +44,9 @@ UNITS = {
 }
 
 _KIND_KEYS = {
-    "brackets": {"kind", "qf_formula", "unit", "brackets"},
-    "effort_rate": {"kind", "qf_formula", "unit", "rate_percent", "min", "max"},
-    "psu": {"kind", "unit", "establishment", "ceiling_lifted"},
+    "brackets": {"kind", "qf_formula", "unit", "brackets", "income"},
+    "effort_rate": {"kind", "qf_formula", "unit", "rate_percent", "min", "max", "income"},
+    "psu": {"kind", "unit", "establishment", "ceiling_lifted", "income"},
 }
 _BRACKET_KEYS = {"up_to", "price", "price_by_rank"}
 
@@ -54,6 +72,7 @@ class BracketsGrid:
     brackets: tuple[Bracket, ...]
     qf_formula: str = QF_FORMULA_DEFAULT
     unit: str = "meal"
+    income: tuple[str, ...] = INCOME_DEFAULTS["brackets"]
     kind: ClassVar[str] = "brackets"
 
 
@@ -64,6 +83,7 @@ class EffortRateGrid:
     maximum: Decimal
     qf_formula: str = QF_FORMULA_DEFAULT
     unit: str = "meal"
+    income: tuple[str, ...] = INCOME_DEFAULTS["effort_rate"]
     kind: ClassVar[str] = "effort_rate"
 
 
@@ -72,6 +92,7 @@ class PsuGrid:
     establishment: str  # one of pricing.bareme.ESTABLISHMENTS
     ceiling_lifted: bool = False  # déplafonnement: the rate applies to resources above the CNAF ceiling
     unit: str = "hour"
+    income: tuple[str, ...] = INCOME_DEFAULTS["psu"]
     kind: ClassVar[str] = "psu"
 
 
@@ -131,6 +152,7 @@ def parse_grid(data: dict) -> Grid:
                 % {"kind": kind, "keys": ", ".join(sorted(_KIND_KEYS[kind]))},
             )
     unit = _parse_unit(data, kind, errors)
+    income = _parse_income(data, kind, errors)
     if kind == "psu":
         grid = _parse_psu(data, unit, errors)
     else:
@@ -140,7 +162,46 @@ def parse_grid(data: dict) -> Grid:
         else:
             grid = _parse_effort_rate(data, formula, unit, errors)
     errors.raise_if_any()
-    return grid
+    return dataclasses.replace(grid, income=income)
+
+
+def _parse_income(data, kind, errors) -> tuple[str, ...]:
+    """The income sources the grid is deliberated on, in the commune's order of fallback."""
+    default = INCOME_DEFAULTS[kind]
+    value = data.get("income", list(default))
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        errors.add(
+            "income",
+            _(
+                'Les sources de revenus sont une liste, par exemple ["caf", "dgfip", "notice"] (ou [] : aucune).'
+            ),
+        )
+        return default
+    found = []
+    for item in value:
+        if item not in INCOME_KEYS:
+            errors.add(
+                "income",
+                _(
+                    "Source de revenus inconnue : « %(value)s ». Sources possibles : caf (quotient familial CAF ou MSA), dgfip (quotient fiscal), notice (avis d'imposition lu par un agent)."
+                )
+                % {"value": item},
+            )
+        elif item in found:
+            errors.add("income", _("La source « %(value)s » est indiquée deux fois.") % {"value": item})
+        else:
+            found.append(item)
+    if kind == "psu" and "dgfip" in found:
+        errors.add(
+            "income",
+            _(
+                "Les données de la DGFiP ne doivent pas servir au calcul des participations familiales en crèche "
+                "(guide de l'État, API Impôt particulier) : utilisez caf (ressources de la CAF ou de la MSA) et "
+                "notice (avis d'imposition N-2 lu par un agent)."
+            ),
+        )
+        found.remove("dgfip")
+    return tuple(found)
 
 
 def _parse_unit(data, kind, errors) -> str:
@@ -289,7 +350,15 @@ def _parse_psu(data, unit, errors) -> PsuGrid:
 
 
 def grid_to_json(grid: Grid) -> dict:
-    """The import/export JSON of a grid; parse_grid(grid_to_json(grid)) == grid."""
+    """The import/export JSON of a grid; parse_grid(grid_to_json(grid)) == grid. The income sources are written
+    only when they are not the kind's default."""
+    data = _grid_to_json(grid)
+    if grid.income != INCOME_DEFAULTS[grid.kind]:
+        data["income"] = list(grid.income)
+    return data
+
+
+def _grid_to_json(grid: Grid) -> dict:
     if isinstance(grid, PsuGrid):
         return {"kind": "psu", "establishment": grid.establishment, "ceiling_lifted": grid.ceiling_lifted}
     if isinstance(grid, EffortRateGrid):

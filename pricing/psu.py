@@ -60,7 +60,7 @@ def quote_psu(grid: PsuGrid, facts: Facts, bareme: Bareme) -> Quote:
         _("Barème national des participations familiales de la CNAF (PSU), %(establishment)s, au %(on)s.")
         % {"establishment": ESTABLISHMENT_LABELS[grid.establishment], "on": day(facts.on)}
     ]
-    income = income_figures(facts, ("monthly_resources", "rfr"))
+    income = income_figures(facts, ("monthly_resources", "annual_resources", "rfr"))
     if income is None:
         used = limits.ceiling
         criteria.update(highest_price=True, clamped="max", resources_used=machine(used))
@@ -109,6 +109,24 @@ def _monthly_resources(facts: Facts, lines: list[str]) -> Decimal:
         lines.append(
             _("Ressources mensuelles : %(resources)s (%(source)s).")
             % {"resources": eur(resources), "source": source}
+        )
+        return resources
+    if facts.annual_resources is not None:
+        annual = decimal_fact(facts.annual_resources, "annual_resources")
+        if annual < 0:
+            raise InvalidFacts(_("Les ressources ne peuvent pas être négatives."), field="annual_resources")
+        resources = cent(annual / 12)
+        lines.append(
+            _(
+                "Ressources mensuelles = ressources annuelles retenues par la %(provider)s (année %(year)s) ÷ 12 = %(annual)s ÷ 12 = %(resources)s (%(source)s ; arrondi au centime)."
+            )
+            % {
+                "provider": "MSA" if facts.income_source == "msa" else "CAF",
+                "year": facts.resources_year or "-",
+                "annual": eur(annual),
+                "resources": eur(resources),
+                "source": source,
+            }
         )
         return resources
     rfr = decimal_fact(facts.rfr, "rfr")

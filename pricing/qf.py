@@ -7,7 +7,15 @@ from django.utils.translation import gettext as _
 
 from pricing.eligibility import highest_price
 from pricing.errors import InvalidFacts, MissingFacts
-from pricing.explanation import bracket_range, eur, num, percent, source_label, unknown_income_line
+from pricing.explanation import (
+    bracket_range,
+    eur,
+    month_label,
+    num,
+    percent,
+    source_label,
+    unknown_income_line,
+)
 from pricing.facts import Facts, Quote, decimal_fact, income_figures, whole_fact
 from pricing.formula import Formula
 from pricing.grids import UNITS, BracketsGrid, EffortRateGrid
@@ -28,6 +36,8 @@ def quote_on_qf(grid: BracketsGrid | EffortRateGrid, facts: Facts) -> Quote:
         "rank_price_from": None,
         "highest_price": False,
     }
+    if facts.income_source in ("caf", "msa") and month_label(facts.qf_year, facts.qf_month):
+        criteria["qf_month"] = month_label(facts.qf_year, facts.qf_month)
     lines = []
     income = income_figures(facts, ("rfr", "parts", "qf"))
     if income is None:
@@ -118,7 +128,18 @@ def _qf(grid, facts: Facts, lines: list[str]) -> Decimal:
         if qf < 0:
             raise InvalidFacts(_("Le quotient familial ne peut pas être négatif."), field="qf")
         qf = cent(qf)
-        lines.append(_("Quotient familial (QF) : %(qf)s (%(source)s).") % {"qf": eur(qf), "source": source})
+        month = month_label(facts.qf_year, facts.qf_month)
+        if facts.income_source in ("caf", "msa") and month:
+            text = (
+                _("Quotient familial CAF du mois de %(month)s : %(qf)s (%(source)s).")
+                if facts.income_source == "caf"
+                else _("Quotient familial MSA du mois de %(month)s : %(qf)s (%(source)s).")
+            )
+            lines.append(text % {"month": month, "qf": eur(qf), "source": source})
+        else:
+            lines.append(
+                _("Quotient familial (QF) : %(qf)s (%(source)s).") % {"qf": eur(qf), "source": source}
+            )
         return qf
     missing = {}
     if facts.rfr is None:

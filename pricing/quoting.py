@@ -15,7 +15,7 @@ def quote(grid: Grid, facts: Facts, *, bareme: Bareme | None = None) -> Quote:
     """The price for this household, with every step a family needs to check it. A PricingError in French,
     keyed by the Facts field at fault, when an input is missing or impossible. PSU grids read `bareme`
     (the one agents maintain), the shipped barème if none is given."""
-    check_income_source(facts)
+    check_income_source(facts, grid)
     if isinstance(grid, PsuGrid):
         return quote_psu(grid, facts, shipped.SHIPPED if bareme is None else bareme)
     if isinstance(grid, BracketsGrid | EffortRateGrid):

@@ -13,9 +13,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from api_particulier.situation import ParticulierError
 from cantine import services, workflow
 from cantine.admin.exports import BillingExportAdminMixin
 from cantine.admin.review import DossierReviewAdminMixin
+from cantine.income import benefits
 from cantine.models import (
     CommitteeSession,
     CrecheChoice,
@@ -130,7 +132,7 @@ class DossierAdmin(DossierReviewAdminMixin, BillingExportAdminMixin, admin.Model
     """The list, filters and page layout come from DossierReviewAdminMixin (cantine/admin/review.py)."""
 
     inlines = [CrecheChoiceInline, PlaceOfferInline, HistoryInline, MessageInline]
-    actions = ["start_review", "accept", "recompute_tariff"]
+    actions = ["start_review", "accept", "recompute_tariff", "refresh_benefits"]
     change_form_template = "admin/cantine/dossier/change_form.html"
 
     @admin.display(description=_("tarif"))
@@ -183,7 +185,9 @@ class DossierAdmin(DossierReviewAdminMixin, BillingExportAdminMixin, admin.Model
         """Opening a dossier shows its income figures to agents allowed to see them, and audits that look."""
         dossier = self.get_object(request, unquote(object_id))
         if dossier is not None and request.method == "GET" and self.has_view_permission(request, dossier):
-            fiscal_data = services.fiscal_data_view(dossier=dossier, agent=request.user, ip=client_ip(request))
+            fiscal_data = services.fiscal_data_view(
+                dossier=dossier, agent=request.user, ip=client_ip(request)
+            )
             extra_context = {**(extra_context or {}), "fiscal_data": fiscal_data}
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -301,6 +305,23 @@ class DossierAdmin(DossierReviewAdminMixin, BillingExportAdminMixin, admin.Model
     @admin.action(
         description=_("Recalculer le tarif (grille en vigueur, revenus actuels)"), permissions=["change"]
     )
+    @admin.action(description=_("Actualiser auprès de la CAF ou de la MSA"), permissions=["change"])
+    def refresh_benefits(self, request, queryset):
+        """Ask the CAF or the MSA again (the QF changes monthly), with the family's live authorisation."""
+        done = failed = 0
+        for dossier in queryset:
+            try:
+                benefits.benefit_data_refresh(dossier=dossier, agent=request.user, ip=client_ip(request))
+            except (ParticulierError, ValidationError):
+                failed += 1
+            else:
+                done += 1
+        self.message_user(
+            request,
+            _("%(done)d demande(s) actualisée(s) auprès de la CAF ou de la MSA, %(failed)d impossible(s).")
+            % {"done": done, "failed": failed},
+        )
+
     def recompute_tariff(self, request, queryset):
         done = sum(
             services.dossier_quote_compute(dossier=dossier, agent=request.user, ip=client_ip(request))

@@ -18,18 +18,21 @@ from django.utils.translation import ngettext
 
 import pricing
 from cantine.admin.filters import AgeFilter, FlagFilter, TariffFilter
+from cantine.income import benefits
 from cantine.income import services as income_services
 from cantine.income.selectors import DECLARANTS_TO_CHECK, income_state, income_status
 from cantine.models import CrecheChoice, Dossier, PlaceOffer, Service
 from cantine.roles import VisibleDossiersAdminMixin, can_see_service
 from impot_client.models import TaxData
 from portal.audit import client_ip
-from portal.models import Adult
+from portal.models import Adult, Consent
 
 Status = Dossier.Status
 DASH = "—"
 # Where the income a quote used came from (DossierQuote.income_source), as agents read it.
 QUOTE_INCOME_SOURCES = {
+    "caf": _("quotient familial ou ressources transmis par la CAF"),
+    "msa": _("quotient familial ou ressources transmis par la MSA"),
     "dgfip": _("revenus transmis par la DGFiP"),
     "notice": _("revenus saisis depuis un avis d'imposition vérifié"),
     "direct": _("revenus saisis directement"),
@@ -294,9 +297,10 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
     @admin.display(description=_("revenus"))
     def income(self, obj):
         income = income_status(obj)
-        confirmed = income.tax_data is not None and income.tax_data.confirmed_by
+        checked = income.benefit_data if income.state.startswith("caf_") else income.tax_data
+        confirmed = checked is not None and checked.confirmed_by
         if confirmed:
-            when = _date(income.tax_data.confirmed_at, with_time=True)
+            when = _date(checked.confirmed_at, with_time=True)
             return f"{income.label} — {_('déclarants confirmés par')} {confirmed}, {when}"
         if income.state not in DECLARANTS_TO_CHECK:
             return income.label
@@ -314,7 +318,15 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
         """The agent checked the family's papers: figures typed in by numéro fiscal may set the tariff."""
 
         def confirm(dossier, data):
-            tax_data = income_status(dossier).tax_data
+            income = income_status(dossier)
+            if income.state in ("caf_to_confirm", "caf_mismatch"):
+                benefits.benefit_data_confirm(
+                    agent=request.user, benefit_data=income.benefit_data, ip=client_ip(request)
+                )
+                return _("Demande %(ref)s : allocataires confirmés, tarif calculé avec ces informations.") % {
+                    "ref": dossier.reference
+                }
+            tax_data = income.tax_data
             if tax_data is None:
                 raise ValidationError(_("Cette demande n'a pas de revenus obtenus par numéro fiscal."))
             income_services.tax_data_confirm(agent=request.user, tax_data=tax_data, ip=client_ip(request))
@@ -338,11 +350,20 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
         if not consents:
             return _("aucune réponse de la famille à la page de consentement")
 
+        def label(consent, name):
+            if consent.source == Consent.Source.API_PARTICULIER:
+                return str(benefits.FIELD_LABELS.get(name, name))
+            return str(TaxData._meta.get_field(name).verbose_name)
+
         def row(consent):
-            fields = ", ".join(str(TaxData._meta.get_field(name).verbose_name) for name in consent.fields)
+            fields = ", ".join(label(consent, name) for name in consent.fields)
             withdrawn = consent.withdrawn_at
             return consent.get_decision_display(), _joined(
                 consent.get_mode_display(),
+                consent.get_source_display(),
+                _("inconnu de la source le %(day)s") % {"day": _date(consent.not_found_at, with_time=True)}
+                if consent.not_found_at
+                else "",
                 f"{_('données :')} {fields}" if fields else "",
                 f"{_('donné le')} {_date(consent.given_at, with_time=True)}",
                 f"{_('retiré le')} {_date(withdrawn, with_time=True)}" if withdrawn else _("en cours"),

@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from cantine.income import services
+from cantine.models import BenefitRefreshSchedule
 from cantine.roles import VisibleDossiersAdminMixin, can_view_fiscal_data
 from cantine.services import fiscal_data_view
 from impot_client.models import TaxData, TaxNotice
@@ -124,3 +125,11 @@ class TaxNoticeAdmin(DossierRowAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/cantine/income/taxnotice_enter.html", context)
+
+
+@admin.register(BenefitRefreshSchedule)
+class BenefitRefreshScheduleAdmin(admin.ModelAdmin):
+    """The commune chooses a date; `refresh_family_benefits`, run daily, asks the CAF and the MSA again then."""
+
+    list_display = ["run_on", "label", "done_at", "refreshed", "failed"]
+    readonly_fields = ["done_at", "refreshed", "failed"]

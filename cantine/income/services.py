@@ -17,7 +17,9 @@ from django.utils.translation import gettext_lazy
 import pricing
 from cantine import notifications, workflow
 from cantine import services as cantine_services
-from cantine.models import Dossier, DossierMessage, Service
+from cantine.income import benefits
+from cantine.income.selectors import income_order
+from cantine.models import Dossier, DossierMessage, FamilyBenefitData, Service
 from impot_client.models import TaxData, TaxNotice
 from portal.audit import audit_record
 from portal.consents import text_hash  # noqa: F401  the consent page's fingerprint, shared
@@ -57,14 +59,19 @@ def purpose_for(dossier: Dossier) -> str:
     }
 
 
-def _live_consent(dossier):
-    return Consent.objects.select_for_update().filter(dossier=dossier, withdrawn_at__isnull=True).first()
+def _live_consent(dossier, source=Consent.Source.DGFIP):
+    return (
+        Consent.objects.select_for_update()
+        .filter(dossier=dossier, source=source, withdrawn_at__isnull=True)
+        .first()
+    )
 
 
 def _withdraw(consent: Consent, *, now=None):
     """The figures obtained with an authorisation go, and every figure the dossier derived from them
     (withdrawing a refusal erases nothing)."""
     TaxData.objects.filter(consent=consent).delete()
+    FamilyBenefitData.objects.filter(consent=consent).delete()
     consent.withdrawn_at = now or timezone.now()
     consent.save(update_fields=["withdrawn_at"])
     if consent.decision == Consent.Decision.GRANTED:
@@ -75,23 +82,59 @@ def _withdraw(consent: Consent, *, now=None):
 
 
 @transaction.atomic
-def consent_record(*, user, dossier: Dossier, decision: str, mode: str = "", shown_text_hash: str) -> Consent:
-    """The family's answer to the consent page; a new answer replaces (withdraws) the previous one."""
+def consent_record(
+    *,
+    user,
+    dossier: Dossier,
+    decision: str,
+    mode: str = "",
+    shown_text_hash: str,
+    source: str = Consent.Source.DGFIP,
+) -> Consent:
+    """The family's answer to the consent page of one source (DGFiP, or the CAF/MSA through API Particulier); a
+    new answer replaces (withdraws) the previous one of that source. Answers to one dossier are recorded one at a
+    time (its row locked): a double click replaces the first answer instead of failing on the unique constraint."""
     cantine_services.dossier_check_owner(dossier=dossier, user=user)
-    previous = _live_consent(dossier)
+    Dossier.objects.select_for_update().filter(pk=dossier.pk).first()
+    previous = _live_consent(dossier, source)
+    granted = decision == Consent.Decision.GRANTED
     if previous is not None:
         _withdraw(previous)
-    granted = decision == Consent.Decision.GRANTED
+    if source == Consent.Source.API_PARTICULIER:
+        fields = benefits.requested_fields(dossier)
+    else:
+        fields = requested_fields(dossier)
     return Consent.objects.create(
         dossier=dossier,
         household=dossier.child.household,
         user=user,
+        source=source,
         decision=decision,
         mode=mode if granted else "",
-        fields=requested_fields(dossier) if granted else [],
+        fields=fields if granted else [],
         purpose=purpose_for(dossier),
         text_hash=shown_text_hash,
     )
+
+
+@transaction.atomic
+def income_decline(*, user, dossier: Dossier, shown_text_hash: str) -> list[Consent]:
+    """« Je ne communique pas mes revenus »: a refusal for each State source the grid would ask (the CAF/MSA and
+    DGFiP), so none is asked and the highest tariff applies."""
+    order = income_order(dossier)
+    sources = [Consent.Source.API_PARTICULIER] if "caf" in order else []
+    if "dgfip" in order or not sources:
+        sources.append(Consent.Source.DGFIP)
+    return [
+        consent_record(
+            user=user,
+            dossier=dossier,
+            source=source,
+            decision=Consent.Decision.REFUSED,
+            shown_text_hash=shown_text_hash,
+        )
+        for source in sources
+    ]
 
 
 @transaction.atomic
@@ -133,14 +176,20 @@ def tax_data_rematch(*, household) -> int:
     figures is quoted again without them (the family is told if its amount changes). Returns how many were flagged."""
     keys = household_identity_keys(household)
     flagged = 0
-    for tax_data in TaxData.objects.select_for_update().select_related("dossier").filter(
-        household=household, source=TaxData.Source.DGFIP_NUMERO_FISCAL
+    for tax_data in (
+        TaxData.objects.select_for_update()
+        .select_related("dossier")
+        .filter(household=household, source=TaxData.Source.DGFIP_NUMERO_FISCAL)
     ):
         was_usable = tax_data.usable_for_tariff
         tax_data.identity_mismatch = not keys & set(tax_data.declarant_keys)
         tax_data.confirmed_by, tax_data.confirmed_at = None, None
         tax_data.save(update_fields=["identity_mismatch", "confirmed_by", "confirmed_at"])
-        if was_usable and not tax_data.usable_for_tariff and tax_data.dossier.status not in workflow.NOT_BILLED:
+        if (
+            was_usable
+            and not tax_data.usable_for_tariff
+            and tax_data.dossier.status not in workflow.NOT_BILLED
+        ):
             cantine_services.dossier_quote_compute(dossier=tax_data.dossier)
         flagged += 1
     return flagged
@@ -235,15 +284,18 @@ def tax_data_enter_from_notice(
 
 @transaction.atomic
 def tax_data_purge(*, today: date | None = None) -> tuple[int, int, int]:
-    """Erase figures and notices of periods ended more than RETENTION_AFTER_PERIOD ago, and what the dossiers
-    derived from them (quotes and crèche contracts, which older purges may have left). Counts the figures, the
-    notices and the dossiers whose derived figures went."""
+    """Erase figures (DGFiP's, the CAF's and the MSA's) and notices of periods ended more than
+    RETENTION_AFTER_PERIOD ago, and what the dossiers derived from them (quotes and crèche contracts, which older
+    purges may have left). Counts the figures, the notices and the dossiers whose derived figures went."""
     today = today or timezone.localdate()
     cutoff = today - RETENTION_AFTER_PERIOD
     data = TaxData.objects.filter(dossier__period__ends_on__lt=cutoff)
+    benefits = FamilyBenefitData.objects.filter(dossier__period__ends_on__lt=cutoff)
     notices = TaxNotice.objects.filter(dossier__period__ends_on__lt=cutoff)
     files = [notice.file.name for notice in notices]
     data_count, _details = data.delete()
+    benefit_count, _details = benefits.delete()
+    data_count += benefit_count
     notice_count, _details = notices.delete()
     derived = Dossier.objects.filter(period__ends_on__lt=cutoff).filter(
         Q(quote__income_erased_at__isnull=True, quote__income_source__in=pricing.WITH_FIGURES)
@@ -251,7 +303,9 @@ def tax_data_purge(*, today: date | None = None) -> tuple[int, int, int]:
     )
     derived_count = 0
     for dossier in derived:
-        cantine_services.dossier_income_erase(dossier=dossier, reason=cantine_services.IncomeErasure.RETENTION)
+        cantine_services.dossier_income_erase(
+            dossier=dossier, reason=cantine_services.IncomeErasure.RETENTION
+        )
         derived_count += 1
     storage = TaxNotice._meta.get_field("file").storage
     transaction.on_commit(lambda: [storage.delete(name) for name in files])

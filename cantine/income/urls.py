@@ -12,4 +12,7 @@ urlpatterns = [
     path("dossiers/<int:pk>/revenus/avis/", views.notice_upload, name="notice_upload"),
     path("revenus/avis/<int:pk>/", views.notice_file, name="notice_file"),
     path("revenus/franceconnect/retour/", views.franceconnect_callback, name="franceconnect_callback"),
+    path("dossiers/<int:pk>/revenus/caf/autoriser/", views.benefit_authorize, name="benefit_authorize"),
+    path("dossiers/<int:pk>/revenus/caf/refuser/", views.benefit_decline, name="benefit_decline"),
+    path("dossiers/<int:pk>/revenus/caf/actualiser/", views.benefit_refresh, name="benefit_refresh"),
 ]

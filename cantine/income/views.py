@@ -18,13 +18,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from api_particulier.identity import pivot_missing
+from api_particulier.situation import NotFound, ParticulierError
 from cantine import workflow
-from cantine.income import selectors, services
+from cantine.income import benefits, selectors, services
 from cantine.income.forms import ConsentForm, NumeroFiscalConsentForm, TaxNoticeForm
 from cantine.journey import step
 from cantine.selectors import dossier_get_for_family
 from franceconnect.client import FranceConnectError
-from franceconnect.flows import flow_finish, flow_start
+from franceconnect.flows import FLOW_KEY, flow_finish, flow_start
 from franceconnect.views import error_page, remember_id_token
 from impot_client import services as impot_services
 from impot_client.situation import ImpotError, InvalidTaxNumber, NoDeclaration
@@ -36,25 +38,74 @@ from portal.selectors import is_certified
 logger = logging.getLogger(__name__)
 
 FLOW_PURPOSE = "tax_data"
+BENEFIT_FLOW_PURPOSE = "benefit_data"
 FAILURE_KEY = "impot_client_failure"  # a lookup's failure, shown once by the income page
 
 
+def proposed_source(dossier, income=None, order=None) -> str | None:
+    """The source the page asks about now, in the grid's order: the CAF/MSA until the family declined it or the
+    CAF knows no file (or figures came), then DGFiP if the grid has it; None: a notice or the highest tariff."""
+    income = income or selectors.income_status(dossier)
+    for key in order if order is not None else selectors.income_order(dossier):
+        if key == "caf":
+            consent = income.benefit_consent
+            done = consent is not None and (
+                consent.decision == Consent.Decision.REFUSED or consent.not_found_at is not None
+            )
+            if income.benefit_data is None and not done:
+                return "caf"
+        elif key == "dgfip":
+            return "dgfip"
+    return None
+
+
 def _consent_context(request, dossier):
+    income = selectors.income_status(dossier)
+    order = selectors.income_order(dossier)
+    proposed = proposed_source(dossier, income, order)
+    if proposed == "caf":
+        return _benefit_consent_context(request, dossier, income, order)
     mode = Consent.Mode.FRANCECONNECT if is_certified(request.user) else Consent.Mode.NUMERO_FISCAL
     context = {
         "dossier": dossier,
         "mode": mode,
+        "proposed": proposed,
+        "income": income,
         "fields": [services.FIELD_LABELS[field] for field in services.requested_fields(dossier)],
         "retention_date": services.retention_date(dossier),
     }
-    text = render_to_string("cantine/income/_consent_text.html", context)
+    template = (
+        "cantine/income/_consent_text.html" if proposed == "dgfip" else "cantine/income/_no_api_text.html"
+    )
+    text = render_to_string(template, context)
+    return {**context, "consent_text": text, "shown": services.text_hash(strip_tags(text))}
+
+
+def _benefit_consent_context(request, dossier, income, order):
+    """The CAF/MSA consent page: what, from whom, why, how long, and the alternatives (the grid's next source)."""
+    mode = Consent.Mode.FRANCECONNECT if is_certified(request.user) else Consent.Mode.IDENTITE
+    after = order[order.index("caf") + 1 :]
+    context = {
+        "dossier": dossier,
+        "mode": mode,
+        "proposed": "caf",
+        "income": income,
+        "eaje": benefits.is_eaje(dossier),
+        "fields": [benefits.FIELD_LABELS[field] for field in benefits.requested_fields(dossier)],
+        "retention_date": services.retention_date(dossier),
+        "then_dgfip": "dgfip" in after,
+        "then_notice": "notice" in after,
+        "pivot_missing": pivot_missing(dossier.child.household) if mode == Consent.Mode.IDENTITE else [],
+    }
+    text = render_to_string("cantine/income/_caf_consent_text.html", context)
     return {**context, "consent_text": text, "shown": services.text_hash(strip_tags(text))}
 
 
 def _income_page(request, dossier, *, form=None, error=None, status=200):
     context = _consent_context(request, dossier)
     if form is None:
-        form_class = NumeroFiscalConsentForm if context["mode"] == Consent.Mode.NUMERO_FISCAL else ConsentForm
+        numero = context["mode"] == Consent.Mode.NUMERO_FISCAL and context["proposed"] == "dgfip"
+        form_class = NumeroFiscalConsentForm if numero else ConsentForm
         form = form_class(initial={"shown": context["shown"]})
     return render(
         request,
@@ -63,7 +114,6 @@ def _income_page(request, dossier, *, form=None, error=None, status=200):
             **context,
             "form": form,
             "decline_form": ConsentForm(initial={"shown": context["shown"]}),
-            "income": selectors.income_status(dossier),
             "error": error,
             "editable": dossier.status in workflow.EDITABLE,
             "step": step("income"),
@@ -128,6 +178,8 @@ def income(request, pk):
 def income_authorize(request, dossier):
     """The « J'autorise » button: record the consent, then ask DGFiP (through FranceConnect or by number)."""
     context = _consent_context(request, dossier)
+    if context["proposed"] != "dgfip":  # the grid does not use DGFiP's figures, or the CAF comes first
+        return redirect("impot:income", pk=dossier.pk)
     franceconnect = context["mode"] == Consent.Mode.FRANCECONNECT
     form = (ConsentForm if franceconnect else NumeroFiscalConsentForm)(request.POST)
     if not form.is_valid() or _text_changed(form, context):
@@ -156,7 +208,9 @@ def income_authorize(request, dossier):
         except FranceConnectError as error:
             logger.warning("impot_client: FranceConnect unreachable for the tax-data flow (%s)", error.detail)
             return _income_page(
-                request, dossier, error=Failure(_("FranceConnect ne répond pas. Réessayez dans quelques minutes."))
+                request,
+                dossier,
+                error=Failure(_("FranceConnect ne répond pas. Réessayez dans quelques minutes.")),
             )
     try:
         tax_data = impot_services.tax_data_fetch_by_numero_fiscal(
@@ -211,7 +265,10 @@ def _after_numero_fiscal_lookup(request, tax_data):
 @require_GET
 @never_cache
 def franceconnect_callback(request):
-    """Back from FranceConnect with the dgfip_* scopes: DGFiP is called at once (the token lives 60 s)."""
+    """Back from FranceConnect with the dgfip_* scopes: DGFiP is called at once (the token lives 60 s). The CAF/MSA
+    flow comes back to the same address (one redirect URI to register with FranceConnect), told by its purpose."""
+    if request.session.get(FLOW_KEY, {}).get("purpose") == BENEFIT_FLOW_PURPOSE:
+        return benefit_franceconnect_callback(request)
     try:
         finished = flow_finish(request, purpose=FLOW_PURPOSE)
     except FranceConnectError as error:
@@ -261,12 +318,7 @@ def income_decline(request, dossier):
         return _income_page(
             request, dossier, status=400, error=Failure(_("Le texte d'information a changé : relisez-le."))
         )
-    services.consent_record(
-        user=request.user,
-        dossier=dossier,
-        decision=Consent.Decision.REFUSED,
-        shown_text_hash=context["shown"],
-    )
+    services.income_decline(user=request.user, dossier=dossier, shown_text_hash=context["shown"])
     messages.info(
         request, _("C'est noté : vos revenus ne seront pas demandés, le tarif le plus élevé s'appliquera.")
     )
@@ -278,7 +330,12 @@ def income_decline(request, dossier):
 def consent_withdraw(request, pk):
     """From the dossier page, at any time: the figures obtained with the consent are erased at once."""
     dossier = dossier_get_for_family(user=request.user, pk=pk)
-    consent = selectors.income_status(dossier).consent
+    income = selectors.income_status(dossier)
+    consent = (
+        income.benefit_consent
+        if request.POST.get("source") == Consent.Source.API_PARTICULIER
+        else income.consent
+    )
     if consent is not None:
         services.consent_withdraw(user=request.user, consent=consent)
         messages.success(
@@ -327,3 +384,164 @@ def notice_file(request, pk):
     )
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@login_required
+@require_POST
+@editable_dossier
+def benefit_authorize(request, dossier):
+    """« J'autorise » on the CAF/MSA page: record the consent, then ask API Particulier (through FranceConnect
+    with the cnaf_* scopes, or by the holder's identity)."""
+    context = _consent_context(request, dossier)
+    if context["proposed"] != "caf":
+        return redirect("impot:income", pk=dossier.pk)
+    form = ConsentForm(request.POST)
+    if not form.is_valid() or _text_changed(form, context):
+        return _income_page(request, dossier, form=form, status=400)
+    if context["pivot_missing"]:
+        messages.warning(
+            request,
+            _(
+                "Pour interroger la CAF ou la MSA, la commune a besoin de l'état civil complet du titulaire du "
+                "compte : nom de naissance, sexe, pays et commune de naissance. Complétez-le, puis revenez à "
+                "cette étape."
+            ),
+        )
+        return redirect("portal:adult_edit", role="holder")
+    consent = services.consent_record(
+        user=request.user,
+        dossier=dossier,
+        source=Consent.Source.API_PARTICULIER,
+        decision=Consent.Decision.GRANTED,
+        mode=context["mode"],
+        shown_text_hash=context["shown"],
+    )
+    if context["mode"] == Consent.Mode.FRANCECONNECT:
+        try:
+            return flow_start(
+                request,
+                purpose=BENEFIT_FLOW_PURPOSE,
+                redirect_uri=request.build_absolute_uri(reverse("impot:franceconnect_callback")),
+                scopes=benefits.FRANCECONNECT_SCOPES,
+                consent=consent.pk,
+            )
+        except FranceConnectError as error:
+            logger.warning("cantine.income: FranceConnect unreachable for the CAF flow (%s)", error.detail)
+            return _income_page(
+                request,
+                dossier,
+                error=Failure(_("FranceConnect ne répond pas. Réessayez dans quelques minutes.")),
+            )
+    try:
+        data = benefits.benefit_data_fetch_by_identity(consent=consent)
+    except (ParticulierError, ValidationError) as error:
+        return _back_with_error(request, consent, _benefit_failure(error))
+    return _after_benefit_lookup(request, data)
+
+
+def _benefit_failure(error) -> Failure:
+    if isinstance(error, NotFound):
+        return Failure(
+            _("%(message)s Vos revenus peuvent être connus autrement : voici les autres possibilités.")
+            % {"message": error.message},
+            retry_helps=False,
+        )
+    if isinstance(error, ParticulierError):
+        return Failure(str(error.message), retry_helps=error.retry_helps)
+    return Failure(" ".join(error.messages), retry_helps=False)
+
+
+def _after_benefit_lookup(request, data):
+    if data.awaiting_agent or not data.shown_to_family:
+        message = _(
+            "La CAF ou la MSA a transmis les informations de votre foyer. Un agent de la commune vérifie qu'elles "
+            "sont bien celles de votre foyer avant de calculer votre tarif ; elles ne sont pas affichées sur le "
+            "portail. Vous pouvez déjà envoyer votre demande : vous serez informé(e) de votre tarif."
+        )
+    else:
+        message = _(
+            "La %(provider)s a transmis les informations utiles. Vérifiez puis envoyez votre demande."
+        ) % {"provider": data.get_provider_display()}
+    messages.success(request, message)
+    return redirect("cantine:dossier_review", pk=data.dossier_id)
+
+
+@login_required
+@require_POST
+@editable_dossier
+def benefit_decline(request, dossier):
+    """« Ne pas interroger la CAF » : the family goes on to the grid's next source."""
+    context = _consent_context(request, dossier)
+    form = ConsentForm(request.POST)
+    if context["proposed"] != "caf" or not form.is_valid() or _text_changed(form, context):
+        return redirect("impot:income", pk=dossier.pk)
+    services.consent_record(
+        user=request.user,
+        dossier=dossier,
+        source=Consent.Source.API_PARTICULIER,
+        decision=Consent.Decision.REFUSED,
+        shown_text_hash=context["shown"],
+    )
+    messages.info(request, _("C'est noté : la CAF et la MSA ne seront pas interrogées."))
+    return redirect("impot:income", pk=dossier.pk)
+
+
+def benefit_franceconnect_callback(request):
+    """Back from FranceConnect with the cnaf_* scopes: API Particulier is called at once (the token lives 60 s)."""
+    try:
+        finished = flow_finish(request, purpose=BENEFIT_FLOW_PURPOSE)
+    except FranceConnectError as error:
+        return error_page(request, error.reason, detail=error.detail)
+    consent = (
+        Consent.objects.select_related("dossier__service", "dossier__child")
+        .filter(
+            pk=finished.extra.get("consent"),
+            user=request.user,
+            source=Consent.Source.API_PARTICULIER,
+            withdrawn_at__isnull=True,
+        )
+        .first()
+    )
+    if consent is None:
+        return error_page(request, "expired", detail="consent withdrawn or unknown")
+    remember_id_token(request, finished.id_token)
+    linked = getattr(request.user, "franceconnect", None)
+    if linked is None or linked.sub != finished.id_claims["sub"]:
+        return _back_with_error(
+            request,
+            consent,
+            Failure(
+                _(
+                    "Vous vous êtes identifié(e) sur FranceConnect avec une autre identité que celle de votre "
+                    "compte : rien n'a été demandé à la CAF ni à la MSA."
+                )
+            ),
+        )
+    try:
+        data = benefits.benefit_data_fetch_with_franceconnect(
+            consent=consent, access_token=finished.access_token
+        )
+    except (ParticulierError, ValidationError) as error:
+        return _back_with_error(request, consent, _benefit_failure(error))
+    return _after_benefit_lookup(request, data)
+
+
+@login_required
+@require_POST
+def benefit_refresh(request, pk):
+    """From the dossier page, at most once a day: the CAF or the MSA is asked again by the holder's identity."""
+    dossier = dossier_get_for_family(user=request.user, pk=pk)
+    try:
+        benefits.benefit_data_refresh(dossier=dossier, user=request.user)
+    except ValidationError as error:
+        messages.warning(request, " ".join(error.messages))
+    except ParticulierError as error:
+        messages.warning(request, str(error.message))
+    else:
+        messages.success(
+            request,
+            _(
+                "Vos informations ont été actualisées auprès de la CAF ou de la MSA ; si votre tarif change, vous en êtes informé(e)."
+            ),
+        )
+    return redirect("cantine:dossier_detail", pk=dossier.pk)

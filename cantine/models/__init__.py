@@ -1,6 +1,7 @@
 """The cantine app's models, one module per sub-domain, all importable from here: app label and migrations stay
 those of `cantine`."""
 
+from cantine.models.benefits import BenefitRefreshSchedule, FamilyBenefitData
 from cantine.models.creche import (
     AgeGroup,
     CommitteeSession,
@@ -15,6 +16,7 @@ from cantine.models.tariffs import DossierQuote, PsuEffortRate, PsuResourceLimit
 
 __all__ = [
     "AgeGroup",
+    "BenefitRefreshSchedule",
     "CommitteeSession",
     "CrecheCapacity",
     "CrecheChoice",
@@ -24,6 +26,7 @@ __all__ = [
     "DossierQuote",
     "DossierStatusChange",
     "Establishment",
+    "FamilyBenefitData",
     "Period",
     "PlaceOffer",
     "PsuEffortRate",

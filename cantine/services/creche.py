@@ -192,7 +192,7 @@ def creche_contract_quote(offer: PlaceOffer) -> pricing.Quote:
             code="no_psu",
         )
     facts = replace(
-        selectors.tariff_facts(dossier),
+        selectors.tariff_facts(dossier, parsed),
         on=offer.start_date,
         hours_per_week=dossier.creche_weekly_hours().quantize(Decimal("0.01")),  # as the contract stores it
         weeks_per_year=offer.weeks_per_year,

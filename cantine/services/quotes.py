@@ -13,7 +13,15 @@ from django.utils.translation import gettext_lazy
 
 import pricing
 from cantine import notifications, roles, selectors, workflow
-from cantine.models import CrecheContract, Dossier, DossierMessage, DossierQuote, Period, TariffGrid
+from cantine.models import (
+    CrecheContract,
+    Dossier,
+    DossierMessage,
+    DossierQuote,
+    FamilyBenefitData,
+    Period,
+    TariffGrid,
+)
 from cantine.tariffs.errors import as_validation_error
 from impot_client.models import TaxData
 from portal.audit import audit_record
@@ -108,10 +116,12 @@ def dossier_quote_compute(*, dossier: Dossier, agent=None, ip: str | None = None
 def _quote_store(*, dossier: Dossier, grid: TariffGrid, agent=None, erased_at=None) -> DossierQuote:
     """The engine's quote for the dossier's tariff facts today, stored over the previous one (its override kept).
     `erased_at`: the figures it replaces were erased then (kept only when the new quote quotes none)."""
-    facts = selectors.tariff_facts(dossier)
+    with as_validation_error():
+        parsed = pricing.parse_grid(grid.data)
+    facts = selectors.tariff_facts(dossier, parsed)
     bareme = selectors.psu_bareme() if grid.kind == "psu" else None
     with as_validation_error():
-        result = pricing.quote(pricing.parse_grid(grid.data), facts, bareme=bareme)
+        result = pricing.quote(parsed, facts, bareme=bareme)
     quote, _created = DossierQuote.objects.update_or_create(
         dossier=dossier,
         defaults={
@@ -249,6 +259,7 @@ class FiscalData:
     tax_data: TaxData | None
     qf: Decimal | None
     explanation: list[str]
+    benefit_data: FamilyBenefitData | None = None  # the CAF's or the MSA's figures
 
 
 @transaction.atomic
@@ -258,12 +269,14 @@ def fiscal_data_view(*, dossier: Dossier, agent, ip: str | None = None) -> Fisca
     if not roles.can_view_fiscal_data(agent):
         return None
     tax_data = TaxData.objects.filter(dossier=dossier).select_related("checked_by").first()
+    benefit_data = FamilyBenefitData.objects.filter(dossier=dossier).select_related("confirmed_by").first()
     quote = DossierQuote.objects.filter(dossier=dossier).first()
-    if tax_data is None and quote is None:
+    if tax_data is None and benefit_data is None and quote is None:
         return FiscalData(tax_data=None, qf=None, explanation=[])
     audit_record(actor=agent, action=AuditEntry.Action.VIEWED_FISCAL_DATA, dossier=dossier, ip=ip)
     return FiscalData(
         tax_data=tax_data,
+        benefit_data=benefit_data,
         qf=quote.qf if quote else None,
         explanation=list(quote.explanation) if quote else [],
     )

@@ -248,9 +248,10 @@ def compare(grid: TariffGrid, draft: pricing.Grid) -> Comparison:
     in_force, in_draft = _("Grille en vigueur"), _("Projet")
     for dossier in dossiers:
         comparison.dossiers += 1
-        facts = selectors.tariff_facts(dossier)
-        before = _quote_or_error(current, facts, bareme, comparison, in_force)
-        after = _quote_or_error(draft, facts, bareme, comparison, in_draft)
+        before = _quote_or_error(
+            current, selectors.tariff_facts(dossier, current), bareme, comparison, in_force
+        )
+        after = _quote_or_error(draft, selectors.tariff_facts(dossier, draft), bareme, comparison, in_draft)
         comparison.before[category_of(current, before) if before else UNCOMPUTABLE] += 1
         comparison.after[category_of(draft, after) if after else UNCOMPUTABLE] += 1
         stored = getattr(dossier, "quote", None)

@@ -243,6 +243,9 @@ API_PARTICULIER_URL = env.str("API_PARTICULIER_URL", default="")
 API_PARTICULIER_TOKEN = env.str("API_PARTICULIER_TOKEN", default="")
 API_PARTICULIER_RECIPIENT = env.str("API_PARTICULIER_RECIPIENT", default="")
 API_PARTICULIER_TIMEOUT = env.float("API_PARTICULIER_TIMEOUT", default=5.0)  # seconds, to connect and to read
+# CAF/MSA figures found by the identity of a local account wait for an agent to confirm the allocataires before
+# they set a tariff or are shown to the family (like IMPOT_NUMERO_FISCAL_NEEDS_AGENT).
+API_PARTICULIER_IDENTITY_NEEDS_AGENT = env.bool("API_PARTICULIER_IDENTITY_NEEDS_AGENT", default=True)
 
 # Fiscal amounts and numéros fiscaux are encrypted at rest (Fernet). Comma-separated keys, newest first:
 # the first encrypts, all decrypt, so a new key can be put in front and `rotate_encryption_keys` run.

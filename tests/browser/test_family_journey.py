@@ -103,9 +103,13 @@ def test_family_enrols_a_child_at_the_canteen(page, live_server, settings, asser
         days.get_by_role("checkbox", name=day).check()
     page.get_by_role("button", name="Continuer").click()
 
-    # Step 4: income. The consent text first; a mistyped numéro fiscal is explained before any call.
+    # Step 4: income. The demo grid asks the CAF first: this family goes on to DGFiP instead.
     expect(page.get_by_role("heading", level=1)).to_have_text("Vos revenus pour le calcul du tarif")
     expect(page.get_by_text("Étape 4 sur 5")).to_be_visible()
+    expect(page.get_by_text("API Particulier", exact=False)).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Ne pas interroger la CAF ni la MSA").click()
+    # The DGFiP consent text; a mistyped numéro fiscal is explained before any call.
     expect(page.get_by_text("Direction générale des Finances publiques", exact=False)).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Numéro fiscal").fill("3999 9900 0002")

@@ -2,9 +2,13 @@
 
 from django.contrib.auth.models import Group, Permission
 
+from api_particulier.situation import EajeResources, Person, QuotientFamilial
 from cantine import roles, services
+from cantine.income import benefits
+from cantine.income.services import consent_record
 from cantine.models import TariffGrid
 from impot_client import services as impot_services
+from portal.models import Consent
 from tests.cantine.grids import PARIS
 from tests.factories import DossierFactory, UserFactory
 from tests.impot_client.conftest import grant, situation_for
@@ -36,7 +40,11 @@ def with_grid(dossier, data=PARIS):
 
 
 def with_income(dossier, rfr=28000, parts="2.5", nb_pac=1):
-    """Figures from DGFiP, through the real consent and storage: with the Paris grid, QF 933,33 and 2,28 €."""
+    """Figures from DGFiP, through the real consent and storage: with the Paris grid, QF 933,33 and 2,28 €. A
+    crèche's figures come from the CAF instead (DGFiP's may not set a PSU rate): the same resources, `rfr` as the
+    annual resources and `nb_pac` as the children in charge."""
+    if dossier.service.kind == "creche":
+        return with_caf_income(dossier, annual_resources=rfr, children=nb_pac)
     holder = dossier.child.household.adults.get(role="holder")
     impot_services._tax_data_store(
         consent=grant(dossier, mode="franceconnect"),
@@ -57,3 +65,56 @@ def submitted_with_quote(**kwargs):
 
 def under_review(dossier, agent=None):
     return services.dossier_start_review(dossier=dossier, agent=agent or UserFactory(is_staff=True))
+
+
+def with_caf_income(dossier, *, qf=1069, annual_resources=38500, children=2, aeeh=0, mode="franceconnect"):
+    """Figures from the CAF (API Particulier), through the real consent and storage, for the household's holder
+    and the enrolled child: the QF of a month for a canteen, the EAJE resources for a crèche."""
+    consent = consent_record(
+        user=dossier.child.household.owner,
+        dossier=dossier,
+        source=Consent.Source.API_PARTICULIER,
+        decision="granted",
+        mode=mode,
+        shown_text_hash="a" * 64,
+    )
+    return benefits._store(
+        consent=consent,
+        answer=caf_answer(dossier, qf=qf, annual_resources=annual_resources, children=children, aeeh=aeeh),
+    ).dossier
+
+
+def caf_answer(
+    dossier, *, qf=1069, annual_resources=38500, children=2, aeeh=0, provider="CAF", adults=None, child=None
+):
+    """What API Particulier would answer for `dossier`'s household (its holder, its enrolled child)."""
+    household = dossier.child.household
+    adults = adults if adults is not None else [household.adults.get(role="holder")]
+    child = child or dossier.child
+    allocataires = tuple(
+        Person(adult.last_name.upper(), "", adult.first_names.upper(), adult.birth_date, "F")
+        for adult in adults
+    )
+    enfants = (Person(child.last_name.upper(), "", child.first_names.upper(), child.birth_date, "M"),)
+    if dossier.service.kind == "creche":
+        return EajeResources(
+            annual_resources=annual_resources,
+            year=2024,
+            children=children,
+            aeeh_children=aeeh,
+            allocataires=allocataires,
+            enfants=enfants,
+            correlation_id="corr-caf",
+            provider=provider,
+        )
+    return QuotientFamilial(
+        provider=provider,
+        value=qf,
+        year=2026,
+        month=3,
+        calculation_year=2026,
+        calculation_month=3,
+        allocataires=allocataires,
+        enfants=enfants,
+        correlation_id="corr-caf",
+    )

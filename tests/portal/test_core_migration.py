@@ -33,7 +33,9 @@ def rows(table: str) -> list[tuple]:
 
 def group_permissions(name: str) -> set[str]:
     group = Group.objects.get(name=name)
-    return {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.select_related("content_type")}
+    return {
+        f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.select_related("content_type")
+    }
 
 
 @pytest.mark.django_db(transaction=True)
@@ -47,9 +49,13 @@ def test_rows_and_permissions_survive_the_move_both_ways(migrations_data):
     assert {"portal.view_auditentry", "portal.view_consent"} <= group_permissions("Responsable")
     try:
         migrate(BEFORE)
-        assert (rows("cantine_auditentry"), rows("impot_client_consent")) == (audit, consents)
+        before = rows("impot_client_consent")
+        # the columns later migrations added (the consent's source...) are not there yet
+        assert (rows("cantine_auditentry"), before) == (audit, [row[: len(before[0])] for row in consents])
         assert {"cantine.view_auditentry", "impot_client.view_consent"} <= group_permissions("Responsable")
-        assert not ContentType.objects.filter(app_label="portal", model__in=["auditentry", "consent"]).exists()
+        assert not ContentType.objects.filter(
+            app_label="portal", model__in=["auditentry", "consent"]
+        ).exists()
     finally:
         migrate(latest())
     assert (rows("cantine_auditentry"), rows("impot_client_consent")) == (audit, consents)

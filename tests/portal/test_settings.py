@@ -480,7 +480,10 @@ def test_make_run_on_another_port_runs_the_franceconnect_and_numero_fiscal_journ
         email, password = DEMO_FAMILY
         form_post(browser, login, reverse("portal:login"), username=email, password=password)
         income = browser.get(reverse("impot:income", args=[dossier_pk]))
-        assert income.status_code == 200 and "J'autorise" in income.text
+        assert income.status_code == 200 and "API Particulier" in income.text  # the demo grid asks the CAF first
+        shown = re.search(r'name="shown" value="([^"]+)"', income.text).group(1)
+        income = form_post(browser, income, reverse("impot:benefit_decline", args=[dossier_pk]), shown=shown)
+        assert income.status_code == 200 and "J'autorise" in income.text  # then DGFiP
         shown = re.search(r'name="shown" value="([^"]+)"', income.text).group(1)
         review = form_post(
             browser,

@@ -62,7 +62,7 @@ def test_monthly_fee_is_rounded_half_up():
 def test_monthly_resources_come_from_the_rfr_when_not_given():
     result = quote(
         parse_grid(COLLECTIVE),
-        Facts(on=date(2025, 10, 15), rfr=D("36000"), children=2, income_source="dgfip"),
+        Facts(on=date(2025, 10, 15), rfr=D("36000"), children=2, income_source="notice"),
     )
     assert result.amount == D("1.55")
     assert "Ressources mensuelles = revenu fiscal de référence ÷ 12 = 36000 € ÷ 12 = 3000,00 €" in text(

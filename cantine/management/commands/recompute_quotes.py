@@ -18,6 +18,8 @@ class Command(BaseCommand):
             period = Period.objects.get(pk=period)
         except Period.DoesNotExist as error:
             raise CommandError(f"Aucune période n° {period}.") from error
-        dossiers = Dossier.objects.filter(period=period)  # the quote service leaves drafts and closed ones alone
+        dossiers = Dossier.objects.filter(
+            period=period
+        )  # the quote service leaves drafts and closed ones alone
         done = sum(dossier_quote_compute(dossier=dossier) is not None for dossier in dossiers)
         self.stdout.write(f"{done} tarif(s) recalculé(s) pour {period}.")

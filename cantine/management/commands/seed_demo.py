@@ -36,8 +36,9 @@ DEMO_AGENTS = {
 # RFC 6238's test key (hex, as django-otp stores it); authenticator apps take it in base32.
 DEMO_TOTP_KEY = "3132333435363738393031323334353637383930"
 DEMO_TOTP_KEY_BASE32 = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
-# A canteen grid that meets the "cantine à 1 €" conditions (with a lower price from the 3rd child), and the
-# CNAF barème for the crèches.
+# A canteen grid that meets the "cantine à 1 €" conditions (with a lower price from the 3rd child), deliberated on
+# the CAF quotient familial, then DGFiP's for families the CAF does not know, then a notice; and the CNAF barème for
+# the crèches, on the CAF/MSA resources (API Particulier) or a notice, never DGFiP's.
 DEMO_GRIDS = {
     Service.Kind.CANTEEN: {
         "label": "Délibération du conseil municipal (démonstration)",
@@ -45,6 +46,7 @@ DEMO_GRIDS = {
             "kind": "brackets",
             "qf_formula": "rfr/12/parts",
             "unit": "meal",
+            "income": ["caf", "dgfip", "notice"],
             "brackets": [
                 {"up_to": "450", "price": "0.80"},
                 {"up_to": "1000", "price": "1.00"},
@@ -56,7 +58,12 @@ DEMO_GRIDS = {
     },
     Service.Kind.CRECHE: {
         "label": "Barème national CNAF (PSU), crèche collective",
-        "data": {"kind": "psu", "establishment": "collective", "ceiling_lifted": False},
+        "data": {
+            "kind": "psu",
+            "establishment": "collective",
+            "ceiling_lifted": False,
+            "income": ["caf", "notice"],
+        },
     },
 }
 # Places per section (bébés, moyens, grands) in each demo crèche.
@@ -214,6 +221,10 @@ class Command(BaseCommand):
             phone="06 12 34 56 78",
         )
         household = user.household
+        # The holder's civil status the CAF is asked by (API Particulier's simulator knows her: martin_demo).
+        household.adults.filter(role=Adult.Role.HOLDER).update(
+            birth_name="MARTIN", sex="F", birth_country="99100", birth_commune="69123"
+        )
         portal_services.adult_save(
             household=household,
             role=Adult.Role.SECOND_PARENT,

@@ -94,7 +94,10 @@ def creche_contracted(figures=CRECHE):
 def withdraw(dossier, django_capture_on_commit_callbacks):
     """The family withdraws its consent from its dossier page; mails go out as the worker would send them."""
     with django_capture_on_commit_callbacks(execute=True):
-        income_services.consent_withdraw(user=family(dossier), consent=income_status(dossier).consent)
+        status = income_status(dossier)  # a crèche's figures come from the CAF
+        income_services.consent_withdraw(
+            user=family(dossier), consent=status.benefit_consent or status.consent
+        )
     return Dossier.objects.get(pk=dossier.pk)
 
 

@@ -20,11 +20,15 @@ FIGURES = {"year": 2025, "rfr": 21987, "nb_parts": "3"}
 def notice(dossier):
     """A tax notice sent for a canteen dossier, which canteen agents handle."""
     owner = dossier.child.household.owner
-    return services.tax_notice_upload(user=owner, dossier=dossier, uploaded=SimpleUploadedFile("avis.pdf", PDF))
+    return services.tax_notice_upload(
+        user=owner, dossier=dossier, uploaded=SimpleUploadedFile("avis.pdf", PDF)
+    )
 
 
 def urls(notice):
-    return reverse("impot:notice_file", args=[notice.pk]), reverse("admin:impot_client_taxnotice_enter", args=[notice.pk])
+    return reverse("impot:notice_file", args=[notice.pk]), reverse(
+        "admin:impot_client_taxnotice_enter", args=[notice.pk]
+    )
 
 
 def links(client, notice):
@@ -41,7 +45,9 @@ def test_an_agent_of_the_service_without_the_permission_neither_downloads_nor_en
     assert client.post(enter, FIGURES).status_code == 403
     notice.refresh_from_db()
     assert notice.status == TaxNotice.Status.TO_CHECK
-    assert not TaxData.objects.exists() and not AuditEntry.objects.exists()  # nothing entered, nothing looked at
+    assert (
+        not TaxData.objects.exists() and not AuditEntry.objects.exists()
+    )  # nothing entered, nothing looked at
 
 
 def test_with_the_permission_the_same_agent_downloads_and_enters(client, notice):

@@ -232,7 +232,9 @@ class TestAdultsEditedAfterTheLookup:
         self, household, dossier, agent, attack, family_a
     ):
         with_grid(dossier)
-        lookup = stored(dossier, situation_for(family_a, rfr=28000))  # A's figures, matched by B's typed adult
+        lookup = stored(
+            dossier, situation_for(family_a, rfr=28000)
+        )  # A's figures, matched by B's typed adult
         income_services.tax_data_confirm(agent=agent, tax_data=lookup, ip=AGENT_IP)
         submitted(dossier)
         assert Dossier.objects.get(pk=dossier.pk).quote.amount == Decimal("2.28")
@@ -244,7 +246,9 @@ class TestAdultsEditedAfterTheLookup:
     def test_the_holders_birth_date_changed_through_the_form_flags_again(
         self, family_client, dossier, holder, agent
     ):
-        income_services.tax_data_confirm(agent=agent, tax_data=stored(dossier, situation_for(holder)), ip=AGENT_IP)
+        income_services.tax_data_confirm(
+            agent=agent, tax_data=stored(dossier, situation_for(holder)), ip=AGENT_IP
+        )
         family_client.post(
             reverse("portal:adult_edit", args=["holder"]),
             {"first_names": holder.first_names, "last_name": holder.last_name, "birth_date": "1988-04-13"},
@@ -252,7 +256,9 @@ class TestAdultsEditedAfterTheLookup:
         assert income_status(dossier).state == "mismatch"
 
     def test_a_new_phone_number_keeps_the_confirmation(self, household, dossier, holder, agent):
-        income_services.tax_data_confirm(agent=agent, tax_data=stored(dossier, situation_for(holder)), ip=AGENT_IP)
+        income_services.tax_data_confirm(
+            agent=agent, tax_data=stored(dossier, situation_for(holder)), ip=AGENT_IP
+        )
         portal_services.adult_save(
             household=household,
             role=Adult.Role.HOLDER,

@@ -101,7 +101,9 @@ class TestNotices:
             "avis.pdf", b"<html><script>alert(1)</script>", content_type="application/pdf"
         )
         with pytest.raises(ValidationError) as error:
-            income_services.tax_notice_upload(user=dossier.child.household.owner, dossier=dossier, uploaded=uploaded)
+            income_services.tax_notice_upload(
+                user=dossier.child.household.owner, dossier=dossier, uploaded=uploaded
+            )
         assert "ni un PDF" in str(error.value.message_dict["file"])
         assert not TaxNotice.objects.exists()
 
@@ -109,7 +111,9 @@ class TestNotices:
         settings.TAX_NOTICE_MAX_BYTES = len(PDF) - 1
         uploaded = SimpleUploadedFile("avis.pdf", PDF)
         with pytest.raises(ValidationError, match="dépasse"):
-            income_services.tax_notice_upload(user=dossier.child.household.owner, dossier=dossier, uploaded=uploaded)
+            income_services.tax_notice_upload(
+                user=dossier.child.household.owner, dossier=dossier, uploaded=uploaded
+            )
 
     def test_an_agent_enters_the_figures_and_is_recorded(self, dossier, agent):
         notice = income_services.tax_notice_upload(
