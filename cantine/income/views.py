@@ -132,9 +132,13 @@ def income_authorize(request, dossier):
     form = (ConsentForm if franceconnect else NumeroFiscalConsentForm)(request.POST)
     if not form.is_valid() or _text_changed(form, context):
         return _income_page(request, dossier, form=form, status=400)
-    if not franceconnect and not impot_services.numero_fiscal_lookup_allowed(
-        user=request.user, dossier=dossier, numero_fiscal=form.cleaned_data["numero_fiscal"]
-    ):  # refused before anything changes: the previous answer and its figures stay
+    try:
+        allowed = franceconnect or impot_services.numero_fiscal_lookup_allowed(
+            user=request.user, dossier=dossier, numero_fiscal=form.cleaned_data["numero_fiscal"]
+        )
+    except ImpotError as error:  # the limits cannot be counted (cache down): refused, nothing changes
+        return _income_page(request, dossier, form=form, error=_failure(error), status=503)
+    if not allowed:  # refused before anything changes: the previous answer and its figures stay
         refused = Failure(impot_services.TOO_MANY_LOOKUPS, retry_helps=False)
         return _income_page(request, dossier, form=form, error=refused, status=429)
     consent = services.consent_record(

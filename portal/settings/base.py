@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "portal.middleware.DependencyFailureMiddleware",  # Redis down in a view: a French 503 page, not a 500
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -148,6 +149,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Background tasks (django-tasks, the backport of Django's task framework): emails to families are queued in the
 # database and sent by `python manage.py db_worker`, so a mail outage never fails nor slows a request.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# /healthz reports the worker "late" (the node stays healthy) when a task has been ready for longer than this.
+TASKS_WORKER_LATE_AFTER_SECONDS = env.int("TASKS_WORKER_LATE_AFTER_SECONDS", default=15 * 60)
 
 # Security headers. Off-DEBUG values are those `check --deploy` asks for.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
