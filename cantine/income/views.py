@@ -28,6 +28,7 @@ from franceconnect.flows import flow_finish, flow_start
 from franceconnect.views import error_page, remember_id_token
 from impot_client import services as impot_services
 from impot_client.situation import ImpotError, InvalidTaxNumber, NoDeclaration
+from portal import uploads
 from portal.audit import client_ip
 from portal.forms import add_service_errors
 from portal.models import Consent
@@ -292,21 +293,33 @@ def consent_withdraw(request, pk):
     return redirect("cantine:dossier_detail", pk=dossier.pk)
 
 
+@uploads.form_shown_again_when_too_large
 @login_required
 @require_http_methods(["GET", "POST"])
 @editable_dossier
 def notice_upload(request, dossier):
-    form = TaxNoticeForm(request.POST or None, request.FILES or None)
+    files = request.FILES or None  # streamed through portal.uploads' size limit
+    form = TaxNoticeForm(request.POST or None, files, too_large=uploads.too_large(request, "file"))
     if request.method == "POST" and form.is_valid():
         try:
-            services.tax_notice_upload(user=request.user, dossier=dossier, uploaded=form.cleaned_data["file"])
+            notice = services.tax_notice_upload(
+                user=request.user, dossier=dossier, uploaded=form.cleaned_data["file"]
+            )
+            if notice.quarantined:
+                notice = services.tax_notice_scan(notice=notice)
+                if notice is None:
+                    raise ValidationError({"file": ValidationError(services.INFECTED, code="infected")})
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(
-                request,
-                _("Votre avis d'imposition est envoyé : un agent le lira et saisira les montants utiles."),
-            )
+            if notice.quarantined:  # the antivirus gave no verdict yet: the worker tries again
+                message = _(
+                    "Votre avis d'imposition est envoyé. Il est en cours de vérification par l'antivirus ; un "
+                    "agent le lira ensuite et saisira les montants utiles."
+                )
+            else:
+                message = _("Votre avis d'imposition est envoyé : un agent le lira et saisira les montants utiles.")
+            messages.success(request, message)
             return redirect("cantine:dossier_review", pk=dossier.pk)
     return render(
         request,
