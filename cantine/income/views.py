@@ -298,8 +298,10 @@ def consent_withdraw(request, pk):
 @require_http_methods(["GET", "POST"])
 @editable_dossier
 def notice_upload(request, dossier):
-    files = request.FILES or None  # streamed through portal.uploads' size limit
-    form = TaxNoticeForm(request.POST or None, files, too_large=uploads.too_large(request, "file"))
+    if request.method == "POST":  # the file streamed through portal.uploads' size limit
+        form = TaxNoticeForm(request.POST, request.FILES, too_large=uploads.too_large(request, "file"))
+    else:
+        form = TaxNoticeForm()
     if request.method == "POST" and form.is_valid():
         try:
             notice = services.tax_notice_upload(
