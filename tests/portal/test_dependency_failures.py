@@ -125,6 +125,14 @@ class TestIncomeConsentWithRedisDown:
         response = client.post(reverse("impot:authorize", args=[draft.pk]), {"shown": page.context["shown"]})
         assert response.status_code == 302 and response.url.startswith(f"{ISSUER}/authorize?")
         assert Consent.objects.filter(dossier=draft, mode="franceconnect").exists()
+        # back from FranceConnect, the DGFiP quota cannot be counted: no call, the income page says to retry
+        query = authorize_params(response.url)
+        provider.nonce = query["nonce"]
+        back = client.get(reverse("impot:franceconnect_callback"), {"code": "c2", "state": query["state"]})
+        assert back.status_code == 302 and back.url == reverse("impot:income", args=[draft.pk])
+        page = client.get(back.url).content.decode()
+        assert "Réessayez dans quelques minutes" in page
+        assert Dossier.objects.filter(pk=draft.pk, status=Dossier.Status.DRAFT).exists()
 
 
 class TestSignInWithRedisDown:
