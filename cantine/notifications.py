@@ -2,14 +2,13 @@
 stored with the action, and emailed by the task worker only once the action is committed, so a rolled-back
 action tells nobody and a mail outage never fails nor slows the action."""
 
-from functools import partial
-
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 
 from cantine.models import Dossier, DossierMessage
 from cantine.tasks import dossier_message_send
+from portal.resilience import enqueue_on_commit
 
 Kind = DossierMessage.Kind
 EmailStatus = DossierMessage.EmailStatus
@@ -23,7 +22,7 @@ DECISION_KINDS = {
 
 
 def _send_on_commit(message: DossierMessage) -> None:
-    transaction.on_commit(partial(dossier_message_send.enqueue, message.pk), robust=True)
+    enqueue_on_commit(dossier_message_send, message.pk)
 
 
 def dossier_notify(*, dossier: Dossier, kind: str, **context) -> DossierMessage:

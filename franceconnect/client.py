@@ -13,10 +13,11 @@ import httpx
 from authlib.common.security import generate_token
 from authlib.integrations.httpx_client import OAuth2Client, OAuthError
 from django.conf import settings
-from django.core.cache import cache
 from joserfc import jws, jwt
 from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
+
+from portal.resilience import cache_get, cache_set
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +99,7 @@ class FranceConnectClient:
 
     def metadata(self) -> dict:
         key = self._cache_prefix + "metadata"
-        metadata = cache.get(key)
+        metadata = cache_get(key)
         if metadata is None:
             response = self._get(f"{self.issuer}/.well-known/openid-configuration")
             if response.status_code != 200:
@@ -106,18 +107,18 @@ class FranceConnectClient:
             metadata = response.json()
             if metadata.get("issuer", "").rstrip("/") != self.issuer:
                 raise TokenRejected("discovery: issuer mismatch")
-            cache.set(key, metadata, METADATA_CACHE_SECONDS)
+            cache_set(key, metadata, METADATA_CACHE_SECONDS)
         return metadata
 
     def _keyset(self, *, refresh=False) -> KeySet:
         key = self._cache_prefix + "jwks"
-        jwks = None if refresh else cache.get(key)
+        jwks = None if refresh else cache_get(key)
         if jwks is None:
             response = self._get(self.metadata()["jwks_uri"])
             if response.status_code != 200:
                 raise FranceConnectUnavailable(f"jwks: HTTP {response.status_code}")
             jwks = response.json()
-            cache.set(key, jwks, JWKS_CACHE_SECONDS)
+            cache_set(key, jwks, JWKS_CACHE_SECONDS)
             logger.info("franceconnect: JWKS fetched (%d keys)", len(jwks.get("keys", [])))
         return KeySet.import_key_set(jwks)
 

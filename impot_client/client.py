@@ -35,6 +35,7 @@ from impot_client.situation import (
     TaxSituation,
 )
 from portal import ratelimit
+from portal.resilience import CACHE_ERRORS
 
 logger = logging.getLogger(__name__)
 
@@ -124,7 +125,12 @@ def _http() -> httpx.Client:
 
 def _take_quota(correlation_id: str) -> None:
     """Count one call against the quota shared by all workers: no 60-second window holds more."""
-    if not ratelimit.hit(f"{settings.IMPOT_QUOTA_PER_MINUTE}/minute", "impot_client", "quota"):
+    try:
+        allowed = ratelimit.hit(f"{settings.IMPOT_QUOTA_PER_MINUTE}/minute", "impot_client", "quota")
+    except ratelimit.Unavailable as error:  # a quota that cannot be counted refuses: no call goes uncounted
+        logger.warning("impot_client: quota store unavailable (%s), no call made", error)
+        raise ImpotUnavailable("quota store unavailable", correlation_id=correlation_id) from error
+    if not allowed:
         logger.warning("impot_client: quota of %d calls per minute reached", settings.IMPOT_QUOTA_PER_MINUTE)
         raise QuotaReached("quota reached", correlation_id=correlation_id)
 
@@ -212,10 +218,13 @@ class Lookup:
     def token(self) -> str:
         """The client-credentials token shared by all workers, requested once per lifetime."""
         key = self.token_key()
-        token = cache.get(key)
-        if token is None:
-            token, lifetime = self.fetch_token()
-            cache.set(key, token, lifetime - TOKEN_MARGIN_SECONDS)  # zero or less: not cached
+        try:
+            token = cache.get(key)
+            if token is None:
+                token, lifetime = self.fetch_token()
+                cache.set(key, token, lifetime - TOKEN_MARGIN_SECONDS)  # zero or less: not cached
+        except CACHE_ERRORS as error:  # without the shared cache every call would ask a token: refused instead
+            raise self.error(ImpotUnavailable, f"token cache: {type(error).__name__}") from error
         return token
 
     def token_key(self) -> str:

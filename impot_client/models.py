@@ -49,6 +49,11 @@ class TaxNotice(models.Model):
         TO_CHECK = "to_check", _("À vérifier")
         CHECKED = "checked", _("Vérifié")
 
+    class ScanStatus(models.TextChoices):
+        NOT_SCANNED = "not_scanned", _("Sans antivirus configuré")
+        PENDING = "pending", _("En cours d'analyse antivirus")
+        CLEAN = "clean", _("Sain (analysé par l'antivirus)")
+
     dossier = models.ForeignKey(
         "cantine.Dossier", on_delete=models.CASCADE, related_name="tax_notices", verbose_name=_("demande")
     )
@@ -63,6 +68,11 @@ class TaxNotice(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("envoyé par")
     )
     uploaded_at = models.DateTimeField(_("envoyé le"), default=timezone.now)
+    # The antivirus (when CLAMD_SOCKET or CLAMD_HOST is set): a notice not yet scanned, or whose scan failed, is
+    # quarantined, agents cannot open it, and a task scans it again. An infected file is never kept.
+    scan_status = models.CharField(
+        _("analyse antivirus"), max_length=12, choices=ScanStatus.choices, default=ScanStatus.NOT_SCANNED
+    )
 
     class Meta:
         verbose_name = _("avis d'imposition")
@@ -71,6 +81,11 @@ class TaxNotice(models.Model):
 
     def __str__(self):
         return _("Avis du %(date)s") % {"date": timezone.localtime(self.uploaded_at).strftime("%d/%m/%Y")}
+
+    @property
+    def quarantined(self) -> bool:
+        """Not yet found clean by the configured antivirus: nobody but its family opens it."""
+        return self.scan_status == self.ScanStatus.PENDING
 
 
 class TaxData(models.Model):

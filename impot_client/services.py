@@ -18,7 +18,7 @@ from limits import RateLimitItem, parse_many
 
 from impot_client import client
 from impot_client.models import TaxData
-from impot_client.situation import ImpotError, QuotaReached, TaxSituation
+from impot_client.situation import ImpotError, ImpotUnavailable, QuotaReached, TaxSituation
 from portal import ratelimit
 from portal.alerts import alert_raise, alert_raise_if_lasting
 from portal.identity import household_identity_keys, identity_key
@@ -209,17 +209,31 @@ def _lookup_windows(*, user, dossier, numero_fiscal: str) -> list[_LookupWindow]
     return windows
 
 
+def _limits_unavailable(error: ratelimit.Unavailable) -> ImpotUnavailable:
+    """Limits that cannot be counted refuse the lookup (fail safe): the family reads « réessayez »."""
+    logger.warning("impot_client: numéro fiscal limits unavailable (%s), no lookup made", error)
+    return ImpotUnavailable("rate limit store unavailable")
+
+
 def numero_fiscal_lookup_allowed(*, user, dossier, numero_fiscal: str) -> bool:
-    """Whether one more lookup of this number would pass every limit (nothing counted)."""
-    return all(
-        window.allows() for window in _lookup_windows(user=user, dossier=dossier, numero_fiscal=numero_fiscal)
-    )
+    """Whether one more lookup of this number would pass every limit (nothing counted). Raises ImpotUnavailable
+    when the limits' store does not answer."""
+    try:
+        return all(
+            window.allows()
+            for window in _lookup_windows(user=user, dossier=dossier, numero_fiscal=numero_fiscal)
+        )
+    except ratelimit.Unavailable as error:
+        raise _limits_unavailable(error) from error
 
 
 def _numero_fiscal_lookup_count(*, user, dossier, numero_fiscal: str) -> None:
     windows = _lookup_windows(user=user, dossier=dossier, numero_fiscal=numero_fiscal)
-    if not all(window.allows() for window in windows):
-        logger.warning("impot_client: numéro fiscal lookups limit reached (dossier=%s)", dossier.pk)
-        raise ValidationError(TOO_MANY_LOOKUPS, code="too_many_lookups")
-    for window in windows:
-        window.count()
+    try:
+        if not all(window.allows() for window in windows):
+            logger.warning("impot_client: numéro fiscal lookups limit reached (dossier=%s)", dossier.pk)
+            raise ValidationError(TOO_MANY_LOOKUPS, code="too_many_lookups")
+        for window in windows:
+            window.count()
+    except ratelimit.Unavailable as error:
+        raise _limits_unavailable(error) from error

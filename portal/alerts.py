@@ -6,10 +6,8 @@ they are mailed and shown to every agent."""
 import logging
 import time
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.checks import Tags, register
 from django.core.checks import Warning as CheckWarning
 from django.core.mail import send_mail
@@ -22,6 +20,7 @@ from django_tasks import task
 
 from portal.mail import MAX_ATTEMPTS, RETRY_DELAYS
 from portal.models import OperationalAlert
+from portal.resilience import cache_get, cache_set, enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +61,7 @@ def alert_raise(*, kind: str, message: str) -> OperationalAlert:
         )
     if alert.mailed_at is None or seen_at - alert.mailed_at >= MAIL_INTERVAL:
         OperationalAlert.objects.filter(pk=alert.pk).update(mailed_at=seen_at)
-        transaction.on_commit(partial(alert_mail_send.enqueue, alert.pk), robust=True)
+        enqueue_on_commit(alert_mail_send, alert.pk)
     alert.refresh_from_db()
     return alert
 
@@ -72,10 +71,10 @@ def alert_raise_if_lasting(*, kind: str, message: str, after: timedelta) -> Oper
     of the streak is kept in the shared cache, so every worker's occurrences count towards it."""
     key = f"portal:alert-streak:{kind}"
     current, gap = now(), LASTING_GAP.total_seconds()
-    started, last = cache.get(key, (current, current))
+    started, last = cache_get(key, (current, current))  # the cache down: each occurrence starts a streak
     if current - last > gap:  # the condition had stopped: this occurrence starts a new streak
         started = current
-    cache.set(key, (started, current), timeout=gap)
+    cache_set(key, (started, current), timeout=gap)
     if current - started < after.total_seconds():
         return None
     return alert_raise(kind=kind, message=message)

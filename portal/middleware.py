@@ -1,5 +1,6 @@
 """What every response of the portal needs beyond Django's own middleware."""
 
+import logging
 import time
 
 from django.conf import settings
@@ -7,9 +8,14 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
+from django.shortcuts import render
 from django.utils import formats
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+
+from portal.resilience import CACHE_ERRORS
+
+logger = logging.getLogger(__name__)
 
 
 class SignedInPagesNotStoredMiddleware:
@@ -82,3 +88,24 @@ class SessionTimeoutMiddleware:
             return
         logout(request)
         messages.info(request, message)
+
+
+class DependencyFailureMiddleware:
+    """The shared cache (Redis) or the rate limits on it failing in a view end on a French 503 page, never a 500:
+    what the family saved is in the database, it is told so and to try again in a few minutes. Each use that can
+    do better decides in place (portal.resilience); this is the floor under all of them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, CACHE_ERRORS):
+            return None
+        view = request.resolver_match.view_name if request.resolver_match else "-"
+        logger.error("dependency unavailable in %s (%s): 503 page", view, type(exception).__name__)
+        response = render(request, "503.html", status=503)
+        response["Retry-After"] = "120"
+        return response

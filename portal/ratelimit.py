@@ -3,7 +3,11 @@
 A moving window counts the hits of the last N seconds at each hit, so no window of that length ever holds more than
 the limit (a per-calendar-minute counter lets twice the limit through across a minute boundary). The counters live
 where Django's default cache lives: Redis when `CACHE_URL=redis://…` (shared by all workers), in memory otherwise
-(one process, as the local-memory cache; `check --deploy` warns about it)."""
+(one process, as the local-memory cache; `check --deploy` warns about it).
+
+When the store cannot be reached (Redis down, or too slow), `hit` and `allows` raise `Unavailable`: a limit that
+cannot be counted refuses, it never lets the call through uncounted. Every caller guards an external lookup
+(DGFiP, API Particulier), so refusing costs the family a « réessayez » and the commune nothing."""
 
 import math
 import threading
@@ -11,11 +15,20 @@ import time
 
 from django.conf import settings
 from limits import RateLimitItem, parse, parse_many
+from limits.errors import StorageError
 from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 NAMESPACE = "portail-famille"
 REDIS_BACKENDS = ("django.core.cache.backends.redis.RedisCache",)
+
+# A store that does not answer within this many seconds counts as down: a request never hangs on it.
+STORE_TIMEOUT_SECONDS = 1.0
+
+
+class Unavailable(Exception):
+    """The counters' store did not answer: nothing was counted, and the caller must refuse what the limit guards."""
+
 
 _limiters: dict[str, MovingWindowRateLimiter] = {}
 _lock = threading.Lock()
@@ -33,7 +46,16 @@ def _limiter() -> MovingWindowRateLimiter:
     uri = storage_uri()
     with _lock:
         if uri not in _limiters:
-            storage: Storage = MemoryStorage() if uri == "memory://" else storage_from_string(uri)
+            storage: Storage = (
+                MemoryStorage()
+                if uri == "memory://"
+                else storage_from_string(
+                    uri,
+                    wrap_exceptions=True,
+                    socket_connect_timeout=STORE_TIMEOUT_SECONDS,
+                    socket_timeout=STORE_TIMEOUT_SECONDS,
+                )
+            )
             _limiters[uri] = MovingWindowRateLimiter(storage)
         return _limiters[uri]
 
@@ -50,13 +72,19 @@ def _namespace() -> str:
 
 def hit(rate: str | RateLimitItem, *keys: str) -> bool:
     """Count one hit for `keys` under `rate` ("50/minute", "5/hour"); False, and nothing counted, when the
-    window is already full."""
-    return _limiter().hit(_item(rate), _namespace(), *keys)
+    window is already full. Raises Unavailable when the store does not answer."""
+    try:
+        return _limiter().hit(_item(rate), _namespace(), *keys)
+    except StorageError as error:
+        raise Unavailable(type(error.storage_error).__name__) from error
 
 
 def allows(rate: str | RateLimitItem, *keys: str) -> bool:
-    """Whether one more hit would pass, without counting it."""
-    return _limiter().test(_item(rate), _namespace(), *keys)
+    """Whether one more hit would pass, without counting it. Raises Unavailable when the store does not answer."""
+    try:
+        return _limiter().test(_item(rate), _namespace(), *keys)
+    except StorageError as error:
+        raise Unavailable(type(error.storage_error).__name__) from error
 
 
 def _items(rates: str) -> list[RateLimitItem]:

@@ -2,7 +2,7 @@
 dossiers the agent handles."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
@@ -72,8 +72,8 @@ class NoticeFiguresForm(forms.Form):
 
 @admin.register(TaxNotice)
 class TaxNoticeAdmin(DossierRowAdmin):
-    list_display = ["__str__", "dossier", "status", "content_type", "uploaded_at"]
-    list_filter = ["status"]
+    list_display = ["__str__", "dossier", "status", "scan_status", "content_type", "uploaded_at"]
+    list_filter = ["status", "scan_status"]
     list_select_related = ["dossier__child"]
     search_fields = ["dossier__child__last_name"]
     exclude = ["file"]
@@ -85,12 +85,16 @@ class TaxNoticeAdmin(DossierRowAdmin):
 
     @admin.display(description=_("fichier"))
     def download(self, obj):
+        if obj.quarantined:
+            return _("En quarantaine : l'antivirus ne l'a pas encore analysé.")
         return format_html(
             '<a href="{}">{}</a>', reverse("impot:notice_file", args=[obj.pk]), _("Télécharger")
         )
 
     @admin.display(description=_("montants"))
     def enter(self, obj):
+        if obj.quarantined:
+            return "—"
         url = reverse("admin:impot_client_taxnotice_enter", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, _("Saisir les montants de cet avis"))
 
@@ -104,6 +108,11 @@ class TaxNoticeAdmin(DossierRowAdmin):
         notice = get_object_or_404(self.get_queryset(request).select_related("dossier"), pk=pk)
         if not (self.has_view_permission(request, notice) and can_view_fiscal_data(request.user)):
             raise PermissionDenied
+        if notice.quarantined:  # not found clean by the antivirus yet: nobody at the commune opens it
+            self.message_user(
+                request, _("Cet avis est en quarantaine tant que l'antivirus ne l'a pas analysé."), messages.WARNING
+            )
+            return redirect(reverse("admin:impot_client_taxnotice_change", args=[notice.pk]))
         form = NoticeFiguresForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:

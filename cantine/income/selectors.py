@@ -189,9 +189,11 @@ def tax_data_awaiting_agent():
 
 def notice_get_for_user(*, user, pk) -> TaxNotice:
     """A notice for its family, or for an agent of its dossier's service allowed to see fiscal data and signed in
-    with the second factor (as for the admin); 404 for anyone else. A notice shows every figure of a household."""
+    with the second factor (as for the admin); 404 for anyone else. A notice shows every figure of a household.
+    A notice the antivirus has not found clean yet (quarantined) is its family's only."""
     notices = TaxNotice.objects.select_related("household")
     mine = notices.filter(household__owner=user)
     if user.is_staff and user.is_verified() and roles.can_view_fiscal_data(user):
-        return get_object_or_404(mine | roles.visible_dossiers(user, notices, via="dossier__"), pk=pk)
+        scanned = notices.exclude(scan_status=TaxNotice.ScanStatus.PENDING)
+        return get_object_or_404(mine | roles.visible_dossiers(user, scanned, via="dossier__"), pk=pk)
     return get_object_or_404(mine, pk=pk)

@@ -21,10 +21,13 @@ from cantine.income import benefits
 from cantine.income.selectors import income_order
 from cantine.models import Dossier, DossierMessage, FamilyBenefitData, Service
 from impot_client.models import TaxData, TaxNotice
+from portal import antivirus, documents
+from portal.alerts import alert_raise
 from portal.audit import audit_record
 from portal.consents import text_hash  # noqa: F401  the consent page's fingerprint, shared
 from portal.identity import household_identity_keys
 from portal.models import AuditEntry, Consent
+from portal.resilience import enqueue_on_commit
 
 # What the consent page lists, under the names the FranceConnect scopes and TaxData use (impot_client.services).
 FIELD_LABELS = {
@@ -208,37 +211,50 @@ def notice_content_type(uploaded) -> str:
     return kind.mime if kind else ""
 
 
+def _file_error(message, code) -> ValidationError:
+    return ValidationError({"file": ValidationError(message, code=code)})
+
+
 @transaction.atomic
 def tax_notice_upload(*, user, dossier: Dossier, uploaded) -> TaxNotice:
+    """Keep a notice the family sent, once its size, count, type and whole structure are checked
+    (portal.documents). With an antivirus configured it is kept quarantined until `tax_notice_scan` finds it clean."""
     cantine_services.dossier_check_owner(dossier=dossier, user=user)
+    dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)  # two uploads at once count one after the other
+    if TaxNotice.objects.filter(dossier=dossier).count() >= settings.TAX_NOTICE_MAX_PER_DOSSIER:
+        raise _file_error(
+            _(
+                "Vous avez déjà envoyé %(max)d avis pour cette demande : c'est le maximum. Un agent va les lire ; "
+                "s'il lui en faut un autre, il vous le demandera."
+            )
+            % {"max": settings.TAX_NOTICE_MAX_PER_DOSSIER},
+            "too_many",
+        )
     if uploaded.size > settings.TAX_NOTICE_MAX_BYTES:
-        raise ValidationError(
-            {
-                "file": ValidationError(
-                    _("Le fichier dépasse %(max)d Mo : envoyez une version plus légère (une photo suffit).")
-                    % {"max": settings.TAX_NOTICE_MAX_BYTES // (1024 * 1024)},
-                    code="too_large",
-                )
-            }
+        raise _file_error(
+            _("Le fichier dépasse %(max)d Mo : envoyez une version plus légère (une photo suffit).")
+            % {"max": settings.TAX_NOTICE_MAX_BYTES // (1024 * 1024)},
+            "too_large",
         )
     content_type = notice_content_type(uploaded)
     if content_type not in NOTICE_TYPES:
-        raise ValidationError(
-            {
-                "file": ValidationError(
-                    _(
-                        "Ce fichier n'est ni un PDF, ni une image JPEG ou PNG : envoyez l'avis dans l'un de ces formats."
-                    ),
-                    code="bad_type",
-                )
-            }
+        raise _file_error(
+            _("Ce fichier n'est ni un PDF, ni une image JPEG ou PNG : envoyez l'avis dans l'un de ces formats."),
+            "bad_type",
         )
+    data = uploaded.read()
+    uploaded.seek(0)
+    try:
+        documents.document_check(data, content_type)
+    except ValidationError as error:
+        raise ValidationError({"file": error}) from None
     notice = TaxNotice(
         dossier=dossier,
         household=dossier.child.household,
         content_type=content_type,
         size=uploaded.size,
         uploaded_by=user,
+        scan_status=TaxNotice.ScanStatus.PENDING if antivirus.configured() else TaxNotice.ScanStatus.NOT_SCANNED,
     )
     notice.file.save("avis", uploaded, save=False)
     try:
@@ -247,6 +263,62 @@ def tax_notice_upload(*, user, dossier: Dossier, uploaded) -> TaxNotice:
         notice.file.delete(save=False)  # no orphan file when the row is not written
         raise
     return notice
+
+
+# After a scan that gave no verdict, the task worker tries again after these delays; then an alert tells the agents.
+SCAN_RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
+INFECTED = gettext_lazy(
+    "L'antivirus a détecté un virus dans ce fichier : il n'a pas été enregistré. Envoyez une autre copie de votre "
+    "avis (par exemple une photo)."
+)
+
+
+def tax_notice_scan(*, notice: TaxNotice, attempt: int = 1) -> TaxNotice | None:
+    """Ask the antivirus about a quarantined notice. Clean: agents may open it. Infected: the notice and its file
+    are erased (None). No verdict: it stays quarantined and the task worker tries again (`attempt` counts the
+    tries); after the last one the alert recipients are told. Outside any transaction: the scan takes time."""
+    if not notice.quarantined:
+        return notice
+    try:
+        with notice.file.open("rb") as stream:
+            verdict, _signature = antivirus.scan(stream)
+    except antivirus.ScanFailed:
+        _tax_notice_scan_retry(notice=notice, attempt=attempt)
+        return notice
+    return _tax_notice_scan_record(notice=notice, clean=verdict == antivirus.Verdict.CLEAN)
+
+
+@transaction.atomic
+def _tax_notice_scan_record(*, notice: TaxNotice, clean: bool) -> TaxNotice | None:
+    notice = TaxNotice.objects.select_for_update().filter(pk=notice.pk).first()
+    if notice is None:  # erased meanwhile (withdrawn, purged)
+        return None
+    if clean:
+        notice.scan_status = TaxNotice.ScanStatus.CLEAN
+        notice.save(update_fields=["scan_status"])
+        return notice
+    name, storage = notice.file.name, notice.file.storage
+    notice.delete()
+    transaction.on_commit(lambda: storage.delete(name))
+    return None
+
+
+@transaction.atomic
+def _tax_notice_scan_retry(*, notice: TaxNotice, attempt: int) -> None:
+    from cantine.income.tasks import tax_notice_scan_retry  # the task calls back into this module
+
+    if attempt <= len(SCAN_RETRY_DELAYS):
+        run_after = timezone.now() + SCAN_RETRY_DELAYS[attempt - 1]
+        enqueue_on_commit(tax_notice_scan_retry.using(run_after=run_after), notice.pk, attempt + 1)
+        return
+    alert_raise(
+        kind="antivirus_unavailable",
+        message=_(
+            "L'antivirus (clamd) ne répond pas : des avis d'imposition restent en quarantaine, inaccessibles aux "
+            "agents. Vérifiez CLAMD_SOCKET ou CLAMD_HOST et le démon clamd, puis relancez l'analyse : "
+            "« manage.py tax_notice_scan »."
+        ),
+    )
 
 
 @transaction.atomic

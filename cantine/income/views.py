@@ -30,6 +30,7 @@ from franceconnect.flows import FLOW_KEY, flow_finish, flow_start
 from franceconnect.views import error_page, remember_id_token
 from impot_client import services as impot_services
 from impot_client.situation import ImpotError, InvalidTaxNumber, NoDeclaration
+from portal import uploads
 from portal.audit import client_ip
 from portal.forms import add_service_errors
 from portal.models import Consent
@@ -184,9 +185,13 @@ def income_authorize(request, dossier):
     form = (ConsentForm if franceconnect else NumeroFiscalConsentForm)(request.POST)
     if not form.is_valid() or _text_changed(form, context):
         return _income_page(request, dossier, form=form, status=400)
-    if not franceconnect and not impot_services.numero_fiscal_lookup_allowed(
-        user=request.user, dossier=dossier, numero_fiscal=form.cleaned_data["numero_fiscal"]
-    ):  # refused before anything changes: the previous answer and its figures stay
+    try:
+        allowed = franceconnect or impot_services.numero_fiscal_lookup_allowed(
+            user=request.user, dossier=dossier, numero_fiscal=form.cleaned_data["numero_fiscal"]
+        )
+    except ImpotError as error:  # the limits cannot be counted (cache down): refused, nothing changes
+        return _income_page(request, dossier, form=form, error=_failure(error), status=503)
+    if not allowed:  # refused before anything changes: the previous answer and its figures stay
         refused = Failure(impot_services.TOO_MANY_LOOKUPS, retry_helps=False)
         return _income_page(request, dossier, form=form, error=refused, status=429)
     consent = services.consent_record(
@@ -345,21 +350,35 @@ def consent_withdraw(request, pk):
     return redirect("cantine:dossier_detail", pk=dossier.pk)
 
 
+@uploads.form_shown_again_when_too_large
 @login_required
 @require_http_methods(["GET", "POST"])
 @editable_dossier
 def notice_upload(request, dossier):
-    form = TaxNoticeForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":  # the file streamed through portal.uploads' size limit
+        form = TaxNoticeForm(request.POST, request.FILES, too_large=uploads.too_large(request, "file"))
+    else:
+        form = TaxNoticeForm()
     if request.method == "POST" and form.is_valid():
         try:
-            services.tax_notice_upload(user=request.user, dossier=dossier, uploaded=form.cleaned_data["file"])
+            notice = services.tax_notice_upload(
+                user=request.user, dossier=dossier, uploaded=form.cleaned_data["file"]
+            )
+            if notice.quarantined:
+                notice = services.tax_notice_scan(notice=notice)
+                if notice is None:
+                    raise ValidationError({"file": ValidationError(services.INFECTED, code="infected")})
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(
-                request,
-                _("Votre avis d'imposition est envoyé : un agent le lira et saisira les montants utiles."),
-            )
+            if notice.quarantined:  # the antivirus gave no verdict yet: the worker tries again
+                message = _(
+                    "Votre avis d'imposition est envoyé. Il est en cours de vérification par l'antivirus ; un "
+                    "agent le lira ensuite et saisira les montants utiles."
+                )
+            else:
+                message = _("Votre avis d'imposition est envoyé : un agent le lira et saisira les montants utiles.")
+            messages.success(request, message)
             return redirect("cantine:dossier_review", pk=dossier.pk)
     return render(
         request,

@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "portal.middleware.DependencyFailureMiddleware",  # Redis down in a view: a French 503 page, not a 500
+    "portal.uploads.RequestBodyLimitMiddleware",  # a body over UPLOAD_MAX_REQUEST_BYTES is never read
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -149,6 +151,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Background tasks (django-tasks, the backport of Django's task framework): emails to families are queued in the
 # database and sent by `python manage.py db_worker`, so a mail outage never fails nor slows a request.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# /healthz reports the worker "late" (the node stays healthy) when a task has been ready for longer than this.
+TASKS_WORKER_LATE_AFTER_SECONDS = env.int("TASKS_WORKER_LATE_AFTER_SECONDS", default=15 * 60)
 
 # Security headers. Off-DEBUG values are those `check --deploy` asks for.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
@@ -256,8 +260,24 @@ if not FIELD_ENCRYPTION_KEYS:
 # Uploaded tax notices: private files, outside the static root, served only through a view that checks access.
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "var" / "private")
 TAX_NOTICE_MAX_BYTES = 10 * 1024 * 1024
+TAX_NOTICE_MAX_PER_DOSSIER = env.int("TAX_NOTICE_MAX_PER_DOSSIER", default=5)
+# Uploads are refused early (portal.uploads): a request announcing more than UPLOAD_MAX_REQUEST_BYTES is answered
+# before its body is read; a file streaming past FILE_UPLOAD_MAX_BYTES is skipped before it reaches the disk.
+FILE_UPLOAD_MAX_BYTES = TAX_NOTICE_MAX_BYTES
+UPLOAD_MAX_REQUEST_BYTES = FILE_UPLOAD_MAX_BYTES + 256 * 1024  # the file, the form's fields and the multipart
+FILE_UPLOAD_HANDLERS = [
+    "portal.uploads.SizeLimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# The antivirus (portal.antivirus, ClamAV's clamd): a Unix socket, or a host and port. Unset, uploads are not
+# scanned; set, a notice stays quarantined until clamd has found it clean.
+CLAMD_SOCKET = env.str("CLAMD_SOCKET", default="")
+CLAMD_HOST = env.str("CLAMD_HOST", default="")
+CLAMD_PORT = env.int("CLAMD_PORT", default=3310)
+CLAMD_TIMEOUT = env.float("CLAMD_TIMEOUT", default=30.0)  # seconds, to connect and for the verdict
 
 # Resident parking: whether an application the State's data fully checked (address in a zone, the applicant a
 # declarant, the vehicle theirs at the ANTS) gets its card at once, or always waits for an agent; how many

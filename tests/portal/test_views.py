@@ -37,10 +37,10 @@ class TestHealthCheck:
     def test_ok_when_the_database_answers(self, client):
         response = client.get("/healthz")
         assert response.status_code == 200
-        assert response.json() == {"status": "ok", "database": "ok"}
+        assert response.json() == {"status": "ok", "database": "ok", "tasks": "ok"}
 
     def test_503_when_the_database_does_not_answer(self, client):
-        with mock.patch("portal.views.connection.cursor", side_effect=DatabaseError("down")):
+        with mock.patch("portal.health.connection.cursor", side_effect=DatabaseError("down")):
             response = client.get("/healthz")
         assert response.status_code == 503
         assert response.json()["database"] == "unavailable"

@@ -17,7 +17,7 @@ from tests.stationnement.conftest import grid, zones  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("zones", "grid")]
 
-PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+from tests.documents import PDF  # noqa: E402  a real one, as the structure check requires
 
 
 @pytest.fixture(autouse=True)

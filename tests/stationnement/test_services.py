@@ -19,7 +19,7 @@ from tests.factories import HouseholdFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 TODAY = date(2026, 12, 2)
-PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+from tests.documents import PDF  # noqa: E402  a real one, as the structure check requires
 
 
 def found(text="4 RUE DES ECOLES 99999 BEAUVAL", declarants=()):

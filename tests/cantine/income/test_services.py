@@ -10,12 +10,9 @@ from cantine.income.selectors import income_status
 from impot_client import services
 from impot_client.models import TaxData, TaxNotice
 from portal.models import Consent
+from tests.documents import JPEG, PDF, PNG
 from tests.factories import CrecheServiceFactory, DossierFactory, PeriodFactory, UserFactory
 from tests.impot_client.conftest import grant, situation_for
-
-PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
 
 
 class TestConsent:
