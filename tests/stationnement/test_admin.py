@@ -9,11 +9,10 @@ from django.urls import reverse
 
 from stationnement import services
 from stationnement.models import Application, Card
+from tests.documents import PDF
 from tests.factories import HouseholdFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-from tests.documents import PDF  # noqa: E402  a real one, as the structure check requires
 
 
 def agent(group):

@@ -11,13 +11,12 @@ from django.urls import reverse
 from franceconnect.models import FranceConnectIdentity
 from portal.models import Adult, Household, User
 from stationnement.models import Application, Card
+from tests.documents import PDF
 from tests.factories import PASSWORD, HouseholdFactory
 from tests.franceconnect.test_end_to_end import csrf_token, pick_identity, sandbox  # noqa: F401 - fixture
 from tests.stationnement.conftest import grid, zones  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("zones", "grid")]
-
-from tests.documents import PDF  # noqa: E402  a real one, as the structure check requires
 
 
 @pytest.fixture(autouse=True)

@@ -14,12 +14,12 @@ from impot_client.situation import Address, Declarant, TaxAddress
 from portal.models import AuditEntry
 from stationnement import services
 from stationnement.models import Application, ApplicationDocument, Card
+from tests.documents import PDF
 from tests.factories import HouseholdFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 TODAY = date(2026, 12, 2)
-from tests.documents import PDF  # noqa: E402  a real one, as the structure check requires
 
 
 def found(text="4 RUE DES ECOLES 99999 BEAUVAL", declarants=()):
