@@ -7,6 +7,9 @@ class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = _("Familles")
 
+    def ready(self):
+        from portal import checks  # noqa: F401  (registers the start-up checks)
+
 
 class AgentAdminConfig(admin_apps.AdminConfig):
     """django.contrib.admin, whose site asks agents for a TOTP code after their password (portal.sites)."""
