@@ -9,6 +9,35 @@ from django.utils.translation import gettext_lazy as _
 from portal.models import Adult, Child, User, age_in_years
 
 
+DJANGO_BLANK = "---------"
+CHOOSE = _("— Choisir —")
+NONE = _("— Aucun —")
+
+
+def blank_label(field) -> str:
+    return CHOOSE if field.required else NONE
+
+
+def french_blank_choices(field):
+    """Django's « --------- » empty choice, in words: « — Choisir — » (required) or « — Aucun — » (optional)."""
+    if getattr(field, "empty_label", None) == DJANGO_BLANK:
+        field.empty_label = blank_label(field)
+    elif isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+        choices = list(field.choices)
+        if choices and choices[0] == ("", DJANGO_BLANK):
+            field.choices = [("", blank_label(field)), *choices[1:]]
+    return field
+
+
+class FrenchBlankChoicesMixin:
+    """A form whose selects never offer « --------- »."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            french_blank_choices(field)
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 
@@ -124,7 +153,7 @@ class LoginForm(AuthenticationForm):
         return super().clean()
 
 
-class AdultForm(forms.ModelForm):
+class AdultForm(FrenchBlankChoicesMixin, forms.ModelForm):
     CERTIFIED_FIELDS = ["first_names", "last_name", "birth_date"]
 
     def __init__(self, *args, certified=False, **kwargs):
@@ -154,7 +183,7 @@ class AdultForm(forms.ModelForm):
 SCHOOL_KIND = "school"
 
 
-class ChildForm(forms.ModelForm):
+class ChildForm(FrenchBlankChoicesMixin, forms.ModelForm):
     class Meta:
         model = Child
         fields = [
