@@ -8,7 +8,6 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.models import Adult, Child, User, age_in_years
 
-
 DJANGO_BLANK = "---------"
 CHOOSE = _("— Choisir —")
 NONE = _("— Aucun —")

@@ -104,8 +104,9 @@ def colour_problems(name: str, colour: str) -> list[str]:
     for background, where in ((WHITE, "le blanc"), (tint(colour), "son fond pâle (encadrés)")):
         ratio = contrast_ratio(colour, background)
         if ratio < MINIMUM_CONTRAST:
+            shown = f"{ratio:.2f}".replace(".", ",")
             problems.append(
-                f"{name} ({colour}) contraste à {ratio:.2f}:1 avec {where}, sous les 4,5:1 que demande le RGAA "
+                f"{name} ({colour}) contraste à {shown}:1 avec {where}, sous les 4,5:1 que demande le RGAA "
                 "(critère 3.2) : choisissez une teinte plus foncée."
             )
     return problems

@@ -19,7 +19,6 @@ from cantine.tariffs.admin_comparison import GridComparisonAdminMixin
 from cantine.tariffs.errors import clean_grid
 from portal.audit import client_ip
 
-
 GRID_KINDS = {
     "brackets": _("tranches de quotient familial"),
     "effort_rate": _("taux d'effort"),
