@@ -159,9 +159,14 @@ def dossier_detail(request, pk):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def dossier_cancel(request, pk):
+    """« Annuler cette demande »: a page saying what cancelling does (GET), then the cancellation (POST)."""
     dossier = selectors.dossier_get_for_family(user=request.user, pk=pk)
+    if request.method == "GET":
+        if dossier.Status.CANCELLED not in workflow.allowed_targets(dossier.status, workflow.Actor.FAMILY):
+            return redirect("cantine:dossier_detail", pk=dossier.pk)
+        return render(request, "cantine/dossier_cancel.html", {"dossier": dossier})
     try:
         services.dossier_cancel(dossier=dossier, user=request.user)
     except ValidationError as error:
