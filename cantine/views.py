@@ -230,9 +230,14 @@ def place_offer_accept(request, pk):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def place_offer_decline(request, pk):
+    """« Je refuse la place »: a page saying what refusing does (GET), then the refusal (POST)."""
     offer = _family_offer(request, pk)
+    if request.method == "GET":
+        if not offer.is_open(timezone.localdate()):
+            return redirect("cantine:dossier_detail", pk=pk)
+        return render(request, "cantine/place_offer_decline.html", {"offer": offer, "dossier": offer.dossier})
     return _act(
         request,
         pk,
