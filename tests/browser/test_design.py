@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from cantine.models import Dossier
 from tests.factories import PASSWORD, AdultFactory, ChildFactory, DossierFactory, HouseholdFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -95,3 +96,31 @@ def test_the_keyboard_focus_is_always_visible_in_the_footer(page, live_server):
     page.keyboard.press("Enter")
     expect(page).to_have_url(live_server.url + reverse("portal:sitemap"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Plan du site")
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280x800", "390x844"])
+def test_cancelling_goes_through_a_confirmation_page(page, live_server, assert_accessible, make_dossier, viewport):
+    household = HouseholdFactory()
+    dossier = make_dossier(Dossier.Status.SUBMITTED, child=ChildFactory(household=household, first_names="Inès"))
+    page.set_viewport_size(viewport)
+    page.goto(live_server.url + reverse("portal:login"))
+    page.get_by_label("Adresse électronique").fill(household.owner.email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("main").get_by_role("button", name="Se connecter").click()
+    page.goto(live_server.url + reverse("cantine:dossier_detail", args=[dossier.pk]))
+    expect(page.get_by_role("heading", name="Et ensuite ?")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Annuler cette demande").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Annuler la demande")
+    expect(page.get_by_text("Ce qui va se passer")).to_be_visible()
+    expect(page.get_by_text("d'Inès sera annulée")).to_be_visible()
+    assert_accessible(page)
+    dossier.refresh_from_db()
+    assert dossier.status == Dossier.Status.SUBMITTED
+
+    page.get_by_role("button", name="Oui, annuler cette demande").click()
+    expect(page.get_by_role("status")).to_contain_text("est annulée")
+    assert_accessible(page)
+    dossier.refresh_from_db()
+    assert dossier.status == Dossier.Status.CANCELLED
