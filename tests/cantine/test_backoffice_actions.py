@@ -275,9 +275,9 @@ class TestOverride:
         self.override(dossier, agent)
         client.force_login(dossier.child.household.owner)
         page = client.get(reverse("cantine:dossier_detail", args=[dossier.pk])).content.decode()
-        assert "<strong>1,00 € par repas</strong>" in page
+        assert "<strong>1,00\xa0€ par repas</strong>" in page
         assert "Motif : Situation suivie par le CCAS." in page
-        assert page.index("Situation suivie par le CCAS.") < page.index("4,61 € par repas")
+        assert page.index("Situation suivie par le CCAS.") < page.index("4,61\xa0€ par repas")
 
 
 class TestOverridePage:

@@ -220,7 +220,7 @@ def test_the_family_sees_the_figures_tariff_quote_prints(family_client, househol
     printed = json.loads(out.getvalue())
     page = family_client.get(reverse("cantine:dossier_detail", args=[dossier.pk])).content.decode()
     assert (
-        printed["amount"] == "3.30" and "3,30 € par repas" in page
+        printed["amount"] == "3.30" and "3,30\xa0€ par repas" in page
     )  # the same figure, written the French way
     assert printed["qf"] == "833.33" and "833,33" in page
     assert Dossier.objects.get(pk=dossier.pk).quote.qf == Decimal(printed["qf"])
