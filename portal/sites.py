@@ -83,6 +83,19 @@ class FrenchAdminMixin:
     def get_action_choices(self, request, default_choices=None):
         return super().get_action_choices(request, default_choices=[("", _("— Choisir une action —"))])
 
+    def get_inline_instances(self, request, obj=None):
+        """Inlines are not registered with the site: their selects get the French empty choice here."""
+        inlines = super().get_inline_instances(request, obj)
+        for inline in inlines:
+            formfield_for_dbfield = inline.formfield_for_dbfield
+
+            def french_formfield(db_field, request, _original=formfield_for_dbfield, **kwargs):
+                formfield = _original(db_field, request, **kwargs)
+                return french_blank_choices(formfield) if formfield is not None else None
+
+            inline.formfield_for_dbfield = french_formfield
+        return inlines
+
 
 class AgentAdminSite(admin.AdminSite):
     site_header = _("Portail Famille — espace agents")

@@ -199,6 +199,15 @@ class TestAdminInFrench:
             page = client.get(url).content.decode()
             assert "---------" not in page, url
 
+    def test_no_dashes_in_inline_selects(self, client, agent, household):
+        client.force_login(agent)
+        from tests.factories import ChildFactory
+
+        ChildFactory(household=household)
+        page = client.get(reverse("admin:portal_household_change", args=[household.pk])).content.decode()
+        assert 'name="children-0-school"' in page or "children-0-school" in page
+        assert "---------" not in page
+
     def test_the_grid_list_says_its_kind_in_french(self, client, agent):
         from cantine import services
         from tests.cantine.grids import PARIS
