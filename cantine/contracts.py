@@ -5,6 +5,8 @@ from django.utils.translation import gettext as _
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from portal import formats
+
 # fpdf2's built-in fonts are Latin-1: these characters of French text are not.
 _LATIN1 = str.maketrans({"€": "EUR", "œ": "oe", "Œ": "OE", "’": "'", "…": "...", "\u202f": " ", "—": "-"})
 
@@ -32,11 +34,11 @@ def contract_pdf(contract) -> bytes:
         (_("Crèche"), contract.offer.establishment.name),
         (_("Section"), contract.offer.get_age_group_display()),
         (_("Date d'entrée"), contract.start_date.strftime("%d/%m/%Y")),
-        (_("Heures réservées par semaine"), contract.hours_per_week),
+        (_("Heures réservées par semaine"), formats.number(contract.hours_per_week)),
         (_("Semaines d'accueil par an"), contract.weeks_per_year),
         (_("Mois facturés"), contract.months_billed),
-        (_("Tarif horaire (barème PSU de la CNAF)"), f"{contract.hourly_rate} €"),
-        (_("Mensualité"), f"{contract.monthly_fee} €"),
+        (_("Tarif horaire (barème PSU de la CNAF)"), formats.euros(contract.hourly_rate)),
+        (_("Mensualité"), formats.euros(contract.monthly_fee)),
     ]
     pdf.ln(4)
     for label, value in rows:

@@ -31,6 +31,15 @@ COLUMNS = [
     ("grid_version", _("Version de la grille")),
 ]
 AMOUNT_COLUMNS = {"tariff", "hours_per_week"}
+# The « Unité » column in words: the grid's unit codes (pricing.UNITS) are the engine's, not the agents'.
+UNIT_NAMES = {
+    "meal": _("repas"),
+    "hour": _("heure"),
+    "day": _("jour"),
+    "half_day": _("demi-journée"),
+    "session": _("séance"),
+    "month": _("mois"),
+}
 XLSX_NUMBER_FORMAT = "0.00"
 
 
@@ -62,7 +71,7 @@ def row_for(dossier: Dossier) -> dict:
         "days": ", ".join(str(day) for day in dossier.canteen_days_display()),
         "hours_per_week": dossier.creche_weekly_hours().quantize(Decimal("0.01")) if creche else None,
         "tariff": quote.final_amount if quote else None,
-        "unit": quote.unit if quote else "",
+        "unit": str(UNIT_NAMES.get(quote.unit, quote.unit)) if quote else "",
         "qf_bracket": _bracket(quote) if quote else "",
         "grid_version": quote.grid.version if quote else None,
     }

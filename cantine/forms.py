@@ -59,6 +59,7 @@ class CanteenDetailsForm(forms.Form):
     establishment = forms.ModelChoiceField(
         label=_("École"),
         queryset=Establishment.objects.none(),
+        empty_label=_("— Choisir —"),
         error_messages={"required": _("Choisissez l'école où l'enfant déjeunera.")},
     )
     days = forms.MultipleChoiceField(

@@ -165,9 +165,14 @@ def dossier_detail(request, pk):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def dossier_cancel(request, pk):
+    """« Annuler cette demande »: a page saying what cancelling does (GET), then the cancellation (POST)."""
     dossier = selectors.dossier_get_for_family(user=request.user, pk=pk)
+    if request.method == "GET":
+        if dossier.Status.CANCELLED not in workflow.allowed_targets(dossier.status, workflow.Actor.FAMILY):
+            return redirect("cantine:dossier_detail", pk=dossier.pk)
+        return render(request, "cantine/dossier_cancel.html", {"dossier": dossier})
     try:
         services.dossier_cancel(dossier=dossier, user=request.user)
     except ValidationError as error:
@@ -231,9 +236,14 @@ def place_offer_accept(request, pk):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def place_offer_decline(request, pk):
+    """« Je refuse la place »: a page saying what refusing does (GET), then the refusal (POST)."""
     offer = _family_offer(request, pk)
+    if request.method == "GET":
+        if not offer.is_open(timezone.localdate()):
+            return redirect("cantine:dossier_detail", pk=pk)
+        return render(request, "cantine/place_offer_decline.html", {"offer": offer, "dossier": offer.dossier})
     return _act(
         request,
         pk,

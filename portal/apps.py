@@ -8,7 +8,10 @@ class PortalConfig(AppConfig):
     verbose_name = _("Familles")
 
     def ready(self):
-        from portal import middleware  # noqa: F401  its user_logged_in receiver starts each session's clock
+        from portal import (
+            checks,  # noqa: F401  (registers the start-up checks)
+            middleware,  # noqa: F401  its user_logged_in receiver starts each session's clock
+        )
 
 
 class AgentAdminConfig(admin_apps.AdminConfig):

@@ -20,6 +20,14 @@ class StepPosition:
     total: int
     label: str
 
+    @property
+    def bar(self) -> list[str]:
+        """Each step's state for the indicator's bar: « is-done », « is-current » or « is-todo »."""
+        return [
+            "is-done" if n < self.number else "is-current" if n == self.number else "is-todo"
+            for n in range(1, self.total + 1)
+        ]
+
 
 @dataclass(frozen=True)
 class Journey:

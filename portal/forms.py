@@ -10,6 +10,34 @@ from django.utils.translation import gettext_lazy as _
 from portal import services, throttles
 from portal.models import Adult, Child, User, age_in_years
 
+DJANGO_BLANK = "---------"
+CHOOSE = _("— Choisir —")
+NONE = _("— Aucun —")
+
+
+def blank_label(field) -> str:
+    return CHOOSE if field.required else NONE
+
+
+def french_blank_choices(field):
+    """Django's « --------- » empty choice, in words: « — Choisir — » (required) or « — Aucun — » (optional)."""
+    if getattr(field, "empty_label", None) == DJANGO_BLANK:
+        field.empty_label = blank_label(field)
+    elif isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+        choices = list(field.choices)
+        if choices and choices[0] == ("", DJANGO_BLANK):
+            field.choices = [("", blank_label(field)), *choices[1:]]
+    return field
+
+
+class FrenchBlankChoicesMixin:
+    """A form whose selects never offer « --------- »."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            french_blank_choices(field)
+
 
 class DateInput(forms.DateInput):
     input_type = "date"
@@ -198,7 +226,7 @@ class ConfirmPasswordForm(SetPasswordForm):
     )
 
 
-class AdultForm(forms.ModelForm):
+class AdultForm(FrenchBlankChoicesMixin, forms.ModelForm):
     CERTIFIED_FIELDS = ["first_names", "last_name", "birth_date"]
 
     def __init__(self, *args, certified=False, **kwargs):
@@ -228,7 +256,7 @@ class AdultForm(forms.ModelForm):
 SCHOOL_KIND = "school"
 
 
-class ChildForm(forms.ModelForm):
+class ChildForm(FrenchBlankChoicesMixin, forms.ModelForm):
     class Meta:
         model = Child
         fields = [

@@ -8,13 +8,16 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user, user_has_device
 
 from portal import throttles
+from portal.forms import french_blank_choices
 from portal.models import OperationalAlert
 
 
@@ -80,6 +83,38 @@ class AgentLoginForm(AdminAuthenticationForm):
             )
 
 
+class FrenchAdminMixin:
+    """What every ModelAdmin of the agents' site says in French rather than Django's stock phrases: the list's title
+    is the model's plural (« Demandes d'inscription », not « Sélectionnez l'objet demande d'inscription à
+    changer »), and selects offer « — Choisir — » or « — Aucun — », never « --------- »."""
+
+    def changelist_view(self, request, extra_context=None):
+        if IS_POPUP_VAR in request.GET:
+            return super().changelist_view(request, extra_context)
+        title = capfirst(self.opts.verbose_name_plural)
+        return super().changelist_view(request, {"title": title, **(extra_context or {})})
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        return french_blank_choices(formfield) if formfield is not None else None
+
+    def get_action_choices(self, request, default_choices=None):
+        return super().get_action_choices(request, default_choices=[("", _("— Choisir une action —"))])
+
+    def get_inline_instances(self, request, obj=None):
+        """Inlines are not registered with the site: their selects get the French empty choice here."""
+        inlines = super().get_inline_instances(request, obj)
+        for inline in inlines:
+            formfield_for_dbfield = inline.formfield_for_dbfield
+
+            def french_formfield(db_field, request, _original=formfield_for_dbfield, **kwargs):
+                formfield = _original(db_field, request, **kwargs)
+                return french_blank_choices(formfield) if formfield is not None else None
+
+            inline.formfield_for_dbfield = french_formfield
+        return inlines
+
+
 class AgentAdminSite(admin.AdminSite):
     site_header = _("Portail Famille — espace agents")
     site_title = _("Portail Famille")
@@ -87,6 +122,15 @@ class AgentAdminSite(admin.AdminSite):
     login_form = AgentLoginForm
     login_template = "admin/login_otp.html"
     index_template = "admin/agents_index.html"
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Every ModelAdmin gets FrenchAdminMixin, those of Django's own apps (groups) included."""
+        admin_class = admin_class or admin.ModelAdmin
+        if not issubclass(admin_class, FrenchAdminMixin):
+            admin_class = type(
+                admin_class.__name__, (FrenchAdminMixin, admin_class), {"__module__": admin_class.__module__}
+            )
+        return super().register(model_or_iterable, admin_class, **options)
 
     def has_permission(self, request):
         """A staff account signed in without the second factor (on the family sign-in page, say) is refused."""

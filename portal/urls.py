@@ -33,6 +33,10 @@ family_urls = [
     path("espace/foyer/second-parent/retirer/", views.second_parent_remove, name="second_parent_remove"),
     path("espace/enfants/ajouter/", views.child_add, name="child_add"),
     path("espace/enfants/<int:pk>/", views.child_edit, name="child_edit"),
+    path("theme.css", views.theme_css, name="theme_css"),
+    path("mentions-legales/", views.legal_notice, name="legal_notice"),
+    path("accessibilite/", views.accessibility, name="accessibility"),
+    path("plan-du-site/", views.sitemap, name="sitemap"),
 ]
 
 urlpatterns = [

@@ -2,18 +2,19 @@
 
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from portal import health, selectors, services
@@ -28,6 +29,7 @@ from portal.forms import (
     add_service_errors,
 )
 from portal.models import Adult, User
+from portal.theme import current_theme
 
 logger = logging.getLogger(__name__)
 
@@ -210,3 +212,44 @@ def child_edit(request, pk):
             )
             return redirect(reverse("portal:dashboard") + "#enfants")
     return render(request, "portal/child_form.html", {"form": form, "child": child})
+
+
+@require_GET
+@cache_control(public=True, max_age=60 * 60 * 24 * 365)
+def theme_css(request):
+    """The commune's colours as CSS custom properties (portal.theme). base.html links it with `?v=` the theme's
+    version: a new colour is a new address, so browsers may keep each one for a year."""
+    response = HttpResponse(current_theme().css, content_type="text/css; charset=utf-8")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+LEGAL_SETTINGS = [
+    "COMMUNE_NAME",
+    "COMMUNE_ADDRESS",
+    "COMMUNE_EMAIL",
+    "COMMUNE_PHONE",
+    "COMMUNE_SIREN",
+    "COMMUNE_PUBLICATION_DIRECTOR",
+    "HOSTING_PROVIDER",
+    "HOSTING_ADDRESS",
+    "HOSTING_PHONE",
+    "ACCESSIBILITY_CONTACT_EMAIL",
+    "ACCESSIBILITY_STATEMENT_DATE",
+]
+
+
+def legal_page(template_name):
+    """A footer page: the commune's details from settings (placeholders until it fills them)."""
+
+    @require_GET
+    def view(request):
+        details = {name.lower(): getattr(settings, name) for name in LEGAL_SETTINGS}
+        return render(request, template_name, {"legal": details, "site_url": settings.SITE_URL})
+
+    return view
+
+
+legal_notice = legal_page("portal/legal/mentions_legales.html")
+accessibility = legal_page("portal/legal/accessibilite.html")
+sitemap = legal_page("portal/legal/plan_du_site.html")

@@ -62,7 +62,7 @@ def cantine_a_1_euro(grid: Grid, *, agreement_signed_on: date | None = None) -> 
             if lower <= 1000 and bracket.price > 1:
                 reasons.append(
                     _(
-                        "Depuis le 1er août 2022, le tarif à 1 € au plus doit couvrir tous les QF jusqu'à 1000 € : la tranche %(n)s (%(range)s) est à %(price)s."
+                        "Depuis le 1er août 2022, le tarif à 1 € au plus doit couvrir tous les QF jusqu'à 1\u00a0000 € : la tranche %(n)s (%(range)s) est à %(price)s."
                     )
                     % {"n": index + 1, "range": bracket_range(brackets, index), "price": eur(bracket.price)}
                 )

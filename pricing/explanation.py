@@ -23,8 +23,17 @@ SOURCE_LABELS = {
 
 
 def num(value: Decimal) -> str:
-    """Reading form: decimal comma, as Django prints numbers in French pages."""
-    return format(value, "f").replace(".", ",")
+    """Reading form, as Django prints numbers in French pages: decimal comma, thousands grouped by a no-break
+    space (« 1 283,33 », « 36 000 »)."""
+    text = format(value, "f")
+    sign, text = ("-", text[1:]) if text.startswith("-") else ("", text)
+    whole, _dot, decimals = text.partition(".")
+    groups = []
+    while len(whole) > 3:
+        whole, group = whole[:-3], whole[-3:]
+        groups.insert(0, group)
+    grouped = "\u00a0".join([whole, *groups])
+    return f"{sign}{grouped},{decimals}" if decimals else f"{sign}{grouped}"
 
 
 def percent(value: Decimal) -> str:

@@ -15,6 +15,7 @@ from cantine.models import (
     WaitingListCriterion,
 )
 from cantine.roles import VisibleDossiersAdminMixin
+from portal import formats
 from portal.admin import ReadOnlyAdmin
 
 
@@ -78,5 +79,17 @@ class PlaceOfferAdmin(VisibleDossiersAdminMixin, ReadOnlyAdmin):
 @admin.register(CrecheContract)
 class CrecheContractAdmin(VisibleDossiersAdminMixin, ReadOnlyAdmin):
     dossier_lookup = "dossier__"
-    list_display = ["dossier", "start_date", "hours_per_week", "hourly_rate", "monthly_fee", "confirmed_at"]
+    list_display = ["dossier", "start_date", "weekly_hours", "rate", "fee", "confirmed_at"]
+
+    @admin.display(description=_("heures par semaine"), ordering="hours_per_week")
+    def weekly_hours(self, obj):
+        return formats.number(obj.hours_per_week)
+
+    @admin.display(description=_("tarif horaire"), ordering="hourly_rate")
+    def rate(self, obj):
+        return formats.euros(obj.hourly_rate)
+
+    @admin.display(description=_("mensualité"), ordering="monthly_fee")
+    def fee(self, obj):
+        return formats.euros(obj.monthly_fee)
     exclude = ["explanation"]  # it quotes the household's income: shown with the fiscal data only

@@ -27,6 +27,7 @@ from cantine.models import (
     Establishment,
     PlaceOffer,
 )
+from portal import formats
 from portal.audit import client_ip
 
 
@@ -143,8 +144,8 @@ class DossierAdmin(DossierReviewAdminMixin, BillingExportAdminMixin, admin.Model
         if quote is None:
             return _("pas encore calculé (aucune grille en vigueur à l'envoi)")
         computed = format_html(
-            "{} € {} — {} v{}, {}",
-            quote.amount,
+            "{} {} — {} v{}, {}",
+            formats.euros(quote.amount),
             quote.unit_label,
             _("grille"),
             quote.grid.version,
@@ -153,8 +154,8 @@ class DossierAdmin(DossierReviewAdminMixin, BillingExportAdminMixin, admin.Model
         if not quote.is_overridden:
             return format_html("<strong>{}</strong>", computed)
         return format_html(
-            "<strong>{} € {}</strong> — {} {}, {} : « {} »<br>{} {}",
-            quote.final_amount,
+            "<strong>{} {}</strong> — {} {}, {} : « {} »<br>{} {}",
+            formats.euros(quote.final_amount),
             quote.unit_label,
             _("modifié par"),
             quote.overridden_by,
@@ -242,9 +243,9 @@ class DossierAdmin(DossierReviewAdminMixin, BillingExportAdminMixin, admin.Model
             quote = services.dossier_quote_override(
                 dossier=dossier, agent=request.user, ip=client_ip(request), **data
             )
-            return _("Demande %(ref)s : tarif fixé à %(amount)s € %(unit)s.") % {
+            return _("Demande %(ref)s : tarif fixé à %(amount)s %(unit)s.") % {
                 "ref": dossier.reference,
-                "amount": quote.final_amount,
+                "amount": formats.euros(quote.final_amount),
                 "unit": quote.unit_label,
             }
 

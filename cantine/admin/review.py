@@ -10,7 +10,7 @@ from django.db.models import CharField, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, Concat
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +24,7 @@ from cantine.income.selectors import DECLARANTS_TO_CHECK, income_state, income_s
 from cantine.models import CrecheChoice, Dossier, PlaceOffer, Service
 from cantine.roles import VisibleDossiersAdminMixin, can_see_service
 from impot_client.models import TaxData
+from portal import formats
 from portal.audit import client_ip
 from portal.models import Adult, Consent
 
@@ -158,9 +159,7 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
     def tariff_column(self, obj):
         if obj.tariff_amount is None:
             return DASH
-        return (
-            f"{number_format(obj.tariff_amount, 2)} € {pricing.UNITS.get(obj.tariff_unit, obj.tariff_unit)}"
-        )
+        return formats.with_unit(obj.tariff_amount, pricing.UNITS.get(obj.tariff_unit, obj.tariff_unit))
 
     @admin.display(description=_("signalements"))
     def flags(self, obj):

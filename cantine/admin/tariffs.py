@@ -19,6 +19,12 @@ from cantine.tariffs.admin_comparison import GridComparisonAdminMixin
 from cantine.tariffs.errors import clean_grid
 from portal.audit import client_ip
 
+GRID_KINDS = {
+    "brackets": _("tranches de quotient familial"),
+    "effort_rate": _("taux d'effort"),
+    "psu": _("barème PSU de la CNAF"),
+}
+
 
 def checked_grid(data):
     """The grid JSON if the pricing engine accepts it, else its French messages, each naming its field."""
@@ -62,12 +68,16 @@ class GridImportForm(forms.Form):
 @admin.register(TariffGrid)
 class TariffGridAdmin(GridComparisonAdminMixin, admin.ModelAdmin):
     form = TariffGridForm
-    list_display = ["period", "version", "label", "kind", "is_active", "used_by", "cantine_a_1_euro"]
+    list_display = ["period", "version", "label", "kind_label", "is_active", "used_by", "cantine_a_1_euro"]
     list_filter = ["period__service", "period", "is_active"]
     list_select_related = ["period__service"]
     readonly_fields = ["version", "is_active", "created_at", "created_by", "check_cantine_a_1_euro", "links"]
     actions = ["activate"]
     change_list_template = "admin/cantine/tariffgrid/change_list.html"
+
+    @admin.display(description=_("type de grille"))
+    def kind_label(self, obj):
+        return GRID_KINDS.get(obj.kind, obj.kind)
 
     @admin.display(description=_("demandes"))
     def used_by(self, obj):

@@ -331,16 +331,18 @@ def income_decline(request, dossier):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def consent_withdraw(request, pk):
-    """From the dossier page, at any time: the figures obtained with the consent are erased at once."""
+    """From the dossier page, at any time: a page saying what withdrawing does (GET), then the figures obtained with
+    the consent are erased at once (POST)."""
     dossier = dossier_get_for_family(user=request.user, pk=pk)
     income = selectors.income_status(dossier)
-    consent = (
-        income.benefit_consent
-        if request.POST.get("source") == Consent.Source.API_PARTICULIER
-        else income.consent
-    )
+    source = request.POST.get("source") or request.GET.get("source")
+    consent = income.benefit_consent if source == Consent.Source.API_PARTICULIER else income.consent
+    if request.method == "GET":
+        if consent is None or consent.decision != Consent.Decision.GRANTED:
+            return redirect("cantine:dossier_detail", pk=dossier.pk)
+        return render(request, "cantine/consent_withdraw.html", {"dossier": dossier, "consent": consent})
     if consent is not None:
         services.consent_withdraw(user=request.user, consent=consent)
         messages.success(

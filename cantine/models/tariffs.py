@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 import pricing
 from cantine.models.dossiers import Dossier
 from cantine.models.offer import Period
+from portal import formats
 from portal.fields import EncryptedDecimalField, EncryptedJSONField
 
 
@@ -117,7 +118,7 @@ class DossierQuote(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.final_amount} € {self.unit_label}"
+        return formats.with_unit(self.final_amount, self.unit_label)
 
     @property
     def is_overridden(self) -> bool:
@@ -182,4 +183,4 @@ class PsuResourceLimit(BaremeFigure):
         constraints = [models.UniqueConstraint(fields=["valid_from"], name="one_resource_limit_per_date")]
 
     def __str__(self):
-        return f"{self.valid_from:%d/%m/%Y} : {self.floor} – {self.ceiling} €"
+        return f"{self.valid_from:%d/%m/%Y} : {formats.euros(self.floor)} – {formats.euros(self.ceiling)}"

@@ -7,7 +7,6 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -24,6 +23,7 @@ from cantine.models import (
 )
 from cantine.tariffs.errors import as_validation_error
 from impot_client.models import TaxData
+from portal import formats
 from portal.audit import audit_record
 from portal.models import AuditEntry
 
@@ -179,7 +179,7 @@ def dossier_income_erase(*, dossier: Dossier, reason: str) -> DossierQuote | Non
             % {
                 "day": timezone.localdate(now).strftime("%d/%m/%Y"),
                 "reason": IncomeErasure(reason).label,
-                "price": f"{number_format(quote.amount, decimal_pos=2)}\u00a0€",
+                "price": formats.euros(quote.amount),
                 "unit": quote.unit_label,
             }
         ]

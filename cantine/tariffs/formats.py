@@ -2,9 +2,8 @@
 
 from decimal import Decimal
 
-from django.utils.formats import number_format
-
 import pricing
+from portal import formats
 
 
 def unit_label(unit: str) -> str:
@@ -12,8 +11,8 @@ def unit_label(unit: str) -> str:
 
 
 def euros(value: Decimal) -> str:
-    """« 1 234,50 € », as the pages print amounts."""
-    return f"{number_format(value, decimal_pos=2, force_grouping=True)}\u00a0€"
+    """« 1 234,50 € », as the pages print amounts (portal.formats.euros)."""
+    return formats.euros(value)
 
 
 def signed_euros(value: Decimal) -> str:

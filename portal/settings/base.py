@@ -23,6 +23,22 @@ SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY est obligatoire : voir .env.example.")
 COMMUNE_NAME = env.str("COMMUNE_NAME", default="Ville de Beauval")
+# The commune's identity on every page (portal.theme): its logo (a path among the static files, or empty for none)
+# and two colours, each checked at start to reach 4.5:1 against white (portal.E010, portal.E011).
+COMMUNE_LOGO = env.str("COMMUNE_LOGO", default="portal/commune-logo.svg")
+COMMUNE_PRIMARY_COLOR = env.str("COMMUNE_PRIMARY_COLOR", default="#0b5d4b")
+COMMUNE_SECONDARY_COLOR = env.str("COMMUNE_SECONDARY_COLOR", default="#8a3b12")
+# The legal pages' details (mentions légales, déclaration d'accessibilité): placeholders until the commune fills them.
+COMMUNE_ADDRESS = env.str("COMMUNE_ADDRESS", default="Hôtel de ville, 1 place de la Mairie, 00000 Beauval")
+COMMUNE_EMAIL = env.str("COMMUNE_EMAIL", default="portail-famille@beauval.example")
+COMMUNE_PHONE = env.str("COMMUNE_PHONE", default="01 00 00 00 00")
+COMMUNE_SIREN = env.str("COMMUNE_SIREN", default="à renseigner")
+COMMUNE_PUBLICATION_DIRECTOR = env.str("COMMUNE_PUBLICATION_DIRECTOR", default="le maire de la commune")
+HOSTING_PROVIDER = env.str("HOSTING_PROVIDER", default="hébergeur à renseigner")
+HOSTING_ADDRESS = env.str("HOSTING_ADDRESS", default="adresse de l'hébergeur à renseigner")
+HOSTING_PHONE = env.str("HOSTING_PHONE", default="")
+ACCESSIBILITY_CONTACT_EMAIL = env.str("ACCESSIBILITY_CONTACT_EMAIL", default=COMMUNE_EMAIL)
+ACCESSIBILITY_STATEMENT_DATE = env.str("ACCESSIBILITY_STATEMENT_DATE", default="2 décembre 2026")
 # Where families reach the portal: emails sent by the task worker, outside any request, link to it. The dev and
 # test settings derive more addresses from it, so `make run HOST=...` (which sets it) is enough.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -127,6 +143,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Paris")
 USE_I18N = True
 USE_TZ = True
+# French numbers everywhere: « 1 283,33 », the admin included (portal.formats for amounts and units).
+USE_THOUSAND_SEPARATOR = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")

@@ -81,7 +81,7 @@ def test_an_agent_accepts_a_dossier_and_the_family_sees_it(
 
     # The dossier list, filtered on the dossiers sent and waiting for a review.
     admin.get_by_role("link", name="Demandes d'inscription").first.click()
-    expect(admin.get_by_role("heading", level=1)).to_contain_text("demande d'inscription")
+    expect(admin.get_by_role("heading", level=1)).to_have_text("Demandes d'inscription")
     admin.locator("#changelist-filter").get_by_role("link", name="Envoyée", exact=True).click()
     expect(admin).to_have_url(re.compile(r"status__exact=submitted"))
     row = admin.locator("#result_list tbody tr").filter(has_text=dossier.reference)

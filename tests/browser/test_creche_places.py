@@ -88,7 +88,7 @@ def test_application_committee_offer_acceptance_contract(
 
     # The family accepts, reads its contract, downloads it and confirms it.
     page.reload()
-    expect(place).to_contain_text("La commission vous propose une place à Crèche Les Petits Pas")
+    expect(place).to_contain_text("La commission vous propose une place à la crèche Les Petits Pas")
     assert_accessible(page)
     page.get_by_role("button", name="J'accepte la place").click()
     expect(page.get_by_role("heading", name="Votre contrat d'accueil", exact=True)).to_be_visible()

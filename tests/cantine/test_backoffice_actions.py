@@ -275,9 +275,9 @@ class TestOverride:
         self.override(dossier, agent)
         client.force_login(dossier.child.household.owner)
         page = client.get(reverse("cantine:dossier_detail", args=[dossier.pk])).content.decode()
-        assert "<strong>1,00 € par repas</strong>" in page
+        assert "<strong>1,00\xa0€ par repas</strong>" in page
         assert "Motif : Situation suivie par le CCAS." in page
-        assert page.index("Situation suivie par le CCAS.") < page.index("4,61 € par repas")
+        assert page.index("Situation suivie par le CCAS.") < page.index("4,61\xa0€ par repas")
 
 
 class TestOverridePage:
@@ -307,7 +307,7 @@ class TestOverridePage:
             "198.51.100.4",
         )
         page = agent_client.get(reverse("admin:cantine_dossier_change", args=[dossier.pk])).content.decode()
-        assert "2.00 € par repas" in page and "Décision du maire." in page and "4.61 € par repas" in page
+        assert "2,00\xa0€ par repas" in page and "Décision du maire." in page and "4,61\xa0€ par repas" in page
 
     def test_shows_the_services_refusal_and_changes_nothing(self, agent_client):
         dossier = submitted_with_quote()

@@ -91,7 +91,7 @@ def test_text_is_escaped_and_decimals_french():
     )
     assert root.find("svg:title", NS).text == "<script>alert(1)</script> & co"
     assert root.find(".//svg:script", NS) is None
-    assert "1234,50" in [text.text for text in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert "1\u00a0234,50" in [text.text for text in root.iter("{http://www.w3.org/2000/svg}text")]
 
 
 def test_single_series_has_no_legend_and_colours_have_contrast():

@@ -1,5 +1,6 @@
 """Crèche places: capacity and free places, the waiting list, committee offers, expiry, the PSU contract."""
 
+import html
 import json
 import threading
 import time
@@ -294,7 +295,7 @@ class TestContract:
         contract = self.accepted()
         client.force_login(contract.dossier.child.household.owner)
         page = client.get(reverse("cantine:dossier_detail", args=[contract.dossier.pk])).content.decode()
-        assert f"{contract.monthly_fee} €".replace(".", ",") in page and "Je confirme ce contrat" in page
+        assert f"{contract.monthly_fee}\xa0€".replace(".", ",") in page and "Je confirme ce contrat" in page
         pdf = client.get(reverse("cantine:creche_contract_pdf", args=[contract.dossier.pk]))
         assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
         assert pdf["Cache-Control"] == "private, no-store"
@@ -328,6 +329,23 @@ class TestContract:
         # Accepted in the name of the committee's agent: billing exports and renewal see it now.
         assert dossier.status == Dossier.Status.ACCEPTED
         assert dossier.history.last().actor == made.decided_by
+
+
+    def test_refusing_the_place_asks_for_confirmation_first(self, client):
+        period, creche, session = setting()
+        dossier = creche_dossier(period=period, start=START, birth_date=BABY)
+        submitted(with_income(dossier, rfr=36000, parts="2", nb_pac=2))
+        offer(dossier, session, creche)
+        client.force_login(dossier.child.household.owner)
+        url = reverse("cantine:place_offer_decline", args=[dossier.pk])
+        detail = client.get(reverse("cantine:dossier_detail", args=[dossier.pk])).content.decode()
+        assert f'href="{url}"' in detail  # a link to the confirmation page, not a one-click form
+        page = html.unescape(client.get(url).content.decode())
+        assert "Ce qui va se passer" in page and "proposée à une autre famille" in page
+        assert dossier.place_offers.get().status == PlaceOffer.Status.OFFERED  # reading it changes nothing
+        client.post(url)
+        assert dossier.place_offers.get().status == PlaceOffer.Status.DECLINED
+        assert client.get(url).url == reverse("cantine:dossier_detail", args=[dossier.pk])  # nothing left to refuse
 
 
 class TestCommitteeAdmin:

@@ -65,7 +65,7 @@ def test_csv_lists_accepted_dossiers_with_dot_decimals(accepted, agent):
     assert content_type.startswith("text/csv") and rows[0] == HEADER and len(rows) == 3
     zoe = next(row for row in rows if row[2] == "Zoé")
     assert zoe[1] == "Éloïse-Dupré" and zoe[7] == "Lundi, Mardi, Jeudi, Vendredi"
-    assert (zoe[9], zoe[10], zoe[11], zoe[12]) == ("2.28", "meal", "tranche 4", "3")
+    assert (zoe[9], zoe[10], zoe[11], zoe[12]) == ("2.28", "repas", "tranche 4", "3")
     declined = next(row for row in rows[1:] if row[2] != "Zoé")
     assert (declined[9], declined[11]) == ("4.61", "tarif le plus élevé")
 

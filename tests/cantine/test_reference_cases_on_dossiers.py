@@ -68,7 +68,7 @@ def test_canteen_case(family_client, household, tmp_path, case, grid, rfr, parts
     (tmp_path / "grid.json").write_text(json.dumps(grid))
     command = printed(grid=str(tmp_path / "grid.json"), rfr=str(rfr), parts=parts)
     assert command["amount"] == expected
-    assert f"{french(expected)} € par repas" in page_of(family_client, dossier)
+    assert f"{french(expected)}\xa0€ par repas" in page_of(family_client, dossier)
 
 
 @pytest.mark.parametrize(
@@ -87,5 +87,5 @@ def test_psu_case(family_client, household, case, on, annual, children, expected
         children=str(children),
     )
     assert command["amount"] == expected
-    assert f"{french(expected)} € de l&#x27;heure" in page_of(family_client, dossier)
+    assert f"{french(expected)}\xa0€ de l&#x27;heure" in page_of(family_client, dossier)
     assert dossier.quote.amount == Decimal(expected)

@@ -82,7 +82,7 @@ def test_the_output_is_the_quote_as_json(grid_file):
     call_command("tariff_quote", grid=grid_file(PARIS), rfr="28000", parts="2,5", stdout=out)
     assert out.getvalue().startswith('{\n  "amount": "2.28",\n  "unit": "meal",\n  "qf": "933.33",')
     printed = json.loads(out.getvalue())
-    assert "28000 € ÷ 12 ÷ 2,5 = 933,33 €" in printed["explanation"][2].replace("\u00a0", " ")
+    assert "28 000 € ÷ 12 ÷ 2,5 = 933,33 €" in printed["explanation"][2].replace("\u00a0", " ")
     assert "(saisi directement)" in printed["explanation"][0]
     assert printed["criteria"]["bracket"] == 3
 
@@ -100,7 +100,7 @@ def test_annual_resources_are_divided_by_12():
         "36000",
     )
     assert printed["amount"] == "1.55"
-    assert any("36000 € ÷ 12 = 3000,00 €" in line.replace("\u00a0", " ") for line in printed["explanation"])
+    assert any("36 000 € ÷ 12 = 3 000,00 €" in line.replace("\u00a0", " ") for line in printed["explanation"])
 
 
 def test_aeeh_and_ceiling_lifted():

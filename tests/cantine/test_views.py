@@ -1,3 +1,4 @@
+import html
 from datetime import timedelta
 
 import pytest
@@ -142,6 +143,24 @@ def test_family_cancels_a_submitted_dossier(family_client, household, make_dossi
     assert dossier.status == Status.CANCELLED
 
 
+def test_cancelling_asks_for_confirmation_first_and_says_what_happens(family_client, household, make_dossier):
+    dossier = make_dossier(Status.SUBMITTED, child=ChildFactory(household=household, first_names="Inès"))
+    detail = family_client.get(reverse("cantine:dossier_detail", args=[dossier.pk])).content.decode()
+    url = reverse("cantine:dossier_cancel", args=[dossier.pk])
+    assert f'href="{url}"' in detail  # a link to the confirmation page, not a one-click form
+    page = html.unescape(family_client.get(url).content.decode())
+    assert "Ce qui va se passer" in page and "d'Inès sera annulée" in page and "définitive" in page
+    assert 'method="post"' in page and "Non, garder ma demande" in page
+    dossier.refresh_from_db()
+    assert dossier.status == Status.SUBMITTED  # reading the page changes nothing
+
+
+def test_the_cancel_page_of_an_accepted_dossier_goes_back_to_it(family_client, household, make_dossier):
+    dossier = make_dossier(Status.ACCEPTED, child=ChildFactory(household=household))
+    response = family_client.get(reverse("cantine:dossier_cancel", args=[dossier.pk]))
+    assert response.url == reverse("cantine:dossier_detail", args=[dossier.pk])
+
+
 def test_cancelling_an_accepted_dossier_is_refused_with_a_message(family_client, household, make_dossier):
     dossier = make_dossier(Status.ACCEPTED, child=ChildFactory(household=household))
     response = family_client.post(reverse("cantine:dossier_cancel", args=[dossier.pk]), follow=True)
@@ -173,6 +192,7 @@ FAMILY_URLS = [
     ("post", "cantine:dossier_edit_details"),
     ("get", "cantine:dossier_review"),
     ("post", "cantine:dossier_review"),
+    ("get", "cantine:dossier_cancel"),
     ("post", "cantine:dossier_cancel"),
 ]
 

@@ -33,7 +33,7 @@ class TestDossierPage:
         agent = staff("cantine.view_fiscal_data")
         client.force_login(agent)
         page = dossier_page(client, dossier, REMOTE_ADDR="198.51.100.4")
-        assert "28000 €" in page and "933,33" in page and "DGFiP, via FranceConnect" in page
+        assert "28\xa0000\xa0€" in page and "933,33" in page and "DGFiP, via FranceConnect" in page
         entry = AuditEntry.objects.get()
         assert (entry.actor, entry.action, entry.dossier, entry.ip_address) == (
             agent,
@@ -54,7 +54,7 @@ class TestDossierPage:
         dossier = income_dossier()
         client.force_login(staff())
         page = dossier_page(client, dossier)
-        assert "2.28 € par repas" in page and "transmis par la DGFiP" in page
+        assert "2,28\xa0€ par repas" in page and "transmis par la DGFiP" in page
         assert not [amount for amount in AMOUNTS if amount in page]
         assert not AuditEntry.objects.exists()
 
@@ -77,7 +77,7 @@ class TestTaxDataAdmin:
         client.force_login(agent)
         url = reverse("admin:impot_client_taxdata_change", args=[TaxData.objects.get(dossier=dossier).pk])
         page = client.get(url, REMOTE_ADDR="198.51.100.4").content.decode()
-        assert "28000" in page
+        assert "28\xa0000" in page
         entry = AuditEntry.objects.get()
         assert (entry.actor, entry.action, entry.dossier, entry.ip_address) == (
             agent,

@@ -13,8 +13,8 @@ def test_champcevinel_misses_only_the_qf_1000_rule_of_agreements_since_august_20
     met, reasons = cantine_a_1_euro(parse_grid(CHAMPCEVINEL))
     assert not met
     assert [reason.replace("\u00a0", " ") for reason in reasons] == [
-        "Depuis le 1er août 2022, le tarif à 1 € au plus doit couvrir tous les QF jusqu'à 1000 € : "
-        "la tranche 2 (QF de 622,01 € à 1000 €) est à 3,30 €."
+        "Depuis le 1er août 2022, le tarif à 1 € au plus doit couvrir tous les QF jusqu'à 1 000 € : "
+        "la tranche 2 (QF de 622,01 € à 1 000 €) est à 3,30 €."
     ]
     assert cantine_a_1_euro(parse_grid(CHAMPCEVINEL), agreement_signed_on=date(2022, 7, 31)) == (True, ())
     assert not cantine_a_1_euro(parse_grid(CHAMPCEVINEL), agreement_signed_on=date(2022, 8, 1))[0]

@@ -65,7 +65,7 @@ def test_monthly_resources_come_from_the_rfr_when_not_given():
         Facts(on=date(2025, 10, 15), rfr=D("36000"), children=2, income_source="notice"),
     )
     assert result.amount == D("1.55")
-    assert "Ressources mensuelles = revenu fiscal de référence ÷ 12 = 36000 € ÷ 12 = 3000,00 €" in text(
+    assert "Ressources mensuelles = revenu fiscal de référence ÷ 12 = 36 000 € ÷ 12 = 3 000,00 €" in text(
         result
     )
 

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 
 from cantine.tariffs.errors import as_validation_error
 from pricing import Facts, parse_grid, quote
+from pricing.explanation import num
 from tests.cantine.grids import BUBRY, CHAMPCEVINEL, FAY_AUX_LOGES, PARIS, SENE
 from tests.pricing.helpers import D, text
 
@@ -23,7 +24,7 @@ def test_a_grid_may_have_its_own_qf_formula():
     assert grid.qf_formula == "rfr/12/(parts+0.5)"
     result = quote(grid, Facts(rfr=D("30000"), parts=D("2.5")))  # 30000 / 12 / 3
     assert (result.qf, result.amount) == (D("833.33"), D("3.30"))
-    assert "revenu fiscal de référence ÷ 12 ÷ (nombre de parts + 0,5) = 30000 € ÷ 12 ÷ (2,5 + 0,5)" in text(
+    assert "revenu fiscal de référence ÷ 12 ÷ (nombre de parts + 0,5) = 30 000 € ÷ 12 ÷ (2,5 + 0,5)" in text(
         result
     )
 
@@ -38,17 +39,17 @@ def test_a_formula_dividing_by_zero_with_the_households_figures_is_refused():
 @pytest.mark.parametrize(
     "rank, amount, line",
     [
-        (1, "3.15", "Tranche 4 sur 4 (QF à partir de 1499,01 €) : 3,15 € par repas."),
-        (2, "3.15", "Tranche 4 sur 4 (QF à partir de 1499,01 €) : 3,15 € par repas."),
+        (1, "3.15", "Tranche 4 sur 4 (QF à partir de 1 499,01 €) : 3,15 € par repas."),
+        (2, "3.15", "Tranche 4 sur 4 (QF à partir de 1 499,01 €) : 3,15 € par repas."),
         (
             3,
             "1.58",
-            "Tranche 4 sur 4 (QF à partir de 1499,01 €), tarif à partir du 3e enfant inscrit (cet enfant est le 3e) : 1,58 € par repas.",
+            "Tranche 4 sur 4 (QF à partir de 1 499,01 €), tarif à partir du 3e enfant inscrit (cet enfant est le 3e) : 1,58 € par repas.",
         ),
         (
             5,
             "1.58",
-            "Tranche 4 sur 4 (QF à partir de 1499,01 €), tarif à partir du 3e enfant inscrit (cet enfant est le 5e) : 1,58 € par repas.",
+            "Tranche 4 sur 4 (QF à partir de 1 499,01 €), tarif à partir du 3e enfant inscrit (cet enfant est le 5e) : 1,58 € par repas.",
         ),
     ],
 )
@@ -103,7 +104,7 @@ def test_the_largest_rank_key_not_above_the_childs_rank_wins():
 def test_fay_aux_loges_effort_rate_is_clamped(qf, amount, clamped, line):
     result = quote(parse_grid(FAY_AUX_LOGES), Facts(qf=D(qf)))
     assert (result.amount, result.criteria["clamped"]) == (D(amount), clamped)
-    shown_qf = f"{D(qf):.2f}".replace(".", ",")
+    shown_qf = num(D(qf).quantize(D("0.01"))).replace("\u00a0", " ")
     assert f"Tarif = taux d'effort × QF = 0,36 % × {shown_qf} €" in text(result)
     assert text(result).endswith(line)
 

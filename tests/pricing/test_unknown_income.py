@@ -54,7 +54,7 @@ def test_psu_without_income_uses_the_ceiling():
     assert result.criteria["highest_price"] is True
     assert (
         "Vous avez choisi de ne pas communiquer vos revenus : le tarif le plus élevé du barème s'applique, "
-        "calculé sur le plafond de ressources de la CNAF (6000,00 € par mois depuis le 01/01/2024)."
+        "calculé sur le plafond de ressources de la CNAF (6 000,00 € par mois depuis le 01/01/2024)."
     ) in text(result)
     not_yet = quote(parse_grid(COLLECTIVE), Facts(on=date(2025, 10, 15)))
     assert not_yet.amount == D("5.26")  # 8500 × 0.0619 %

@@ -57,9 +57,9 @@ def test_canteen_worked_cases(case, grid, facts, amount, qf):
 def test_case_9_explains_the_formula_with_its_numbers_and_sources():
     result = quote(parse_grid(PARIS), Facts(rfr=D("28000"), parts=D("2.5"), income_source="dgfip"))
     assert result.explanation == (
-        "Revenu fiscal de référence : 28000\u00a0€ (source : la DGFiP, service des impôts).",
+        "Revenu fiscal de référence : 28\u00a0000\u00a0€ (source : la DGFiP, service des impôts).",
         "Nombre de parts : 2,5 (source : la DGFiP, service des impôts).",
-        "Quotient familial (QF) = revenu fiscal de référence ÷ 12 ÷ nombre de parts = 28000\u00a0€ ÷ 12 ÷ 2,5 "
+        "Quotient familial (QF) = revenu fiscal de référence ÷ 12 ÷ nombre de parts = 28\u00a0000\u00a0€ ÷ 12 ÷ 2,5 "
         "= 933,33\u00a0€ (arrondi au centime).",
         "Tranche 4 sur 6 (QF de 548,01\u00a0€ à 959\u00a0€) : 2,28\u00a0€ par repas.",
     )
@@ -84,6 +84,6 @@ def test_case_5_says_the_ceiling_is_used():
     result = quote(parse_grid(COLLECTIVE), psu(date(2024, 3, 15), "9000"))
     assert result.criteria["clamped"] == "max"
     assert (
-        "plafond de ressources de la CNAF (6000,00 € par mois depuis le 01/01/2024) : le plafond est retenu"
+        "plafond de ressources de la CNAF (6 000,00 € par mois depuis le 01/01/2024) : le plafond est retenu"
         in text(result)
     )

@@ -82,7 +82,7 @@ class TestList:
             quoted.period.label,
             quoted.establishment.name,
             "Envoyée",
-            "3,62 € par repas",  # Paris grid, QF 1041,13
+            "3,62\xa0€ par repas",  # Paris grid, QF 1041,13
             "aujourd&#x27;hui",
             draft.reference,
             "Brouillon",
@@ -227,7 +227,7 @@ class TestPage:
         dossier = submitted(with_income(with_grid(DossierFactory(income_declined=False)), rfr=31234))
         client.force_login(staff(group=roles.CANTEEN_AGENTS))
         page = page_of(client, dossier)
-        assert "3.62 €" in page or "3,62 €" in page
+        assert "3,62\xa0€" in page and "3.62" not in page
         assert "revenus transmis par la DGFiP ; tranche 5 de la grille" in page
         assert "31234" not in page and "1041" not in page
 

@@ -219,7 +219,7 @@ class TestWithdrawal:
         pdf = client.get(reverse("cantine:creche_contract_pdf", args=[dossier.pk])).content
         text = pdf_text(pdf)
         assert "Mensualisation" in text and CRECHE.found_in(text) == []
-        assert str(contract.monthly_fee) in text
+        assert str(contract.monthly_fee).replace(".", ",") in text  # « 96,46 EUR », the French way
 
     def test_answering_again_replaces_the_figures_silently(self):
         """A new answer on the income page withdraws the previous one: its figures go, no « accord retiré »

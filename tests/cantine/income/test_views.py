@@ -219,8 +219,12 @@ class TestDeclineAndWithdraw:
             {"shown": shown(family_client, dossier), "numero_fiscal": "3999990000025"},
         )
         detail = family_client.get(reverse("cantine:dossier_detail", args=[dossier.pk])).content.decode()
-        assert "Retirer mon accord et effacer ces données" in detail
-        response = family_client.post(reverse("impot:withdraw", args=[dossier.pk]), follow=True)
+        withdraw = reverse("impot:withdraw", args=[dossier.pk])
+        assert f'href="{withdraw}"' in detail  # a link to the confirmation page, not a one-click form
+        page = family_client.get(withdraw).content.decode()
+        assert "Ce qui va se passer" in page and "effacées tout de suite" in page
+        assert TaxData.objects.exists()  # reading the page erases nothing
+        response = family_client.post(withdraw, follow=True)
         assert "données fiscales obtenues avec lui sont effacées" in response.content.decode()
         assert not TaxData.objects.exists() and Consent.objects.get().withdrawn_at is not None
 

@@ -67,9 +67,9 @@ class TestEstimateForFamilies:
         page = text(response)
         assert response.status_code == 200
         assert "2,28 € par repas" in page
-        assert "Revenu fiscal de référence : 28000 € (saisi par vous)" in page
+        assert "Revenu fiscal de référence : 28 000 € (saisi par vous)" in page
         assert "Nombre de parts : 2,5 (saisi par vous)" in page
-        assert "28000 € ÷ 12 ÷ 2,5 = 933,33 €" in page
+        assert "28 000 € ÷ 12 ÷ 2,5 = 933,33 €" in page
         assert "Tranche 4 sur 6 (QF de 548,01 € à 959 €)" in page
         assert "saisi directement" not in page
         assert (
@@ -83,7 +83,7 @@ class TestEstimateForFamilies:
         period = PeriodFactory()
         grid_for(period, FAY)
         page = text(client.get(URL, {"period": period.pk, "rfr": "12000", "parts": "2"}))
-        assert "QF) = revenu fiscal de référence ÷ 12 ÷ nombre de parts = 12000 € ÷ 12 ÷ 2 = 500,00 €" in page
+        assert "QF) = revenu fiscal de référence ÷ 12 ÷ nombre de parts = 12 000 € ÷ 12 ÷ 2 = 500,00 €" in page
         assert "le minimum s'applique, 2,60 € par repas" in page
 
     def test_the_rank_is_asked_when_the_grid_prices_by_rank(self, client):
@@ -104,7 +104,7 @@ class TestEstimateForFamilies:
         page = text(response)
         assert response.status_code == 200
         assert "1,55 € de l'heure" in page
-        assert "Ressources mensuelles : 3000,00 € (saisi par vous)" in page
+        assert "Ressources mensuelles : 3 000,00 € (saisi par vous)" in page
         assert "Taux d'effort pour 2 enfants" in page and "0,0516 % par heure" in page
 
     def test_psu_from_annual_resources_with_the_monthly_fee(self, client, creche):
@@ -123,7 +123,7 @@ class TestEstimateForFamilies:
         )
         page = text(response)
         assert response.status_code == 200
-        assert "36000 € ÷ 12 = 3000,00 €" in page and "1,55 € de l'heure" in page
+        assert "36 000 € ÷ 12 = 3 000,00 €" in page and "1,55 € de l'heure" in page
         assert "soit 253,64 € par mois" in page  # 40 h × 45 weeks ÷ 11 months × 1.55
 
     def test_aeeh_counts_one_more_child(self, client, creche):
@@ -155,7 +155,7 @@ class TestEstimateForFamilies:
         page = text(response)
         assert response.status_code == 200
         assert "4,39 € de l'heure" in page  # 8500 × 0.0516 %
-        assert "plafond de ressources de la CNAF (8500,00 € par mois depuis le 01/09/2025)" in page
+        assert "plafond de ressources de la CNAF (8 500,00 € par mois depuis le 01/09/2025)" in page
 
     def test_bad_input_gives_400_a_french_summary_and_keeps_what_was_typed(self, client, canteen):
         response = client.get(URL, {"period": canteen.pk, "rfr": "28 000 euros", "parts": "0,5"})
