@@ -8,9 +8,14 @@ PARKING_AGENTS = "Agent stationnement"
 
 
 def handles_parking(user) -> bool:
+    """Cached on the user object, as Django caches permissions: the admin asks once per model on every page."""
     if not (user.is_active and user.is_staff):
         return False
-    return user.is_superuser or user.groups.filter(name__in=(PARKING_AGENTS, MANAGERS)).exists()
+    if user.is_superuser:
+        return True
+    if not hasattr(user, "_handles_parking_cache"):
+        user._handles_parking_cache = user.groups.filter(name__in=(PARKING_AGENTS, MANAGERS)).exists()
+    return user._handles_parking_cache
 
 
 def households_handled_by(user):
