@@ -155,10 +155,14 @@ def smoke(env: dict[str, str], log_path: Path) -> None:
             css = browser.get(f"/static/{hashed}", headers={"Accept-Encoding": "gzip"})
             expect(css.status_code == 200, f"/static/{hashed} : 200")
             expect(css.headers.get("content-encoding") in ("gzip", "br"), "fichier statique servi compressé")
-            expect("immutable" in css.headers.get("cache-control", ""), "fichier statique en cache pour toujours")
+            expect(
+                "immutable" in css.headers.get("cache-control", ""), "fichier statique en cache pour toujours"
+            )
 
             login = browser.get("/compte/connexion/")
-            expect(login.status_code == 200 and "csrfmiddlewaretoken" in login.text, "page de connexion : 200")
+            expect(
+                login.status_code == 200 and "csrfmiddlewaretoken" in login.text, "page de connexion : 200"
+            )
             cookie = login.headers.get("set-cookie", "")
             expect("csrftoken=" in cookie and "Secure" in cookie, "cookie CSRF sécurisé")
             # The cookie is Secure: httpx keeps it for https only, the proxy's clients send it back.
@@ -212,7 +216,9 @@ def main() -> int:
         manage("migrate", "--noinput", env=env)
         ok("migrate")
         manage("collectstatic", "--noinput", env=env)
-        expect((Path(env["STATIC_ROOT"]) / "staticfiles.json").exists(), "collectstatic (manifeste WhiteNoise)")
+        expect(
+            (Path(env["STATIC_ROOT"]) / "staticfiles.json").exists(), "collectstatic (manifeste WhiteNoise)"
+        )
 
         step("gunicorn (gunicorn.conf.py, 2 workers)")
         smoke(env, scratch / "gunicorn.log")

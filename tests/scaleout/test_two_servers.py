@@ -56,7 +56,8 @@ def shared_services():
         pytest.skip("scale-out: needs PostgreSQL (DATABASE_URL=postgres://...), shared by both servers")
     if not _redis_answers():
         reason = f"scale-out: needs Redis at {REDIS_URL}, shared by both servers"
-        if os.environ.get("CI"):  # CI runs the suite on PostgreSQL to run these: missing Redis is a failure there
+        # CI runs the suite on PostgreSQL to run these: a missing Redis is a failure there.
+        if os.environ.get("CI"):
             pytest.fail(reason)
         pytest.skip(reason)
 
