@@ -22,6 +22,9 @@ DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY est obligatoire : voir .env.example.")
+# Rotation (docs/deploiement.md): the new key in SECRET_KEY, the old one here until the sessions, password-reset and
+# confirmation links it signed have expired (a day); then removed.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 COMMUNE_NAME = env.str("COMMUNE_NAME", default="Ville de Beauval")
 # Where families reach the portal: emails sent by the task worker, outside any request, link to it. The dev and
 # test settings derive more addresses from it, so `make run HOST=...` (which sets it) is enough.
