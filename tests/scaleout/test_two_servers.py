@@ -11,6 +11,8 @@ Needs PostgreSQL (DATABASE_URL) and Redis (127.0.0.1:6379, or SCALEOUT_REDIS_URL
 set a missing Redis fails them. CI runs the suite on PostgreSQL too, so these tests run there. The servers run the test settings (the simulators on, on server A),
 the database is the test database: each test commits what the servers must see (transactional tests)."""
 
+import concurrent.futures
+import contextlib
 import os
 import re
 import secrets
@@ -18,6 +20,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -36,7 +39,7 @@ from tests.factories import PASSWORD, DossierFactory, HouseholdFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("SCALEOUT_REDIS_URL", "redis://127.0.0.1:6379/0")
-QUOTA_PER_MINUTE = 3
+QUOTA_PER_MINUTE = 4
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -79,6 +82,7 @@ class Servers:
     def __init__(self, prefix: str, environment: dict[str, str], a: str, b: str):
         self.prefix, self.environment, self.a, self.b = prefix, environment, a, b
         self.processes: list[subprocess.Popen] = []
+        self.logs: list[Path] = []
 
 
 @pytest.fixture(scope="module")
@@ -113,6 +117,7 @@ def servers(shared_services, django_db_setup, django_db_blocker, tmp_path_factor
     }
     group = Servers(prefix, environment, a, b)
     logs = tmp_path_factory.mktemp("scaleout")
+    group.logs = [logs / "a.log", logs / "b.log"]
     try:
         for name, url in (("a", a), ("b", b)):
             log = (logs / f"{name}.log").open("w")
@@ -247,7 +252,7 @@ def test_a_consent_given_on_one_server_is_honoured_on_the_other(servers, browser
 
 
 def test_the_dgfip_quota_holds_across_both_servers(servers, browser):
-    """Six lookups in turn on A and B, the quota at three a minute: a quota per server would let all six pass."""
+    """Eight lookups in turn on A and B, the quota at four a minute: a quota per server would let all eight pass."""
     forget_redis_keys(servers.prefix, "impot_client")  # the window starts empty, whatever ran before
     sign_in_with_franceconnect(browser, start_on=servers.a, callback_on=servers.a)
     household = FranceConnectIdentity.objects.get().user.household
@@ -267,6 +272,48 @@ def test_the_dgfip_quota_holds_across_both_servers(servers, browser):
     assert 1 <= outcomes.count("ok") <= QUOTA_PER_MINUTE, outcomes
     assert outcomes[-1] == "quota" and outcomes[-2] == "quota", outcomes  # refused on both servers
     assert TaxData.objects.count() == outcomes.count("ok")
+
+
+def token_requests_logged(servers) -> int:
+    return sum(log.read_text().count("impot_client: token request outcome=") for log in servers.logs)
+
+
+def test_the_dgfip_token_is_requested_once_for_lookups_arriving_together_on_both_servers(servers):
+    """Four families come back from FranceConnect at the same moment, two on each server, with no DGFiP token yet:
+    one token request in all (the lease in Redis), and each lookup uses it."""
+    forget_redis_keys(servers.prefix, "impot_client")  # no token, an empty quota window
+    callbacks = []
+    with contextlib.ExitStack() as stack:
+        for turn in range(QUOTA_PER_MINUTE):
+            server = (servers.a, servers.b)[turn % 2]
+            browser = stack.enter_context(httpx.Client(timeout=30))
+            sign_in_with_franceconnect(browser, start_on=server, callback_on=server)
+            dossier = DossierFactory(
+                child__household=FranceConnectIdentity.objects.get().user.household, income_declined=False
+            )
+            income = browser.get(server + reverse("impot:income", args=[dossier.pk]))
+            authorize = reverse("impot:authorize", args=[dossier.pk])
+            franceconnect = follow(
+                browser, post_form(browser, income, server + authorize, shown=hidden(income, "shown"))
+            )
+            back = post_form(browser, franceconnect, str(franceconnect.url), identity="test")
+            assert back.is_redirect  # to the callback, not followed yet
+            callbacks.append((browser, dossier, back))
+        before = token_requests_logged(servers)
+        together = threading.Barrier(len(callbacks))
+
+        def come_back(browser, back):
+            together.wait(timeout=30)
+            return follow(browser, back)
+
+        with concurrent.futures.ThreadPoolExecutor(len(callbacks)) as pool:
+            pages = list(pool.map(lambda item: come_back(item[0], item[2]), callbacks))
+
+    for (_browser, dossier, _back), page in zip(callbacks, pages, strict=True):
+        assert page.url.path == reverse("cantine:dossier_review", args=[dossier.pk])
+    assert TaxData.objects.count() == len(callbacks)
+    # Each server logs its token request before it answers (unbuffered): the lines are in the files by now.
+    assert token_requests_logged(servers) - before == 1
 
 
 def test_a_task_queued_by_a_server_is_run_once_by_two_workers(servers, browser):
