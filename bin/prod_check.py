@@ -198,21 +198,51 @@ def smoke(env: dict[str, str], log_path: Path) -> None:
     ok("gunicorn arrêté")
 
 
+def clean_up(database: str | None, prefix: str, scratch: Path) -> None:
+    """The scratch database, the run's Redis keys, the temporary files: whatever happened before."""
+    try:
+        if database:
+            with psycopg.connect(POSTGRES, autocommit=True, connect_timeout=5) as admin:
+                admin.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database))
+                )
+        store = redis.Redis.from_url(REDIS, socket_connect_timeout=5)
+        for key in store.scan_iter(match=f"*{prefix}*"):
+            store.delete(key)
+    except (psycopg.Error, redis.RedisError) as error:
+        print(
+            f"Nettoyage incomplet ({type(error).__name__}) : base {database}, clés Redis {prefix}*",
+            file=sys.stderr,
+        )
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 def main() -> int:
     name = f"portail_prod_check_{secrets.token_hex(4)}"
     prefix = f"prod-check-{secrets.token_hex(4)}"
     scratch = Path(tempfile.mkdtemp(prefix="prod-check-"))
     env = production_environment(database=name, prefix=prefix, scratch=scratch)
+    created = False
     try:
         step("check --deploy (portal.settings.base, DEBUG=false)")
         output = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
         expect("no issues" in output, "aucun avertissement")
 
         step(f"PostgreSQL ({urlsplit(POSTGRES).netloc}) et Redis ({urlsplit(REDIS).netloc})")
-        with psycopg.connect(POSTGRES, autocommit=True) as admin:
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        try:
+            with psycopg.connect(POSTGRES, autocommit=True, connect_timeout=5) as admin:
+                admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        except psycopg.Error as error:
+            raise Failed(
+                f"PostgreSQL injoignable ou refus de créer la base ({type(error).__name__})"
+            ) from error
+        created = True
         ok(f"base de test {name} créée")
-        expect(redis.Redis.from_url(REDIS).ping(), "Redis répond")
+        try:
+            expect(redis.Redis.from_url(REDIS, socket_connect_timeout=5).ping(), "Redis répond")
+        except redis.RedisError as error:
+            raise Failed(f"Redis injoignable ({type(error).__name__})") from error
         manage("migrate", "--noinput", env=env)
         ok("migrate")
         manage("collectstatic", "--noinput", env=env)
@@ -226,12 +256,7 @@ def main() -> int:
         print(f"ÉCHEC : {failure}", file=sys.stderr)
         return 1
     finally:
-        with psycopg.connect(POSTGRES, autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        store = redis.Redis.from_url(REDIS)
-        for key in store.scan_iter(match=f"*{prefix}*"):
-            store.delete(key)
-        shutil.rmtree(scratch, ignore_errors=True)
+        clean_up(name if created else None, prefix, scratch)
     print("prod-check : tout est bon.")
     return 0
 
