@@ -194,7 +194,8 @@ def smoke(env: dict[str, str], log_path: Path) -> None:
             access.append(record)
     if not any(record.get("path") == "/healthz" and record.get("status") == 200 for record in access):
         raise Failed("pas de ligne d'accès JSON pour /healthz :\n" + "\n".join(lines))
-    ok(f"journaux JSON ({len(lines)} lignes, dont {len(access)} d'accès), par exemple :\n       {access[0]}")
+    example = json.dumps(access[0], ensure_ascii=False)
+    ok(f"journaux JSON ({len(lines)} lignes, dont {len(access)} d'accès), par exemple :\n       {example}")
     ok("gunicorn arrêté")
 
 
