@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test lint bench install install-test env-keys chromium clean
+.PHONY: run test lint bench prod-check install install-test env-keys chromium clean
 
 # Every simulator address follows from SITE_URL (portal/settings/simulators.py). Given to the commands, it wins
 # over a .env (django-environ never overwrites a real environment variable), so HOST alone moves the whole journey.
@@ -25,6 +25,11 @@ test: install-test chromium
 # Measures what the portal adds around DGFiP (see bench/run.py); prints figures, asserts nothing.
 bench: install-test .env env-keys
 	$(BIN)/python bench/run.py
+
+# The production profile: check --deploy, then migrate, collectstatic and gunicorn against this machine's
+# PostgreSQL and Redis (127.0.0.1), with a smoke test (bin/prod_check.py; docs/deploiement.md).
+prod-check: install
+	$(BIN)/python bin/prod_check.py
 
 # ruff, then the import contracts of pyproject's [tool.importlinter].
 lint: install-test

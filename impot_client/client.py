@@ -2,7 +2,9 @@
 
 Two modes: FranceConnect (the family's FC access token goes in a header) and numéro fiscal (in the path).
 The client-credentials token lives in Django's cache and the per-minute quota in a sliding window on the same
-store (portal.ratelimit), so that every worker shares them. Logs name the call by its correlation id, never by
+store (portal.ratelimit), so that every worker shares them. The token is requested single-flight: however many
+threads and workers find it missing or expired at once, one of them asks DGFiP (a lock per process, a lease in the
+shared cache across processes) and the others wait for its token. Logs name the call by its correlation id, never by
 the family: no numéro fiscal, name, amount or token.
 """
 
@@ -47,6 +49,10 @@ SPI_IN_PATH = re.compile(r"/spi/[0-9]{13}/")
 FAMILY_WAITING = (httpx.ReadTimeout, httpx.WriteTimeout, httpx.PoolTimeout)  # slow, not down: no retry
 
 sleep = time.sleep  # tests replace it: the backoff must never really wait there
+LEASE_POLL_SECONDS = 0.05  # how often a worker waiting for another's token request looks for the token
+poll = time.sleep  # the wait between two looks; tests replace it to know a worker is waiting
+
+_token_lock = threading.Lock()  # one token request at a time in this process
 
 _http_client: httpx.Client | None = None
 _http_config: tuple | None = None
@@ -168,6 +174,7 @@ class Lookup:
         self.correlation_id = ""
         self.year: int | None = None
         self.token_requests = 0
+        self.sent_token = ""  # the token of the last call: a 401 drops it only if it is still the cached one
 
     def run(self, today: date | None = None, *, year: int | None = None, read=None):
         """Latest income year first, then the year before once: the new year opens in late July.
@@ -216,13 +223,33 @@ class Lookup:
             sleep(settings.IMPOT_RETRY_BACKOFF)
 
     def token(self) -> str:
-        """The client-credentials token shared by all workers, requested once per lifetime."""
+        """The client-credentials token shared by all workers, requested once per lifetime, single-flight."""
         key = self.token_key()
         try:
             token = cache.get(key)
-            if token is None:
-                token, lifetime = self.fetch_token()
-                cache.set(key, token, lifetime - TOKEN_MARGIN_SECONDS)  # zero or less: not cached
+            if token is not None:
+                return token
+            with _token_lock:  # the other threads of this process wait here, then find the token cached
+                token = cache.get(key)
+                if token is not None:
+                    return token
+                lease = f"{key}:lease"
+                # Across processes: whoever adds the lease asks DGFiP; the others wait for the token it caches. The
+                # lease outlives the longest token request (two timeouts and the backoff), so a worker killed while
+                # holding it delays the others by that much at most.
+                lease_seconds = int(2 * settings.IMPOT_TIMEOUT + settings.IMPOT_RETRY_BACKOFF) + 5
+                while not cache.add(lease, self.correlation_id or "lease", lease_seconds):
+                    poll(LEASE_POLL_SECONDS)
+                    token = cache.get(key)
+                    if token is not None:
+                        return token
+                try:
+                    token = cache.get(key)  # cached between our last look and the lease
+                    if token is None:
+                        token, lifetime = self.fetch_token()
+                        cache.set(key, token, lifetime - TOKEN_MARGIN_SECONDS)  # zero or less: not cached
+                finally:
+                    cache.delete(lease)
         except CACHE_ERRORS as error:  # without the shared cache every call would ask a token: refused instead
             raise self.error(ImpotUnavailable, f"token cache: {type(error).__name__}") from error
         return token
@@ -282,13 +309,16 @@ class Lookup:
         url = f"{settings.IMPOT_API_URL}{self.spi_path}/situations/ir/assiettes/annrev/{year}"
         response = self.with_retry(lambda: self.send(url, year))
         if response.status_code == 401:
-            cache.delete(self.token_key())  # the next send asks for a new one
+            # The next send asks for a new one, unless another thread or worker has already replaced it.
+            key = self.token_key()
+            if cache.get(key) == self.sent_token:
+                cache.delete(key)
             response = self.with_retry(lambda: self.send(url, year))
         return response
 
     def send(self, url: str, year: int) -> httpx.Response:
         _take_quota(self.correlation_id)  # first: over the quota, not even a token request
-        token = self.token()
+        token = self.sent_token = self.token()
         self.correlation_id = str(uuid.uuid4())
         headers = {
             "Authorization": f"Bearer {token}",

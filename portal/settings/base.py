@@ -22,6 +22,9 @@ DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY est obligatoire : voir .env.example.")
+# Rotation (docs/deploiement.md): the new key in SECRET_KEY, the old one here until the sessions, password-reset and
+# confirmation links it signed have expired (a day); then removed.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 COMMUNE_NAME = env.str("COMMUNE_NAME", default="Ville de Beauval")
 # The commune's identity on every page (portal.theme): its logo (a path among the static files, or empty for none)
 # and two colours, each checked at start to reach 4.5:1 against white (portal.E010, portal.E011).
@@ -115,10 +118,20 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# Persistent connections: a new PostgreSQL connection per request cost about 17 % of a worker's time. Each is
+# checked before reuse (CONN_HEALTH_CHECKS), so a restarted database costs one failed check, not a 500.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Production: CACHE_URL=redis://127.0.0.1:6379/1, shared by every worker and server (sessions, the DGFiP token and
+# quota, the simulators' codes). CACHE_KEY_PREFIX keeps apart the portals (or test runs) that share one Redis.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+if env.str("CACHE_KEY_PREFIX", default=""):
+    CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX")
+# Sessions read from the cache and written through to the database: a cache restart signs nobody out, and any
+# server behind the load balancer finds the session (a FranceConnect sign-in started on one ends on another).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = ["portal.backends.EmailBackend"]
@@ -304,11 +317,23 @@ PARKING_AUTO_ISSUE = env.bool("PARKING_AUTO_ISSUE", default=False)
 PARKING_DOCUMENTS_MAX = env.int("PARKING_DOCUMENTS_MAX", default=6)
 PARKING_REMINDER_DAYS = env.int("PARKING_REMINDER_DAYS", default=30)
 
+# One JSON object per line in production (LOG_FORMAT=json, the default with DEBUG off), for journald and any log
+# collector; plain lines in development. Messages never hold personal data (see impot_client.client).
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT vaut « json » ou « plain » : voir .env.example.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # httpx logs each request's URL at INFO, and a lookup by numéro fiscal has it in the path.
     "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
