@@ -131,7 +131,7 @@ if env.str("CACHE_KEY_PREFIX", default=""):
     CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX")
 # Sessions read from the cache and written through to the database: a cache restart signs nobody out, and any
 # server behind the load balancer finds the session (a FranceConnect sign-in started on one ends on another).
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_ENGINE = "portal.sessions"  # cached_db, surviving a cache outage
 
 AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = ["portal.backends.EmailBackend"]

@@ -33,7 +33,7 @@ def production_settings(**env):
 def test_production_keeps_database_connections_and_checks_them():
     shown, _logs = production_settings()
     assert (shown["conn_max_age"], shown["health_checks"]) == (60, True)
-    assert shown["sessions"] == "django.contrib.sessions.backends.cached_db"
+    assert shown["sessions"] == "portal.sessions"  # cached_db that survives a cache outage
     assert shown["cache"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 
 
