@@ -264,3 +264,7 @@ LOGGING = {
     # httpx logs each request's URL at INFO, and a lookup by numéro fiscal has it in the path.
     "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }
+
+# The INSEE « Code officiel géographique » (birth communes and countries): the files `manage.py cog_import` writes
+# from INSEE's own (v_commune_AAAA.csv, v_pays_territoire_AAAA.csv); empty, or without them, the shipped ones.
+COG_DATA_DIR = env.str("COG_DATA_DIR", default="")
