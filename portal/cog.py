@@ -167,6 +167,16 @@ def commune_search(query: str, *, limit: int = SEARCH_LIMIT) -> list[Commune]:
     return (found_exact + found_prefix)[:limit]
 
 
+def is_named(commune: Commune, query: str) -> bool:
+    """Whether the text typed is this commune's very name (with or without its article, and its département)."""
+    words = normalized(query.replace("(", " ").replace(")", " ")).split()
+    if len(words) > 1 and words[-1] == normalized(commune.departement):
+        words.pop()
+    wanted = " ".join(words)
+    name = normalized(commune.name)
+    return wanted in (name, _without_article(name))
+
+
 def countries() -> tuple[Country, ...]:
     """France first, then the others by name."""
     return _reference().countries

@@ -8,7 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.encoding import force_str
@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from portal import selectors, services
 from portal.demarches import demarches
-from portal.forms import AdultForm, ChildForm, LoginForm, SignupForm, add_service_errors
+from portal.forms import AdultForm, ChildForm, HolderForm, LoginForm, SignupForm, add_service_errors
 from portal.models import Adult, User
 
 logger = logging.getLogger(__name__)
@@ -146,9 +146,12 @@ def adult_edit(request, role):
     role = Adult.Role(role)
     adult = selectors.adult_for_role(household, role)
     certified = role == Adult.Role.HOLDER and selectors.is_certified(request.user)
-    form = AdultForm(request.POST or None, instance=adult, certified=certified)
+    if role == Adult.Role.HOLDER and not certified:
+        form = HolderForm(request.POST or None, instance=adult)
+    else:
+        form = AdultForm(request.POST or None, instance=adult, certified=certified)
     if request.method == "POST" and form.is_valid():
-        services.adult_save(household=household, role=role, **form.cleaned_data)
+        services.adult_save(household=household, role=role, **form.adult_fields())
         messages.success(request, _("Les informations du foyer sont enregistrées."))
         return redirect("portal:dashboard")
     return render(
@@ -156,6 +159,14 @@ def adult_edit(request, role):
         "portal/adult_form.html",
         {"form": form, "role": role, "adult": adult, "certified": certified},
     )
+
+
+@require_GET
+def adult_edit_moved(request, role):
+    """/espace/foyer/holder/ and /second_parent/, the English paths of before: moved for good."""
+    if role not in Adult.Role.values:
+        raise Http404("unknown role")
+    return HttpResponsePermanentRedirect(reverse("portal:adult_edit", args=[role]))
 
 
 @login_required

@@ -1,0 +1,154 @@
+"""The holder's page of a local account: the rest of the civil status API Particulier's identity pivot needs,
+with a commune picker fed by the INSEE COG that works without JavaScript."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from api_particulier.identity import household_pivot, pivot_missing
+from portal.models import Adult
+from portal.signals import household_identity_changed
+
+URL = "/espace/foyer/titulaire/"
+BASE = {"first_names": "Claire", "last_name": "Martin", "birth_date": "1988-04-12"}
+
+
+def holder(household):
+    return household.adults.get(role=Adult.Role.HOLDER)
+
+
+def radio_labels(html: str) -> list[str]:
+    return [
+        re.sub(r"<[^>]+>", "", label).strip()
+        for label in re.findall(r'<label for="id_birth_commune_\d+">(.*?)</label>', html, re.S)
+    ]
+
+
+def test_the_household_pages_have_french_slugs():
+    assert reverse("portal:adult_edit", args=["holder"]) == URL
+    assert reverse("portal:adult_edit", args=["second_parent"]) == "/espace/foyer/second-parent/"
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [("/espace/foyer/holder/", URL), ("/espace/foyer/second_parent/", "/espace/foyer/second-parent/")],
+)
+def test_the_english_paths_of_before_move_for_good(family_client, old, new):
+    response = family_client.get(old)
+    assert (response.status_code, response.url) == (301, new)
+
+
+def test_the_page_says_why_the_civil_status_is_asked(family_client):
+    html = family_client.get(URL).content.decode()
+    assert "pour interroger la CAF ou la MSA sans vous demander d'attestation" in html.replace("&#x27;", "'")
+    assert 'name="commune_query"' in html and 'name="birth_commune"' not in html  # no list before a name
+    options = re.findall(r'<option value="(\d*)"', html)
+    assert options[:2] == ["", "99100"]  # France first
+
+
+def test_a_single_commune_is_taken_at_once(family_client, household):
+    response = family_client.post(
+        URL, {**BASE, "sex": "F", "birth_country": "99100", "commune_query": "Nantes", "birth_name": ""}
+    )
+    assert response.status_code == 302
+    adult = holder(household)
+    assert (adult.sex, adult.birth_country, adult.birth_commune) == ("F", "99100", "44109")
+    assert pivot_missing(household) == []
+    pivot = household_pivot(household)
+    assert pivot.code_cog_insee_commune_naissance == "44109" and pivot.nom_naissance == "Martin"
+
+
+def test_an_ambiguous_name_proposes_each_commune_with_its_departement_and_keeps_what_was_typed(
+    family_client, household
+):
+    data = {
+        **BASE,
+        "sex": "F",
+        "birth_country": "99100",
+        "commune_query": "Saint-Denis",
+        "birth_name": "Durand",
+    }
+    response = family_client.post(URL, data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Plusieurs communes correspondent" in html
+    labels = radio_labels(html)
+    assert "Saint-Denis (Seine-Saint-Denis, 93)" in labels and "Saint-Denis (La Réunion, 974)" in labels
+    assert 'value="Saint-Denis"' in html and 'value="Durand"' in html and 'value="99100" selected' in html
+    assert holder(household).birth_commune == ""
+    # The error summary links to the list, a fieldset with its legend: a keyboard reaches it.
+    assert 'href="#id_birth_commune_0"' in html and "<legend" in html
+    response = family_client.post(URL, {**data, "birth_commune": "97411"})
+    assert response.status_code == 302
+    adult = holder(household)
+    assert (adult.birth_commune, adult.birth_name) == ("97411", "Durand")
+
+
+def test_the_departement_typed_with_the_name_decides(family_client, household):
+    family_client.post(URL, {**BASE, "birth_country": "99100", "commune_query": "Saint-Denis 93"})
+    assert holder(household).birth_commune == "93066"
+
+
+def test_an_unknown_name_is_explained_in_french(family_client, household):
+    response = family_client.post(URL, {**BASE, "birth_country": "99100", "commune_query": "Zzzville"})
+    html = response.content.decode()
+    assert "Aucune commune française ne porte ce nom" in html and 'value="Zzzville"' in html
+    assert holder(household).birth_commune == ""
+
+
+def test_a_commune_chosen_for_a_name_since_changed_is_not_kept(family_client, household):
+    response = family_client.post(
+        URL, {**BASE, "birth_country": "99100", "commune_query": "Saint-Denis", "birth_commune": "44109"}
+    )
+    assert "Plusieurs communes correspondent" in response.content.decode()
+    assert holder(household).birth_commune == ""
+
+
+def test_born_abroad_needs_no_commune_and_refuses_one(family_client, household):
+    response = family_client.post(
+        URL, {**BASE, "sex": "M", "birth_country": "99350", "commune_query": "Lyon"}
+    )
+    assert "ne se renseigne que pour une naissance en France" in response.content.decode()
+    response = family_client.post(URL, {**BASE, "sex": "M", "birth_country": "99350", "commune_query": ""})
+    assert response.status_code == 302
+    adult = holder(household)
+    assert (adult.birth_country, adult.birth_commune) == ("99350", "")
+
+
+def test_a_commune_needs_the_country(family_client, household):
+    response = family_client.post(URL, {**BASE, "commune_query": "Nantes"})
+    assert "Indiquez le pays de naissance" in response.content.decode()
+
+
+def test_a_country_outside_the_cog_is_refused(family_client):
+    response = family_client.post(URL, {**BASE, "birth_country": "12345"})
+    assert response.status_code == 200 and "birth_country" in response.context["form"].errors
+
+
+def test_the_saved_commune_is_shown_again_checked(family_client, household):
+    adult = holder(household)
+    adult.birth_country, adult.birth_commune = "99100", "93066"
+    adult.save()
+    html = family_client.get(URL).content.decode()
+    assert 'value="Saint-Denis"' in html
+    assert re.search(r'value="93066"[^>]*checked', html)
+
+
+def test_the_identity_change_still_tells_the_demarches(family_client, household):
+    told = []
+
+    def receiver(sender, household, **kwargs):
+        told.append(household.pk)
+
+    household_identity_changed.connect(receiver)
+    try:
+        family_client.post(URL, {**BASE, "birth_date": "1988-04-13", "birth_country": "99100"})
+    finally:
+        household_identity_changed.disconnect(receiver)
+    assert told == [household.pk]
+
+
+def test_the_second_parent_is_not_asked_the_pivot(family_client):
+    html = family_client.get("/espace/foyer/second-parent/").content.decode()
+    assert 'name="commune_query"' not in html and 'name="sex"' not in html
