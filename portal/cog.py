@@ -195,3 +195,12 @@ def cog_label(code: str) -> str:
         return country_name(code) or code
     commune = commune_get(code)
     return code if commune is None else f"{commune.name} ({commune.departement_name})"
+
+
+def adult_birth_place(adult) -> str:
+    """« Nantes (Loire-Atlantique), France », « Algérie », or "" when the adult gave neither."""
+    parts = [
+        cog_label(adult.birth_commune) if adult.birth_country == FRANCE else "",
+        cog_label(adult.birth_country),
+    ]
+    return ", ".join(part for part in parts if part)

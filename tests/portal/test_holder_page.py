@@ -152,3 +152,16 @@ def test_the_identity_change_still_tells_the_demarches(family_client, household)
 def test_the_second_parent_is_not_asked_the_pivot(family_client):
     html = family_client.get("/espace/foyer/second-parent/").content.decode()
     assert 'name="commune_query"' not in html and 'name="sex"' not in html
+
+
+def test_the_dashboard_and_the_admin_name_the_birth_place(family_client, household):
+    adult = holder(household)
+    adult.birth_country, adult.birth_commune = "99100", "44109"
+    adult.save()
+    html = family_client.get(reverse("portal:dashboard")).content.decode()
+    assert "Nantes (Loire-Atlantique), France" in html and "44109" not in html
+    from portal.admin import birth_place
+
+    assert birth_place(adult) == "Nantes (Loire-Atlantique), France"
+    adult.birth_country, adult.birth_commune = "99352", ""
+    assert birth_place(adult) == "Algérie"
