@@ -233,7 +233,10 @@ class HolderForm(AdultForm):
         else:
             query = instance_commune.name if instance_commune else ""
             self.initial["commune_query"] = query
-        self.matches = cog.commune_search(query)
+        found = cog.commune_search(query)
+        # The communes of that very name when there are (« Saint-Denis »: four), else those it begins.
+        self.matches = [commune for commune in found if cog.is_named(commune, query)] or found
+        self.too_many = len(self.matches) >= cog.SEARCH_LIMIT
         if instance_commune and not self.is_bound and instance_commune not in self.matches:
             self.matches.insert(0, instance_commune)
         key = self.add_prefix("birth_commune")
@@ -276,9 +279,8 @@ class HolderForm(AdultForm):
             )
         if chosen:
             return cleaned
-        named = [commune for commune in self.matches if cog.is_named(commune, query)]
-        if len(self.matches) == 1 or len(named) == 1:
-            cleaned["birth_commune"] = (self.matches[0] if len(self.matches) == 1 else named[0]).code
+        if len(self.matches) == 1:
+            cleaned["birth_commune"] = self.matches[0].code
             self.data = self.data.copy()
             self.data[self.add_prefix("birth_commune")] = cleaned["birth_commune"]
         elif not self.matches:
@@ -287,6 +289,14 @@ class HolderForm(AdultForm):
                 _(
                     "Aucune commune française ne porte ce nom : vérifiez l'orthographe, ou tapez seulement le début "
                     "du nom."
+                ),
+            )
+        elif self.too_many:
+            self.add_error(
+                "commune_query",
+                _(
+                    "Trop de communes commencent ainsi : tapez le nom complet, ou ajoutez le numéro du département "
+                    "(par exemple « Saint-Martin 38 »)."
                 ),
             )
         else:

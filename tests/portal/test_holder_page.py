@@ -165,3 +165,22 @@ def test_the_dashboard_and_the_admin_name_the_birth_place(family_client, househo
     assert birth_place(adult) == "Nantes (Loire-Atlantique), France"
     adult.birth_country, adult.birth_commune = "99352", ""
     assert birth_place(adult) == "Algérie"
+
+
+def test_the_communes_of_that_very_name_come_alone(family_client):
+    html = family_client.post(URL, {**BASE, "birth_country": "99100", "commune_query": "Saint-Denis"}).content
+    assert len(radio_labels(html.decode())) == 4  # Aude, Gard, Seine-Saint-Denis, La Réunion
+
+
+def test_the_beginning_of_a_name_proposes_the_communes_it_begins(family_client, household):
+    response = family_client.post(URL, {**BASE, "birth_country": "99100", "commune_query": "Saint-Denis-d'O"})
+    labels = radio_labels(response.content.decode())
+    assert "Saint-Denis-d'Oléron (Charente-Maritime, 17)" in [
+        label.replace("&#x27;", "'") for label in labels
+    ]
+    assert "Saint-Denis-d'Orques (Sarthe, 72)" in [label.replace("&#x27;", "'") for label in labels]
+
+
+def test_too_many_communes_ask_for_more(family_client):
+    response = family_client.post(URL, {**BASE, "birth_country": "99100", "commune_query": "Saint-Ma"})
+    assert "Trop de communes commencent ainsi" in response.content.decode()
