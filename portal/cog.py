@@ -23,6 +23,7 @@ COMMUNES, DEPARTEMENTS, COUNTRIES = "communes.csv", "departements.csv", "pays.cs
 # déléguée or associée (most often a former commune merged into another, keeping its code).
 COMMUNE_TYPES = ("COM", "ARM", "COMD", "COMA")
 SEARCH_LIMIT = 30
+SUGGESTION_LIMIT = 15
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,7 @@ def commune_search(query: str, *, limit: int = SEARCH_LIMIT) -> list[Commune]:
     exact = commune_get(query)
     if exact is not None:
         return [exact]
-    words = normalized(query.replace("(", " ").replace(")", " ")).split()
+    words = normalized(query.replace("(", " ").replace(")", " ").replace(",", " ")).split()
     departement = ""
     if len(words) > 1 and any(character.isdigit() for character in words[-1]) and len(words[-1]) <= 3:
         departement = words.pop()
@@ -169,7 +170,7 @@ def commune_search(query: str, *, limit: int = SEARCH_LIMIT) -> list[Commune]:
 
 def is_named(commune: Commune, query: str) -> bool:
     """Whether the text typed is this commune's very name (with or without its article, and its département)."""
-    words = normalized(query.replace("(", " ").replace(")", " ")).split()
+    words = normalized(query.replace("(", " ").replace(")", " ").replace(",", " ")).split()
     if len(words) > 1 and words[-1] == normalized(commune.departement):
         words.pop()
     wanted = " ".join(words)

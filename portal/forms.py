@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordMixin
 from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -171,7 +172,13 @@ class HolderForm(AdultForm):
             "Pour une naissance en France (outre-mer compris) : tapez le nom de la commune, par exemple « Nantes » "
             "ou « Saint-Denis 93 ». Pour Paris, Lyon et Marseille, choisissez l'arrondissement."
         ),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "data-commune-suggestions": reverse_lazy("portal:commune_suggestions"),
+            }
+        ),
     )
     birth_commune = forms.ChoiceField(
         label=_("Choisissez votre commune de naissance"),

@@ -48,6 +48,7 @@ family_urls = [
     path("espace/", views.dashboard, name="dashboard"),
     path("espace/foyer/<adult_role:role>/", views.adult_edit, name="adult_edit"),
     path("espace/foyer/second-parent/retirer/", views.second_parent_remove, name="second_parent_remove"),
+    path("espace/foyer/communes/", views.commune_suggestions, name="commune_suggestions"),
     # The English paths of before: bookmarks and old mails still lead to the page.
     path("espace/foyer/<str:role>/", views.adult_edit_moved, name="adult_edit_moved"),
     path("espace/enfants/ajouter/", views.child_add, name="child_add"),

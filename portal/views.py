@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from portal import selectors, services
+from portal import cog, selectors, services
 from portal.demarches import demarches
 from portal.forms import AdultForm, ChildForm, HolderForm, LoginForm, SignupForm, add_service_errors
 from portal.models import Adult, User
@@ -158,6 +158,22 @@ def adult_edit(request, role):
         request,
         "portal/adult_form.html",
         {"form": form, "role": role, "adult": adult, "certified": certified},
+    )
+
+
+@login_required
+@require_GET
+def commune_suggestions(request):
+    """The communes whose name begins with ?q=, for the holder's page's suggestion list (JavaScript only): the
+    value typed back (« Saint-Denis 974 ») is one the form takes at once."""
+    found = cog.commune_search(request.GET.get("q", "")[:150], limit=cog.SUGGESTION_LIMIT)
+    return JsonResponse(
+        {
+            "communes": [
+                {"value": f"{commune.name} {commune.departement}", "label": commune.label}
+                for commune in found
+            ]
+        }
     )
 
 

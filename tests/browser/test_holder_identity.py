@@ -54,3 +54,26 @@ def test_the_holder_picks_a_birth_commune_among_homonyms(page, live_server, asse
     assert_accessible(page)
     holder.refresh_from_db()
     assert (holder.sex, holder.birth_country, holder.birth_commune) == ("F", "99100", "97411")
+
+
+def test_with_javascript_the_browser_suggests_the_communes(page, live_server, assert_accessible):
+    household = HouseholdFactory()
+    holder = household.adults.get(role=Adult.Role.HOLDER)
+    holder.last_name, holder.birth_date = "Martin", "1988-04-12"
+    holder.save()
+    signed_in_as(page, live_server, household.owner)
+
+    page.goto(live_server.url + "/espace/foyer/titulaire/")
+    field = page.get_by_label("Commune de naissance")
+    field.press_sequentially("Saint-Denis")
+    suggestions = page.locator("datalist#id_commune_query_suggestions option")
+    expect(suggestions.filter(has_text="Saint-Denis (La Réunion, 974)")).to_have_attribute(
+        "value", "Saint-Denis 974"
+    )
+    assert_accessible(page)
+    field.fill("Saint-Denis 974")  # what picking the suggestion types
+    page.get_by_label("Pays de naissance").select_option(label="France")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_role("status")).to_contain_text("Les informations du foyer sont enregistrées.")
+    holder.refresh_from_db()
+    assert holder.birth_commune == "97411"

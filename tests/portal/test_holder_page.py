@@ -184,3 +184,22 @@ def test_the_beginning_of_a_name_proposes_the_communes_it_begins(family_client, 
 def test_too_many_communes_ask_for_more(family_client):
     response = family_client.post(URL, {**BASE, "birth_country": "99100", "commune_query": "Saint-Ma"})
     assert "Trop de communes commencent ainsi" in response.content.decode()
+
+
+def test_the_suggestions_give_back_a_value_the_form_takes_at_once(family_client, household):
+    answer = family_client.get("/espace/foyer/communes/", {"q": "saint-denis"}).json()["communes"]
+    assert {"value": "Saint-Denis 974", "label": "Saint-Denis (La Réunion, 974)"} in answer
+    assert len(answer) == 15
+    response = family_client.post(URL, {**BASE, "birth_country": "99100", "commune_query": "Saint-Denis 974"})
+    assert response.status_code == 302 and holder(household).birth_commune == "97411"
+
+
+def test_the_suggestions_need_a_signed_in_family(client):
+    assert client.get("/espace/foyer/communes/", {"q": "Nantes"}).status_code == 302
+
+
+def test_the_page_loads_the_picker_script_from_a_file(family_client):
+    html = family_client.get(URL).content.decode()
+    assert 'src="/static/portal/commune-picker.js"' in html
+    assert 'data-commune-suggestions="/espace/foyer/communes/"' in html
+    assert "<script>" not in html  # strict CSP: no inline script
