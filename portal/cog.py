@@ -90,11 +90,13 @@ def data_file(name: str) -> Path:
 
 
 def _rows(path: Path):
+    """INSEE's files are comma-separated since 2019, semicolon-separated before and in some exports: the header
+    line tells which."""
     with open(path, encoding="utf-8-sig", newline="") as stream:
-        sample = stream.read(4096)
+        header = stream.readline()
         stream.seek(0)
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;")
-        yield from csv.DictReader(stream, dialect=dialect)
+        delimiter = ";" if header.count(";") > header.count(",") else ","
+        yield from csv.DictReader(stream, delimiter=delimiter)
 
 
 def _load(paths: tuple[Path, Path, Path]) -> _Reference:
