@@ -238,7 +238,8 @@ class HolderForm(AdultForm):
         if self.is_bound:
             query = self.data.get(self.add_prefix("commune_query"), "")
         else:
-            query = instance_commune.name if instance_commune else ""
+            # A code the COG files no longer name (a newer millésime loaded) is shown, and kept, as it is.
+            query = instance_commune.name if instance_commune else self.instance.birth_commune
             self.initial["commune_query"] = query
         found = cog.commune_search(query)
         # The communes of that very name when there are (« Saint-Denis »: four), else those it begins.
@@ -286,7 +287,9 @@ class HolderForm(AdultForm):
             )
         if chosen:
             return cleaned
-        if len(self.matches) == 1:
+        if not self.matches and self.instance.birth_commune and query == self.instance.birth_commune:
+            cleaned["birth_commune"] = query
+        elif len(self.matches) == 1:
             cleaned["birth_commune"] = self.matches[0].code
             self.data = self.data.copy()
             self.data[self.add_prefix("birth_commune")] = cleaned["birth_commune"]

@@ -203,3 +203,13 @@ def test_the_page_loads_the_picker_script_from_a_file(family_client):
     assert 'src="/static/portal/commune-picker.js"' in html
     assert 'data-commune-suggestions="/espace/foyer/communes/"' in html
     assert "<script>" not in html  # strict CSP: no inline script
+
+
+def test_a_code_the_cog_does_not_name_is_kept_as_it_is(family_client, household):
+    adult = holder(household)
+    adult.birth_country, adult.birth_commune = "99100", "01999"
+    adult.save()
+    html = family_client.get(URL).content.decode()
+    assert 'value="01999"' in html
+    response = family_client.post(URL, {**BASE, "birth_country": "99100", "commune_query": "01999"})
+    assert response.status_code == 302 and holder(household).birth_commune == "01999"
