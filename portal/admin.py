@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from portal.alerts import alert_resolve
+from portal.cog import adult_birth_place
 from portal.models import Adult, Child, Household, OperationalAlert, User
 from portal.roles import VisibleFamiliesAdminMixin, is_manager
 
@@ -36,10 +37,17 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
 
 
+@admin.display(description=_("lieu de naissance"))
+def birth_place(adult):
+    """The INSEE codes the holder picked, by their names (« Nantes (Loire-Atlantique), France »)."""
+    return adult_birth_place(adult) or "—"
+
+
 class AdultInline(admin.StackedInline):
     model = Adult
     extra = 0
     max_num = 2
+    readonly_fields = [birth_place]
 
 
 class ChildInline(admin.TabularInline):
@@ -73,6 +81,7 @@ class AdultAdmin(VisibleFamiliesAdminMixin, admin.ModelAdmin):
     list_filter = ["role"]
     search_fields = ["last_name", "first_names", "email", "household__owner__email"]
     raw_id_fields = ["household"]
+    readonly_fields = [birth_place]
 
 
 @admin.register(Child)

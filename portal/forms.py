@@ -4,10 +4,11 @@ from django import forms
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm, SetPasswordMixin
 from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal import services, throttles
+from portal import cog, services, throttles
 from portal.models import Adult, Child, User, age_in_years
 
 DJANGO_BLANK = "---------"
@@ -250,6 +251,177 @@ class AdultForm(FrenchBlankChoicesMixin, forms.ModelForm):
     def clean_birth_date(self):
         birth_date = self.cleaned_data.get("birth_date")
         return birth_date if self.fields["birth_date"].disabled else clean_adult_birth_date(birth_date)
+
+    def adult_fields(self) -> dict:
+        """What services.adult_save is given."""
+        return dict(self.cleaned_data)
+
+
+class HolderForm(AdultForm):
+    """The holder's page of a local account: with the rest of the civil status API Particulier's identity pivot
+    needs, so the CAF or the MSA can be asked without an attestation. The birth commune is picked without
+    JavaScript: the holder types its name, the server proposes the matching communes with their département, as
+    radio buttons, and keeps the one chosen (its INSEE COG code)."""
+
+    PIVOT_FIELDS = ["birth_name", "sex", "birth_country", "birth_commune"]
+
+    commune_query = forms.CharField(
+        label=_("Commune de naissance"),
+        required=False,
+        max_length=150,
+        help_text=_(
+            "Pour une naissance en France (outre-mer compris) : tapez le nom de la commune, par exemple « Nantes » "
+            "ou « Saint-Denis 93 ». Pour Paris, Lyon et Marseille, choisissez l'arrondissement."
+        ),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "data-commune-suggestions": reverse_lazy("portal:commune_suggestions"),
+            }
+        ),
+    )
+    birth_commune = forms.ChoiceField(
+        label=_("Choisissez votre commune de naissance"),
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    class Meta(AdultForm.Meta):
+        fields = [
+            "first_names",
+            "last_name",
+            "birth_name",
+            "birth_date",
+            "sex",
+            "birth_country",
+            "birth_commune",
+            "email",
+            "phone",
+        ]
+        widgets = {
+            **AdultForm.Meta.widgets,
+            "birth_name": forms.TextInput(attrs={"autocomplete": "off"}),
+            "sex": forms.RadioSelect,
+        }
+        labels = {"birth_name": _("Nom de naissance, s'il est différent du nom")}
+        help_texts = {
+            "birth_name": _("Le nom inscrit sur votre acte de naissance, par exemple avant un mariage.")
+        }
+
+    field_order = [
+        "first_names",
+        "last_name",
+        "birth_name",
+        "birth_date",
+        "sex",
+        "birth_country",
+        "commune_query",
+        "birth_commune",
+        "email",
+        "phone",
+    ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        sex = self.fields["sex"]
+        sex.label = _("Sexe à l'état civil")
+        sex.choices = list(Adult.Sex.choices)
+        sex.help_text = _("Celui de votre acte de naissance.")
+        self.fields["birth_country"] = forms.ChoiceField(
+            label=_("Pays de naissance"),
+            required=False,
+            choices=[("", _("— Choisissez un pays —"))]
+            + [(country.code, country.name) for country in cog.countries()],
+        )
+        self.order_fields(self.field_order)
+        instance_commune = cog.commune_get(self.instance.birth_commune) if self.instance.pk else None
+        if self.is_bound:
+            query = self.data.get(self.add_prefix("commune_query"), "")
+        else:
+            # A code the COG files no longer name (a newer millésime loaded) is shown, and kept, as it is.
+            query = instance_commune.name if instance_commune else self.instance.birth_commune
+            self.initial["commune_query"] = query
+        found = cog.commune_search(query)
+        # The communes of that very name when there are (« Saint-Denis »: four), else those it begins.
+        self.matches = [commune for commune in found if cog.is_named(commune, query)] or found
+        self.too_many = len(self.matches) >= cog.SEARCH_LIMIT
+        if instance_commune and not self.is_bound and instance_commune not in self.matches:
+            self.matches.insert(0, instance_commune)
+        key = self.add_prefix("birth_commune")
+        if self.is_bound and self.data.get(key) and self.data[key] not in {c.code for c in self.matches}:
+            self.data = self.data.copy()  # chosen among the communes of a name typed since
+            del self.data[key]
+        self.fields["birth_commune"].choices = [(commune.code, commune.label) for commune in self.matches]
+
+    CONTACT_FIELDS = ["first_names", "last_name", "email", "phone"]
+
+    def contact_fields(self):
+        return [self[name] for name in self.CONTACT_FIELDS]
+
+    def civil_status_fields(self):
+        """The identity pivot's fields; the list of communes only once a name has been typed."""
+        names = ["birth_name", "birth_date", "sex", "birth_country", "commune_query"]
+        return [self[name] for name in names] + ([self["birth_commune"]] if self.matches else [])
+
+    def clean(self):
+        cleaned = super().clean()
+        country = cleaned.get("birth_country", "")
+        query = cleaned.get("commune_query", "").strip()
+        chosen = cleaned.get("birth_commune", "")
+        if country and country != cog.FRANCE:
+            if query:
+                self.add_error(
+                    "commune_query",
+                    _(
+                        "La commune de naissance ne se renseigne que pour une naissance en France : effacez-la."
+                    ),
+                )
+            cleaned["birth_commune"] = ""
+            return cleaned
+        if not query:
+            cleaned["birth_commune"] = ""
+            return cleaned
+        if not country:
+            self.add_error(
+                "birth_country", _("Indiquez le pays de naissance : France pour une commune française.")
+            )
+        if chosen:
+            return cleaned
+        if not self.matches and self.instance.birth_commune and query == self.instance.birth_commune:
+            cleaned["birth_commune"] = query
+        elif len(self.matches) == 1:
+            cleaned["birth_commune"] = self.matches[0].code
+            self.data = self.data.copy()
+            self.data[self.add_prefix("birth_commune")] = cleaned["birth_commune"]
+        elif not self.matches:
+            self.add_error(
+                "commune_query",
+                _(
+                    "Aucune commune française ne porte ce nom : vérifiez l'orthographe, ou tapez seulement le début "
+                    "du nom."
+                ),
+            )
+        elif self.too_many:
+            self.add_error(
+                "commune_query",
+                _(
+                    "Trop de communes commencent ainsi : tapez le nom complet, ou ajoutez le numéro du département "
+                    "(par exemple « Saint-Martin 38 »)."
+                ),
+            )
+        else:
+            self.add_error(
+                "birth_commune",
+                _(
+                    "Plusieurs communes correspondent : choisissez la vôtre dans la liste, avec son département."
+                ),
+            )
+        return cleaned
+
+    def adult_fields(self) -> dict:
+        """What the service saves: the model's fields, not the commune's search text."""
+        return {name: value for name, value in self.cleaned_data.items() if name != "commune_query"}
 
 
 # Establishment.Kind.SCHOOL: the establishments a child attends as a pupil.

@@ -1,8 +1,25 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from portal import views
+
+
+class AdultRoleConverter:
+    """The household pages' French slugs (/espace/foyer/titulaire/, /second-parent/) for the Adult.Role values
+    the views and {% url 'portal:adult_edit' 'holder' %} keep using."""
+
+    SLUGS = {"holder": "titulaire", "second_parent": "second-parent"}
+    regex = "titulaire|second-parent"
+
+    def to_python(self, value):
+        return {slug: role for role, slug in self.SLUGS.items()}[value]
+
+    def to_url(self, value):
+        return self.SLUGS.get(value, value)
+
+
+register_converter(AdultRoleConverter, "adult_role")
 
 family_urls = [
     path("", views.home, name="home"),
@@ -29,8 +46,11 @@ family_urls = [
         name="password_reset_complete",
     ),
     path("espace/", views.dashboard, name="dashboard"),
-    path("espace/foyer/<str:role>/", views.adult_edit, name="adult_edit"),
+    path("espace/foyer/<adult_role:role>/", views.adult_edit, name="adult_edit"),
     path("espace/foyer/second-parent/retirer/", views.second_parent_remove, name="second_parent_remove"),
+    path("espace/foyer/communes/", views.commune_suggestions, name="commune_suggestions"),
+    # The English paths of before: bookmarks and old mails still lead to the page.
+    path("espace/foyer/<str:role>/", views.adult_edit_moved, name="adult_edit_moved"),
     path("espace/enfants/ajouter/", views.child_add, name="child_add"),
     path("espace/enfants/<int:pk>/", views.child_edit, name="child_edit"),
     path("theme.css", views.theme_css, name="theme_css"),

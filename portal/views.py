@@ -8,7 +8,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.encoding import force_str
@@ -17,13 +17,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from portal import health, selectors, services
+from portal import cog, health, selectors, services
 from portal.demarches import demarches
 from portal.forms import (
     AccountPasswordResetForm,
     AdultForm,
     ChildForm,
     ConfirmPasswordForm,
+    HolderForm,
     LoginForm,
     SignupForm,
     add_service_errors,
@@ -158,9 +159,12 @@ def adult_edit(request, role):
     role = Adult.Role(role)
     adult = selectors.adult_for_role(household, role)
     certified = role == Adult.Role.HOLDER and selectors.is_certified(request.user)
-    form = AdultForm(request.POST or None, instance=adult, certified=certified)
+    if role == Adult.Role.HOLDER and not certified:
+        form = HolderForm(request.POST or None, instance=adult)
+    else:
+        form = AdultForm(request.POST or None, instance=adult, certified=certified)
     if request.method == "POST" and form.is_valid():
-        services.adult_save(household=household, role=role, **form.cleaned_data)
+        services.adult_save(household=household, role=role, **form.adult_fields())
         messages.success(request, _("Les informations du foyer sont enregistrées."))
         return redirect("portal:dashboard")
     return render(
@@ -168,6 +172,30 @@ def adult_edit(request, role):
         "portal/adult_form.html",
         {"form": form, "role": role, "adult": adult, "certified": certified},
     )
+
+
+@login_required
+@require_GET
+def commune_suggestions(request):
+    """The communes whose name begins with ?q=, for the holder's page's suggestion list (JavaScript only): the
+    value typed back (« Saint-Denis 974 ») is one the form takes at once."""
+    found = cog.commune_search(request.GET.get("q", "")[:150], limit=cog.SUGGESTION_LIMIT)
+    return JsonResponse(
+        {
+            "communes": [
+                {"value": f"{commune.name} {commune.departement}", "label": commune.label}
+                for commune in found
+            ]
+        }
+    )
+
+
+@require_GET
+def adult_edit_moved(request, role):
+    """/espace/foyer/holder/ and /second_parent/, the English paths of before: moved for good."""
+    if role not in Adult.Role.values:
+        raise Http404("unknown role")
+    return HttpResponsePermanentRedirect(reverse("portal:adult_edit", args=[role]))
 
 
 @login_required

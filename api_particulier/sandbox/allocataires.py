@@ -11,7 +11,14 @@ HOCHON Valentin            deux_prenoms                CAF couple, two children,
 FLEURET Jean               date_naissance_partielle    unknown to the CAF                          404 23003 (EAJE 37003)
 MARTIN Vincent             naissance_algerie           the provider is down                        502 37999
 LAFORGE Camille            genre_indefini              the API refuses every call: too many        429 00429
+D'ARTAGNAN-EPEE Jean-Noël  caracteres_speciaux         the same request is always in progress      409 00015
+ROUSSEAU Nadia             — (identité only)           the provider never answers in time          504 37002
 =========================  ==========================  ==========================================  =====================
+
+Whatever the family, the API also refuses a token without the route's scope (403 00100): in identité mode, the
+commune tokens of COMMUNE_TOKENS (the commune's own, API_PARTICULIER_TOKEN, has both routes); in FranceConnect
+mode, an access token FranceConnect granted without every one of FRANCECONNECT_SCOPES. Each address gets 1 000
+requests a minute (429 00429 past them), each token 20 a second.
 
 The FranceConnect people are those of franceconnect/sandbox/identities.py (same names and birth data); their
 figures follow their DGFiP households (impot_client/sandbox/households.py). The Martins are the local demo
@@ -37,6 +44,20 @@ class Outcome(StrEnum):
     UNKNOWN = "unknown"  # 404: no dossier at the CAF
     PROVIDER_DOWN = "provider_down"  # 502
     RATE_LIMITED = "rate_limited"  # 429, whatever the counter says
+    IN_PROGRESS = "in_progress"  # 409: "the same request is already being processed", every time
+    PROVIDER_TIMEOUT = "provider_timeout"  # 504 37002: the provider did not answer in time
+
+
+ROUTES = ("quotient_familial", "participation_familiale_eaje")
+# Fictitious commune tokens with one route only, for the 403 of a token without the route's scope.
+COMMUNE_TOKENS = {
+    "jeton-commune-quotient-familial-seul": ("quotient_familial",),
+    "jeton-commune-eaje-seul": ("participation_familiale_eaje",),
+}
+# The FranceConnect scopes (FranceConnect's catalogue) of the data the france_connect routes answer: quotient
+# familial or resources, allocataires, enfants, adresse. The contract requires each block of the answer, so the
+# simulator masks none: a token granted without one of them is refused.
+FRANCECONNECT_SCOPES = ("cnaf_quotient_familial", "cnaf_allocataires", "cnaf_enfants", "cnaf_adresse")
 
 
 class Provider(StrEnum):
@@ -255,6 +276,35 @@ FAMILIES = {
             franceconnect="genre_indefini",
             outcome=Outcome.RATE_LIMITED,
             adults=(Person(birth_name="LAFORGE", first_names="CAMILLE", sex="F", birth_date="1954-08-07"),),
+        ),
+        Family(
+            key="dartagnan",
+            label=_("Requête identique déjà en cours : toujours en conflit (409)"),
+            franceconnect="caracteres_speciaux",
+            outcome=Outcome.IN_PROGRESS,
+            adults=(
+                Person(
+                    birth_name="D'ARTAGNAN-EPEE",
+                    first_names="JEAN-NOEL ELIE",
+                    sex="M",
+                    birth_date="1980-02-29",
+                    birth_commune="2A004",
+                ),
+            ),
+        ),
+        Family(
+            key="rousseau",
+            label=_("Le fournisseur de données ne répond pas à temps (504)"),
+            outcome=Outcome.PROVIDER_TIMEOUT,
+            adults=(
+                Person(
+                    birth_name="ROUSSEAU",
+                    first_names="NADIA",
+                    sex="F",
+                    birth_date="1979-06-21",
+                    birth_commune="44109",
+                ),
+            ),
         ),
     )
 }

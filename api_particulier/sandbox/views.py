@@ -2,26 +2,39 @@
 familiale EAJE, each by identité pivot and by FranceConnect).
 
 Checks in the real API's order: the Bearer token (the commune's, or in FranceConnect mode the family's access
-token, which the FranceConnect simulator's checktoken vouches for, over HTTP), the rate per token, `recipient`,
-the identity parameters, then the family. The rate is the published one, 20 requests per second per token,
-counted in this process (enough for a simulator; the client keeps its own limits in the shared cache)
-against `now()`, which tests move instead of sleeping."""
+token, which the FranceConnect simulator's checktoken vouches for, over HTTP) and its scope, the rates per
+address and per token, `recipient`, the identity parameters, then the family. The rates are the published ones,
+1 000 requests per minute per address and 20 per second per token, counted in Django's cache (shared by the
+workers when it is Redis, as the client's own limits are) in windows of `now()`, which tests move instead of
+sleeping."""
 
+import hashlib
 import re
-import threading
 from datetime import UTC, date, datetime
 
 import httpx
 from django.conf import settings
+from django.core.cache import cache
 from django.http import JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from api_particulier.sandbox.allocataires import Family, Outcome, Provider, family_of, family_of_franceconnect
+from api_particulier.sandbox import allocataires
+from api_particulier.sandbox.allocataires import (
+    COMMUNE_TOKENS,
+    FRANCECONNECT_SCOPES,
+    Family,
+    Outcome,
+    Provider,
+    family_of,
+    family_of_franceconnect,
+)
 from franceconnect.sandbox.views import data_provider_credentials, now, same, sandbox_gate
 
 RATE_LIMIT = 20  # requests per token in any one-second window
+ADDRESS_RATE_LIMIT = 1000  # requests per address in any one-minute window
+CACHE_PREFIX = "api_particulier_sandbox"
 CACHE_SECONDS = {"quotient_familial": 86400, "participation_familiale_eaje": 3600}  # X-Cache-Expires-in
 CHECKTOKEN_TIMEOUT = 5.0
 FRANCE = "99100"
@@ -30,9 +43,6 @@ _DEPARTEMENT = re.compile(r"[0-9][0-9AB][0-9]?")
 _INTEGER = re.compile(r"[0-9]{1,4}")
 
 sandbox_only = sandbox_gate("API_PARTICULIER_SANDBOX")
-
-_windows: dict[str, tuple[int, int]] = {}  # token -> (second, requests in it)
-_windows_lock = threading.Lock()
 
 
 class ParticulierError(Exception):
@@ -63,6 +73,18 @@ def _malformed_civility() -> ParticulierError:
     )
 
 
+def _insufficient_privileges() -> ParticulierError:
+    return ParticulierError(
+        403,
+        "00100",
+        _("Privilèges insuffisants"),
+        _(
+            "Votre token est valide mais vos privilèges sont insuffisants. Listez vos privilèges sur /api/introspect"
+        ),
+        source={"parameter": "token"},
+    )
+
+
 def _too_many_requests() -> ParticulierError:
     return ParticulierError(429, "00429", _("Trop de requêtes"), _("Vous avez effectué trop de requêtes"))
 
@@ -72,9 +94,19 @@ def _bearer(request) -> str:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
-def _franceconnect_identity(token: str) -> dict:
-    """Whom the family's FranceConnect token stands for, from the FranceConnect simulator's checktoken, where the
-    simulator authenticates as FranceConnect's data provider."""
+def _commune_token_routes(token: str) -> tuple[str, ...]:
+    """The routes a commune token may call: both for the commune's own, one for the fictitious ones; 401 else."""
+    if token and same(token, settings.API_PARTICULIER_TOKEN):
+        return allocataires.ROUTES
+    for known, routes in COMMUNE_TOKENS.items():
+        if same(token, known):
+            return routes
+    raise _invalid_token()
+
+
+def _franceconnect_identity(token: str) -> tuple[dict, set[str]]:
+    """Whom the family's FranceConnect token stands for, and the data scopes it was granted, from the FranceConnect
+    simulator's checktoken, where the simulator authenticates as FranceConnect's data provider."""
     client_id, client_secret = data_provider_credentials()
     try:
         response = httpx.post(
@@ -94,25 +126,34 @@ def _franceconnect_identity(token: str) -> dict:
         ) from error
     if answer.get("active") is not True:
         raise _invalid_token()
-    return answer["identity"]
+    return answer["identity"], set(str(answer.get("scope", "")).split())
+
+
+def _window(kind: str, who: str, seconds: int, limit: int) -> tuple[dict[str, str], bool]:
+    """Count one request in the current window of `seconds` for `who` (hashed: no token in a cache key): the
+    RateLimit-* headers of the answer, and whether the request is within `limit`."""
+    start = now() // seconds * seconds
+    key = f"{CACHE_PREFIX}:{kind}:{hashlib.sha256(who.encode()).hexdigest()[:32]}:{start}"
+    cache.add(key, 0, timeout=seconds + 60)
+    try:
+        used = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=seconds + 60)
+        used = 1
+    headers = {
+        "RateLimit-Limit": str(limit),
+        "RateLimit-Remaining": str(max(limit - used, 0)),
+        "RateLimit-Reset": str(start + seconds),
+    }
+    return headers, used <= limit
+
+
+def count_address(address: str) -> tuple[dict[str, str], bool]:
+    return _window("address", address, 60, ADDRESS_RATE_LIMIT)
 
 
 def _count(token: str) -> tuple[dict[str, str], bool]:
-    """Count this request against its token's window: the RateLimit-* headers of the answer, and whether the
-    request is within the rate."""
-    second = now()
-    with _windows_lock:
-        for stale in [known for known, (start, _used) in _windows.items() if start != second]:
-            del _windows[stale]  # every FranceConnect call brings a new token: keep only this second's
-        start, used = _windows.get(token, (second, 0))
-        used += 1
-        _windows[token] = (start, used)
-    headers = {
-        "RateLimit-Limit": str(RATE_LIMIT),
-        "RateLimit-Remaining": str(max(RATE_LIMIT - used, 0)),
-        "RateLimit-Reset": str(start + 1),
-    }
-    return headers, used <= RATE_LIMIT
+    return _window("token", token, 1, RATE_LIMIT)
 
 
 def _check_recipient(request) -> None:
@@ -215,6 +256,24 @@ def _play(family: Family | None, route: str) -> Family:
         )
     if family.outcome == Outcome.RATE_LIMITED:
         raise _too_many_requests()
+    if family.outcome == Outcome.IN_PROGRESS:
+        raise ParticulierError(
+            409,
+            "00015",
+            _("Conflit"),
+            _(
+                "Une requête associé à votre jeton est déjà en cours de traitement pour ces paramètres. Veuillez "
+                "attendre la fin du traitement avant d'effectuer une nouvelle requête."
+            ),
+        )
+    if family.outcome == Outcome.PROVIDER_TIMEOUT:
+        raise ParticulierError(
+            504,
+            "37002",
+            _("Intermédiaire hors-délai"),
+            _("Temps d’attente d’une réponse du fournisseur de données écoulé."),
+            meta={"provider": "CNAV"},
+        )
     return family
 
 
@@ -251,10 +310,13 @@ def _answer(request, route: str, mode: str) -> JsonResponse:
     try:
         token = _bearer(request)
         if mode == "identite":
-            if not same(token, settings.API_PARTICULIER_TOKEN):
-                raise _invalid_token()
+            if route not in _commune_token_routes(token):
+                raise _insufficient_privileges()
         elif not token:
             raise _invalid_token()
+        headers, allowed = count_address(request.META.get("REMOTE_ADDR", ""))
+        if not allowed:
+            raise _too_many_requests()
         headers, allowed = _count(token)
         if not allowed:
             raise _too_many_requests()
@@ -265,7 +327,10 @@ def _answer(request, route: str, mode: str) -> JsonResponse:
         else:
             if route == "quotient_familial":
                 _period(request, today)
-            family = family_of_franceconnect(_franceconnect_identity(token))
+            identity, scopes = _franceconnect_identity(token)
+            if not set(FRANCECONNECT_SCOPES) <= scopes:
+                raise _insufficient_privileges()
+            family = family_of_franceconnect(identity)
         data = _data(_play(family, route), route, request, today)
     except ParticulierError as error:
         return JsonResponse({"errors": [error.error]}, status=error.status, headers=headers)
@@ -286,6 +351,6 @@ def _view(route: str, mode: str):
 
 ROUTES = {
     (route, mode): _view(route, mode)
-    for route in ("quotient_familial", "participation_familiale_eaje")
+    for route in allocataires.ROUTES
     for mode in ("identite", "france_connect")
 }

@@ -371,3 +371,6 @@ SESSION_IDLE_TIMEOUT_FAMILY = env.int("SESSION_IDLE_TIMEOUT_FAMILY", default=30 
 SESSION_IDLE_TIMEOUT_AGENT = env.int("SESSION_IDLE_TIMEOUT_AGENT", default=15 * 60)
 SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_TIMEOUT", default=SESSION_COOKIE_AGE)
 MIDDLEWARE.append("portal.middleware.SessionTimeoutMiddleware")
+# The INSEE « Code officiel géographique » (birth communes and countries): the files `manage.py cog_import` writes
+# from INSEE's own (v_commune_AAAA.csv, v_pays_territoire_AAAA.csv); empty, or without them, the shipped ones.
+COG_DATA_DIR = env.str("COG_DATA_DIR", default="")

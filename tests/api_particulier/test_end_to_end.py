@@ -18,6 +18,8 @@ EXPECTED = {
     Outcome.UNKNOWN: "not_found",
     Outcome.PROVIDER_DOWN: "unavailable",
     Outcome.RATE_LIMITED: "rate_limited",
+    Outcome.IN_PROGRESS: "in_progress",
+    Outcome.PROVIDER_TIMEOUT: "unavailable",
 }
 
 

@@ -75,6 +75,10 @@ def test_participation_familiale_eaje(api):
         (422, errors("00366"), "invalid_identity", None),
         (429, errors("00429"), "rate_limited", None),
         (502, errors("37999", "CNAV"), "unavailable", "CNAV"),
+        (401, errors("00101"), "invalid_token", None),
+        (403, errors("00100"), "scope_missing", None),
+        (409, errors("00015"), "in_progress", None),
+        (504, errors("37002", "CNAV"), "unavailable", "CNAV"),
     ],
 )
 def test_an_error_prints_its_name(api, status, body, outcome, provider):

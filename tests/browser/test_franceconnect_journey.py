@@ -31,7 +31,8 @@ def test_franceconnect_sign_in_and_sign_out(page, live_server, settings, assert_
     identity = page.get_by_role("region", name="Mon identité")
     expect(identity).to_contain_text("Certifiée par FranceConnect")
     expect(identity).to_contain_text("Angela Claire Louise")
-    expect(identity).to_contain_text("France (99100)")
+    expect(identity).to_contain_text("Paris 7e Arrondissement (Paris)")
+    expect(identity).not_to_contain_text("99100")
     assert_accessible(page)
 
     page.get_by_role("button", name="Se déconnecter").click()

@@ -38,7 +38,7 @@ def test_sign_in_then_sign_out_through_the_simulator(sandbox):
     dashboard = pick_identity(sandbox, "test")
     assert dashboard.url.path == reverse("portal:dashboard")
     assert "Certifiée par FranceConnect" in dashboard.text
-    assert "Angela Claire Louise" in dashboard.text and "France (99100)" in dashboard.text
+    assert "Angela Claire Louise" in dashboard.text and "<dd>France</dd>" in dashboard.text
     identity = FranceConnectIdentity.objects.get()
     assert identity.acr == "eidas1" and identity.sub.endswith("v1")
 

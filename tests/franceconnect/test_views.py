@@ -41,7 +41,8 @@ def test_first_sign_in_creates_the_family_account_with_its_certified_identity(cl
     )
     page = client.get(reverse("portal:dashboard")).content.decode()
     assert "Certifiée par FranceConnect" in page
-    assert "France (99100)" in page and "Paris 7e (75107)" in page
+    assert "<dd>France</dd>" in page and "<dd>Paris 7e Arrondissement (Paris)</dd>" in page
+    assert "99100" not in page and "75107" not in page  # names, not the raw INSEE codes (issue 16)
 
 
 def test_later_sign_ins_find_the_account_by_sub(client, provider):

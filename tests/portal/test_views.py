@@ -293,4 +293,4 @@ class TestHousehold:
         assert "Indiquez la date de naissance" in response.content.decode()
 
     def test_unknown_role_is_404(self, family_client):
-        assert family_client.get(reverse("portal:adult_edit", args=["voisin"])).status_code == 404
+        assert family_client.get("/espace/foyer/voisin/").status_code == 404

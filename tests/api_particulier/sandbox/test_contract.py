@@ -17,16 +17,20 @@ from django.urls import get_resolver
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
 from api_particulier.sandbox import urls as simulator_urls
+from api_particulier.sandbox import views
 from tests.api_particulier.sandbox.test_views import (  # noqa: F401  the simulator's fixtures
     BASE,
     DEMO,
+    allocataire,
     by_franceconnect,
     by_identity,
     clock,
+    fc_token,
     franceconnect,
     pivot,
     sandbox,
 )
+from tests.franceconnect import test_sandbox as fc
 
 pytestmark = pytest.mark.urls("portal.urls_dev")
 
@@ -144,6 +148,8 @@ IDENTITE_CASES = [
     ("not referenced", {"nomNaissance": "PERSONNE"}, 404),
     ("provider down", pivot("naissance_algerie"), 502),
     ("rate limited", {**pivot("genre_indefini"), "sexeEtatCivil": "F"}, 429),
+    ("same request in progress", allocataire("dartagnan"), 409),
+    ("provider timeout", allocataire("rousseau"), 504),
     ("bad token", {"token": "mauvais-jeton"}, 401),
     ("no recipient", {"recipient": None}, 422),
     ("malformed civility", {"sexeEtatCivil": "X"}, 422),
@@ -176,6 +182,7 @@ FRANCECONNECT_CASES = [
     ("moins_18_ans", {}, 404),
     ("naissance_algerie", {}, 502),
     ("genre_indefini", {}, 429),
+    ("caracteres_speciaux", {}, 409),
     ("test", {"token": "jeton-franceconnect-inconnu"}, 401),
     ("test", {"recipient": None}, 422),
 ]
@@ -192,6 +199,32 @@ def test_every_franceconnect_answer_is_in_the_contract(client, contract, route, 
     response = by_franceconnect(client, route, identity, **params)
     assert response.status_code == status, response.content
     contract.check(route, "france_connect", response)
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_a_commune_token_without_the_scope_is_in_the_contract(client, contract, route):
+    other = (
+        "jeton-commune-eaje-seul" if route == "quotient_familial" else "jeton-commune-quotient-familial-seul"
+    )
+    response = by_identity(client, route, token=other)
+    assert response.status_code == 403
+    contract.check(route, "identite", response)
+
+
+@pytest.mark.parametrize("route", ROUTES)
+@pytest.mark.usefixtures("franceconnect")
+def test_a_franceconnect_token_without_the_cnaf_scopes_is_in_the_contract(client, contract, route):
+    response = by_franceconnect(client, route, token=fc_token(client, "test", scope=fc.SCOPE))
+    assert response.status_code == 403
+    contract.check(route, "france_connect", response)
+
+
+def test_the_address_limit_answer_is_in_the_contract(client, contract):
+    for _request in range(views.ADDRESS_RATE_LIMIT):
+        views.count_address("127.0.0.1")
+    response = by_identity(client)
+    assert response.status_code == 429 and response["RateLimit-Limit"] == "1000"
+    contract.check("quotient_familial", "identite", response)
 
 
 def test_franceconnect_unreachable_is_in_the_contracts_error_shape(client, settings, contract):

@@ -12,7 +12,7 @@ from django.core.checks import run_checks
 from django.utils import timezone
 
 from api_particulier.sandbox import views
-from api_particulier.sandbox.allocataires import FAMILIES, Outcome, family_of
+from api_particulier.sandbox.allocataires import FAMILIES, FRANCECONNECT_SCOPES, Outcome, family_of
 from franceconnect.sandbox.identities import IDENTITIES
 from tests.franceconnect import test_sandbox as fc
 from tests.portal.test_settings import PRODUCTION_ENV, SETTINGS_WITH_SIMULATORS, run_manage, run_python
@@ -47,10 +47,8 @@ def sandbox(settings):
     settings.FRANCECONNECT_CLIENT_ID = fc.CLIENT_ID
     settings.FRANCECONNECT_CLIENT_SECRET = fc.CLIENT_SECRET
     settings.FRANCECONNECT_SANDBOX_REDIRECT_URIS = [fc.REDIRECT_URI]
-    views._windows.clear()
     cache.clear()
     yield
-    views._windows.clear()
     cache.clear()
 
 
@@ -85,8 +83,12 @@ def by_identity(client, route="quotient_familial", token=TOKEN, recipient=RECIPI
     return client.get(f"{BASE}/{route}/identite", query, headers=headers)
 
 
-def fc_token(client, identity="test"):
-    return fc.tokens(client, identity)["access_token"]
+CNAF_SCOPES = " ".join(FRANCECONNECT_SCOPES)
+
+
+def fc_token(client, identity="test", scope=f"{fc.SCOPE} {CNAF_SCOPES}"):
+    """A FranceConnect access token granted, by default, the CNAF data scopes the france_connect routes need."""
+    return fc.tokens(client, identity, scope=scope)["access_token"]
 
 
 def by_franceconnect(
@@ -112,6 +114,22 @@ def pivot(identity_key: str) -> dict:
         "codeCogInseeCommuneNaissance": person.birthplace or None,
     }
     return params
+
+
+def allocataire(key: str) -> dict:
+    """The identity parameters of a simulated family's first adult."""
+    person = FAMILIES[key].adults[0]
+    year, month, day = person.birth_date.split("-")
+    return {
+        "nomNaissance": person.birth_name,
+        "prenoms[]": person.first_names.split(),
+        "sexeEtatCivil": person.sex,
+        "anneeDateNaissance": year,
+        "moisDateNaissance": month,
+        "jourDateNaissance": day,
+        "codeCogInseePaysNaissance": "99100",
+        "codeCogInseeCommuneNaissance": person.birth_commune,
+    }
 
 
 def assert_error(response, status, code):
@@ -421,6 +439,81 @@ def test_a_malformed_qf_period_is_422(client, params):
     assert_error(by_identity(client, **params), 422, "00366")
 
 
+@pytest.mark.parametrize("route", ROUTES)
+def test_the_same_request_in_progress_is_409(client, route):
+    error = assert_error(by_identity(client, route, **allocataire("dartagnan")), 409, "00015")
+    assert "déjà en cours de traitement" in error["detail"]
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_the_provider_timeout_is_504(client, route):
+    error = assert_error(by_identity(client, route, **allocataire("rousseau")), 504, "37002")
+    assert error["meta"] == {"provider": "CNAV"}
+
+
+@pytest.mark.parametrize(
+    ("token", "allowed"),
+    [
+        ("jeton-commune-quotient-familial-seul", "quotient_familial"),
+        ("jeton-commune-eaje-seul", "participation_familiale_eaje"),
+    ],
+)
+def test_a_commune_token_without_the_routes_scope_is_403(client, token, allowed):
+    for route in ROUTES:
+        response = by_identity(client, route, token=token)
+        if route == allowed:
+            assert response.status_code == 200, response.content
+        else:
+            error = assert_error(response, 403, "00100")
+            assert error["source"] == {"parameter": "token"}
+
+
+def test_the_scope_is_checked_before_the_rate(client):
+    for _request in range(25):
+        assert_error(
+            by_identity(client, "participation_familiale_eaje", token="jeton-commune-quotient-familial-seul"),
+            403,
+            "00100",
+        )
+    assert (
+        by_identity(client, "quotient_familial", token="jeton-commune-quotient-familial-seul").status_code
+        == 200
+    )
+
+
+def test_the_token_window_is_in_the_shared_cache(client):
+    for _request in range(20):
+        by_identity(client)
+    assert_error(by_identity(client), 429, "00429")
+    cache.clear()  # what another worker's count lives in: cleared, the window is empty again
+    assert by_identity(client).status_code == 200
+
+
+def test_the_1001st_request_of_a_minute_from_one_address_is_429(client, clock):
+    clock.value = clock.value // 60 * 60 + 30  # half-way through a minute
+    for _request in range(views.ADDRESS_RATE_LIMIT - 1):
+        views.count_address("127.0.0.1")  # what 999 earlier requests of this minute counted
+    assert views.ADDRESS_RATE_LIMIT == 1000
+    assert by_identity(client).status_code == 200  # the 1 000th
+    clock.value += 1  # a new second: the token's window is empty, the address's is full
+    response = by_identity(client)
+    assert_error(response, 429, "00429")
+    assert (response["RateLimit-Limit"], response["RateLimit-Remaining"], response["RateLimit-Reset"]) == (
+        "1000",
+        "0",
+        str(clock.value + 29),
+    )
+    other = client.get(
+        f"{BASE}/quotient_familial/identite",
+        {**DEMO, "recipient": RECIPIENT},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        REMOTE_ADDR="192.0.2.7",
+    )
+    assert other.status_code == 200  # another address has its own minute
+    clock.value += 29  # the next minute
+    assert by_identity(client).status_code == 200
+
+
 def test_the_rate_limited_family_is_the_only_one_outcome_of_its_kind():
     assert [family.key for family in FAMILIES.values() if family.outcome == Outcome.RATE_LIMITED] == [
         "laforge"
@@ -457,10 +550,24 @@ def test_franceconnect_qf_takes_a_period(client, franceconnect):
         ("naissance_algerie", "quotient_familial", 502, "37999"),
         ("genre_indefini", "participation_familiale_eaje", 429, "00429"),
         ("moins_18_ans", "quotient_familial", 404, "35003"),
+        ("caracteres_speciaux", "quotient_familial", 409, "00015"),
+        ("caracteres_speciaux", "participation_familiale_eaje", 409, "00015"),
     ],
 )
 def test_some_franceconnect_identities_reach_a_failure(client, franceconnect, identity, route, status, code):
     assert_error(by_franceconnect(client, route, identity), status, code)
+
+
+@pytest.mark.parametrize("route", ROUTES)
+@pytest.mark.parametrize(
+    "scope",
+    [fc.SCOPE, f"{fc.SCOPE} cnaf_quotient_familial cnaf_allocataires cnaf_enfants"],
+    ids=["no cnaf scope", "without cnaf_adresse"],
+)
+def test_a_franceconnect_token_without_the_cnaf_scopes_is_403(client, franceconnect, route, scope):
+    token = fc_token(client, "test", scope=scope)
+    error = assert_error(by_franceconnect(client, route, token=token), 403, "00100")
+    assert error["source"] == {"parameter": "token"}
 
 
 @pytest.mark.parametrize("route", ROUTES)
