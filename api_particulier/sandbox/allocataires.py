@@ -54,10 +54,11 @@ COMMUNE_TOKENS = {
     "jeton-commune-quotient-familial-seul": ("quotient_familial",),
     "jeton-commune-eaje-seul": ("participation_familiale_eaje",),
 }
-# The FranceConnect scopes (FranceConnect's catalogue) of the data the france_connect routes answer: quotient
-# familial or resources, allocataires, enfants, adresse. The contract requires each block of the answer, so the
-# simulator masks none: a token granted without one of them is refused.
-FRANCECONNECT_SCOPES = ("cnaf_quotient_familial", "cnaf_allocataires", "cnaf_enfants", "cnaf_adresse")
+# The FranceConnect scopes (FranceConnect's catalogue) of the data a tariff needs from the france_connect routes:
+# quotient familial or resources, allocataires, enfants. A token granted without one of them is refused. The address
+# (cnaf_adresse) is a tariff's business nowhere and the portal never asks for it; the contract requires the block,
+# so the simulator answers it anyway (API Particulier masks it when the scope is missing).
+FRANCECONNECT_SCOPES = ("cnaf_quotient_familial", "cnaf_allocataires", "cnaf_enfants")
 
 
 class Provider(StrEnum):

@@ -170,7 +170,7 @@ def vehicle_france_connect(request):
             raise _too_many_requests()
         _check_recipient(request)
         plate = _plate(request.GET.get("immatriculation", ""))
-        person = _franceconnect_identity(token)
+        person, _scopes = _franceconnect_identity(token)
         if plate == IN_PROGRESS:
             raise ParticulierError(
                 409,

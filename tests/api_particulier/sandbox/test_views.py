@@ -561,8 +561,8 @@ def test_some_franceconnect_identities_reach_a_failure(client, franceconnect, id
 @pytest.mark.parametrize("route", ROUTES)
 @pytest.mark.parametrize(
     "scope",
-    [fc.SCOPE, f"{fc.SCOPE} cnaf_quotient_familial cnaf_allocataires cnaf_enfants"],
-    ids=["no cnaf scope", "without cnaf_adresse"],
+    [fc.SCOPE, f"{fc.SCOPE} cnaf_quotient_familial cnaf_allocataires"],
+    ids=["no cnaf scope", "without cnaf_enfants"],
 )
 def test_a_franceconnect_token_without_the_cnaf_scopes_is_403(client, franceconnect, route, scope):
     token = fc_token(client, "test", scope=scope)

@@ -270,7 +270,7 @@ class TestCreche:
         quote = cantine_services.dossier_quote_compute(dossier=submitted(creche))
         assert quote.income_source == "caf"
         text = " ".join(quote.explanation)
-        assert "ressources annuelles retenues par la CAF (année 2024) ÷ 12" in text and "3208,33" in text
+        assert "ressources annuelles retenues par la CAF (année 2024) ÷ 12" in text and "3\xa0208,33" in text
 
 
 class TestErasure:
