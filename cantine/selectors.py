@@ -4,7 +4,7 @@ import dataclasses
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -269,13 +269,53 @@ class QueuePlace:
     decision_date: date | None
 
 
+def _score(*, service, today: date | None = None):
+    """The waiting list's score as an expression on dossiers: the points of each active criterion met (the same
+    criteria as _criteria_met), so that a family's position is counted in SQL."""
+    Code = WaitingListCriterion.Code
+    sibling = offers_holding_places(today=today).filter(
+        status=PlaceOffer.Status.ACCEPTED,
+        dossier__service=service,
+        dossier__child__household=OuterRef("child__household"),
+    )
+    met = {
+        Code.SIBLING: Q(Exists(sibling)),
+        Code.SINGLE_PARENT: Q(creche_single_parent=True),
+        Code.DISABILITY: Q(child__has_disability=True),
+        Code.PARENTS_WORKING: Q(creche_parents_working=True),
+    }
+    points = [
+        Case(When(met[code], then=Value(value)), default=Value(0), output_field=IntegerField())
+        for code, value in WaitingListCriterion.objects.filter(is_active=True).values_list("code", "points")
+    ]
+    return sum(points[1:], points[0]) if points else Value(0, output_field=IntegerField())
+
+
 def queue_place(dossier, today: date | None = None) -> QueuePlace | None:
     """Where the family's own application stands: its rank and the list's length, never other families' data.
-    None when it is not on the waiting list."""
-    ranked = [c.dossier.pk for c in waiting_list(service=dossier.service, period=dossier.period, today=today)]
-    if dossier.pk not in ranked:
+    None when it is not on the waiting list. Counted in SQL (the order of waiting_list: score, then date sent,
+    then pk), in a fixed number of queries whatever the list's length."""
+    holding = offers_holding_places(today=today).values("dossier")
+    candidates = (
+        Dossier.objects.filter(
+            service=dossier.service_id,
+            period=dossier.period_id,
+            status__in=[Dossier.Status.SUBMITTED, Dossier.Status.UNDER_REVIEW],
+        )
+        .exclude(pk__in=holding)
+        .annotate(score=_score(service=dossier.service_id, today=today))
+    )
+    mine = candidates.filter(pk=dossier.pk).values("score", "submitted_at").first()
+    if mine is None:
         return None
-    return QueuePlace(ranked.index(dossier.pk) + 1, len(ranked), next_decision_date(dossier.period, today))
+    score, sent = mine["score"], mine["submitted_at"]
+    ahead = (
+        Q(score__gt=score)
+        | Q(score=score, submitted_at__lt=sent)
+        | Q(score=score, submitted_at=sent, pk__lt=dossier.pk)
+    )
+    counts = candidates.aggregate(total=Count("pk"), ahead=Count("pk", filter=ahead))
+    return QueuePlace(counts["ahead"] + 1, counts["total"], next_decision_date(dossier.period, today))
 
 
 def place_offer_current(dossier) -> PlaceOffer | None:

@@ -2,12 +2,13 @@
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.db import transaction
+from django.http import HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from cantine.exports import dossiers_export
+from cantine.exports import FORMATS, csv_chunks, dossiers_export, dossiers_export_audit, export_rows
 from cantine.models import Period
 from portal.audit import client_ip
 
@@ -41,14 +42,15 @@ class BillingExportAdminMixin:
         form = BillingExportForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             period, file_format = form.cleaned_data["period"], form.cleaned_data["file_format"]
-            content, content_type = dossiers_export(
-                agent=request.user,
-                service=period.service,
-                period=period,
-                file_format=file_format,
-                ip=client_ip(request),
-            )
-            response = HttpResponse(content, content_type=content_type)
+            export = {"agent": request.user, "service": period.service, "period": period, "file_format": file_format}
+            if file_format == "csv":  # streamed as it is written: flat memory, the first bytes at once
+                with transaction.atomic():
+                    dossiers_export_audit(**export, ip=client_ip(request))
+                rows = export_rows(service=period.service, period=period)
+                response = StreamingHttpResponse(csv_chunks(rows), content_type=FORMATS["csv"][1])
+            else:
+                content, content_type = dossiers_export(**export, ip=client_ip(request))
+                response = HttpResponse(content, content_type=content_type)
             filename = f"facturation-{period.service.slug}-{period.starts_on:%Y}.{file_format}"
             response["Content-Disposition"] = f'attachment; filename="{filename}"'
             return response

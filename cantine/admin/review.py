@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 import pricing
-from cantine.admin.filters import AgeFilter, FlagFilter, TariffFilter
+from cantine.admin.filters import AgeFilter, FlagFilter, SmallTableFilter, TariffFilter
+from cantine.admin.paginators import EstimatedCountPaginator
 from cantine.income import services as income_services
 from cantine.income.selectors import DECLARANTS_TO_CHECK, income_state, income_status
 from cantine.models import CrecheChoice, Dossier, PlaceOffer, Service
@@ -88,9 +89,9 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
     ]
     list_filter = [
         "status",
-        ("service", admin.RelatedOnlyFieldListFilter),
-        ("period", admin.RelatedOnlyFieldListFilter),
-        ("establishment", admin.RelatedOnlyFieldListFilter),
+        ("service", SmallTableFilter),
+        ("period", SmallTableFilter),
+        ("establishment", SmallTableFilter),
         TariffFilter,
         FlagFilter,
         AgeFilter,
@@ -104,6 +105,9 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
         "child__household__owner__email",
     ]
     search_help_text = _("Nom ou prénom de l'enfant ou d'un parent, ou adresse électronique du compte.")
+    # 100 000 dossiers: no second count of the whole table, and an estimated count on PostgreSQL for large lists.
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
     # Oldest request first: the one that has waited longest; drafts (never sent) at the end.
     ordering = [F("submitted_at").asc(nulls_last=True), "created_at"]
 
