@@ -42,7 +42,12 @@ class BillingExportAdminMixin:
         form = BillingExportForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             period, file_format = form.cleaned_data["period"], form.cleaned_data["file_format"]
-            export = {"agent": request.user, "service": period.service, "period": period, "file_format": file_format}
+            export = {
+                "agent": request.user,
+                "service": period.service,
+                "period": period,
+                "file_format": file_format,
+            }
             if file_format == "csv":  # streamed as it is written: flat memory, the first bytes at once
                 with transaction.atomic():
                     dossiers_export_audit(**export, ip=client_ip(request))

@@ -103,11 +103,13 @@ class SmallTableFilter(admin.RelatedFieldListFilter):
         kinds = roles.service_kinds(request.user)
         queryset = {
             Service: lambda: Service.objects.filter(kind__in=kinds).order_by("name"),
-            Period: lambda: Period.objects.filter(service__kind__in=kinds)
-            .select_related("service")
-            .order_by("service__name", "-starts_on"),
-            Establishment: lambda: Establishment.objects.filter(services__kind__in=kinds)
-            .distinct()
-            .order_by("name"),
+            Period: lambda: (
+                Period.objects.filter(service__kind__in=kinds)
+                .select_related("service")
+                .order_by("service__name", "-starts_on")
+            ),
+            Establishment: lambda: (
+                Establishment.objects.filter(services__kind__in=kinds).distinct().order_by("name")
+            ),
         }[model]()
         return [(obj.pk, str(obj)) for obj in queryset]

@@ -31,6 +31,7 @@ from cantine.services.quotes import (
     dossier_quote_compute,
     dossier_quote_override,
     fiscal_data_view,
+    quotes_recompute,
     tariff_grid_activate,
     tariff_grid_save,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "IncomeErasure",
     "dossier_income_erase",
     "dossier_quote_override",
+    "quotes_recompute",
     "FiscalData",
     "fiscal_data_view",
     "place_offer_create",

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 import pricing
 from cantine import charts, selectors
 from cantine.models import Dossier, Service, TariffGrid
+from cantine.tariffs.bulk_facts import tariff_facts_bulk
 from cantine.tariffs.formats import euros, signed_euros, unit_label
 
 # The dossiers a comparison counts: those the commune is dealing with or has accepted for the period.
@@ -231,6 +232,19 @@ def _quote_or_error(grid, facts, bareme, comparison, which) -> pricing.Quote | N
         return None
 
 
+COMPARE_CHUNK = 2000
+
+
+def _with_facts(dossiers):
+    """(dossier, its tariff facts), the facts read COMPARE_CHUNK dossiers at a time (cantine.tariffs.bulk_facts)."""
+    pks = list(dossiers.values_list("pk", flat=True))
+    for start in range(0, len(pks), COMPARE_CHUNK):
+        chunk = list(dossiers.filter(pk__in=pks[start : start + COMPARE_CHUNK]))
+        facts = tariff_facts_bulk(chunk)
+        for dossier in chunk:
+            yield dossier, facts[dossier.pk]
+
+
 def compare(grid: TariffGrid, draft: pricing.Grid) -> Comparison:
     """The grid and the draft, each over the period's current dossiers with today's facts (like for like)."""
     current = pricing.parse_grid(grid.data)
@@ -242,13 +256,13 @@ def compare(grid: TariffGrid, draft: pricing.Grid) -> Comparison:
     comparison = Comparison(unit=current.unit)
     dossiers = (
         Dossier.objects.filter(period=grid.period, status__in=CURRENT_STATUSES)
-        .select_related("child__household", "service", "period", "quote")
+        .select_related("child", "service", "period", "quote")
+        .defer("quote__qf", "quote__explanation", "quote__criteria")  # never read here: never decrypted
         .order_by("pk")
     )
     in_force, in_draft = _("Grille en vigueur"), _("Projet")
-    for dossier in dossiers:
+    for dossier, facts in _with_facts(dossiers):
         comparison.dossiers += 1
-        facts = selectors.tariff_facts(dossier)
         before = _quote_or_error(current, facts, bareme, comparison, in_force)
         after = _quote_or_error(draft, facts, bareme, comparison, in_draft)
         comparison.before[category_of(current, before) if before else UNCOMPUTABLE] += 1
