@@ -183,9 +183,7 @@ class DossierAdmin(DossierReviewAdminMixin, BillingExportAdminMixin, admin.Model
         """Opening a dossier shows its income figures to agents allowed to see them, and audits that look."""
         dossier = self.get_object(request, unquote(object_id))
         if dossier is not None and request.method == "GET" and self.has_view_permission(request, dossier):
-            fiscal_data = services.fiscal_data_view(
-                dossier=dossier, agent=request.user, ip=client_ip(request)
-            )
+            fiscal_data = services.fiscal_data_view(dossier=dossier, agent=request.user, ip=client_ip(request))
             extra_context = {**(extra_context or {}), "fiscal_data": fiscal_data}
         return super().change_view(request, object_id, form_url, extra_context)
 
