@@ -10,6 +10,7 @@ from cantine.models.creche import (
     WaitingListCriterion,
 )
 from cantine.models.dossiers import CrecheChoice, Dossier, DossierMessage, DossierStatusChange
+from cantine.models.jobs import JOB_RETENTION, Job
 from cantine.models.offer import Establishment, Period, Service, Weekday
 from cantine.models.tariffs import DossierQuote, PsuEffortRate, PsuResourceLimit, TariffGrid
 
@@ -24,6 +25,8 @@ __all__ = [
     "DossierQuote",
     "DossierStatusChange",
     "Establishment",
+    "JOB_RETENTION",
+    "Job",
     "Period",
     "PlaceOffer",
     "PsuEffortRate",

@@ -24,6 +24,7 @@ from cantine.services.dossiers import (
     dossier_start_review,
     dossier_submit,
 )
+from cantine.services.jobs import job_execute, job_start, jobs_purge
 from cantine.services.quotes import (
     FiscalData,
     IncomeErasure,
@@ -37,6 +38,9 @@ from cantine.services.quotes import (
 )
 
 __all__ = [
+    "job_execute",
+    "job_start",
+    "jobs_purge",
     "dossier_create",
     "dossier_check_owner",
     "dossier_set_canteen_details",

@@ -147,30 +147,36 @@ QUOTE_FIELDS = [
 ]
 
 
-def quotes_recompute(*, period: Period, agent=None, ip: str | None = None, progress=None) -> int:
-    """dossier_quote_compute for every billed dossier of the period, set-based: the facts of RECOMPUTE_CHUNK dossiers
-    in a few queries (cantine.tariffs.bulk_facts), the engine in a tight loop, the quotes written by bulk_create
-    and bulk_update, one transaction per chunk. Same quotes, overrides kept, the same messages when the amount
-    billed changes. `progress(done, total)` is called after each chunk. Returns the number of quotes computed."""
-    grid = selectors.active_grid(period)
-    if grid is None:
-        return 0
-    with as_validation_error():
-        parsed = pricing.parse_grid(grid.data)
-    bareme = selectors.psu_bareme() if grid.kind == "psu" else None
-    dossiers = (
-        Dossier.objects.filter(period=period)
-        .exclude(status__in=workflow.NOT_BILLED)
-        .select_related("child__household__owner", "service", "period")
-        .order_by("pk")
-    )
-    pks = list(dossiers.values_list("pk", flat=True))
-    done = 0
-    for start in range(0, len(pks), RECOMPUTE_CHUNK):
-        chunk = list(dossiers.filter(pk__in=pks[start : start + RECOMPUTE_CHUNK]))
-        done += _quotes_recompute_chunk(chunk, grid=grid, parsed=parsed, bareme=bareme, agent=agent, ip=ip)
-        if progress is not None:
-            progress(done, len(pks))
+def quotes_recompute(
+    *, period: Period | None = None, dossier_ids=None, agent=None, ip: str | None = None, progress=None
+) -> int:
+    """dossier_quote_compute for every billed dossier of the period (or of `dossier_ids`, over any periods),
+    set-based: the facts of RECOMPUTE_CHUNK dossiers in a few queries (cantine.tariffs.bulk_facts), the engine in a
+    tight loop, the quotes written by bulk_create and bulk_update, one transaction per chunk. Same quotes, overrides
+    kept, the same audit rows and messages when the amount billed changes. `progress(done, total)` is called after
+    each chunk. Returns the number of quotes computed (none where the period has no grid in force)."""
+    dossiers = Dossier.objects.exclude(status__in=workflow.NOT_BILLED)
+    if period is not None:
+        dossiers = dossiers.filter(period=period)
+    if dossier_ids is not None:
+        dossiers = dossiers.filter(pk__in=dossier_ids)
+    dossiers = dossiers.select_related("child__household__owner", "service", "period").order_by("pk")
+    by_period = {}
+    for pk, period_id in dossiers.values_list("pk", "period"):
+        by_period.setdefault(period_id, []).append(pk)
+    total, done = sum(map(len, by_period.values())), 0
+    for period_id, pks in by_period.items():
+        grid = TariffGrid.objects.filter(period=period_id, is_active=True).first()
+        if grid is None:
+            continue
+        with as_validation_error():
+            parsed = pricing.parse_grid(grid.data)
+        bareme = selectors.psu_bareme() if grid.kind == "psu" else None
+        for start in range(0, len(pks), RECOMPUTE_CHUNK):
+            chunk = list(dossiers.filter(pk__in=pks[start : start + RECOMPUTE_CHUNK]))
+            done += _quotes_recompute_chunk(chunk, grid=grid, parsed=parsed, bareme=bareme, agent=agent, ip=ip)
+            if progress is not None:
+                progress(done, total)
     return done
 
 
