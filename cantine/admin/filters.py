@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cantine import roles
-from cantine.income.selectors import DECLARANTS_TO_CHECK, tax_data_awaiting_agent
+from cantine.income.selectors import DECLARANTS_TO_CHECK, income_state, tax_data_awaiting_agent
 from cantine.models import Dossier, Establishment, Period, Service
 from impot_client.models import TaxNotice
 
@@ -24,7 +24,10 @@ class TableFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() not in self.table:
             return queryset
-        return queryset.filter(self.condition(self.value()), **self.table[self.value()][0])
+        return self.prepare(queryset).filter(self.condition(self.value()), **self.table[self.value()][0])
+
+    def prepare(self, queryset):
+        return queryset
 
     def condition(self, value) -> Q:
         return Q()
@@ -44,6 +47,9 @@ class FlagFilter(TableFilter):
         "avis": ({"income_state": "notice"}, _("avis d'imposition à vérifier")),
         "famille": ({"status": Dossier.Status.AWAITING_DOCUMENTS}, _("en attente de la famille")),
     }
+
+    def prepare(self, queryset):
+        return queryset.annotate(income_state=income_state())
 
     def condition(self, value) -> Q:
         dossier = OuterRef("pk")

@@ -31,8 +31,9 @@ class EstimatedCountPaginator(Paginator):
     def count(self):
         if not hasattr(self.object_list, "query"):
             return super().count
-        bounded = self.object_list[:EXACT_COUNT_UNDER].count()
+        rows = self.object_list.order_by().values("pk")  # no ordering, no annotation the filters do not name
+        bounded = rows[:EXACT_COUNT_UNDER].count()
         if bounded < EXACT_COUNT_UNDER:
             return bounded
-        estimate = estimated_count(self.object_list)
+        estimate = estimated_count(rows)
         return super().count if estimate is None else max(estimate, bounded)

@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='dossier',
-            index=models.Index(fields=['service', 'status'], name='dossier_service_status'),
+            index=models.Index(fields=['service', 'status', 'submitted_at', 'created_at', '-id'], name='dossier_service_status'),
         ),
         migrations.AddIndex(
             model_name='dossier',

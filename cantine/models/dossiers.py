@@ -70,7 +70,9 @@ class Dossier(models.Model):
             # PostgreSQL an ascending index puts nulls last, as the ordering does), and what its filters and roles
             # narrow by.
             models.Index(fields=["submitted_at", "created_at", "-id"], name="dossier_review_order"),
-            models.Index(fields=["service", "status"], name="dossier_service_status"),
+            models.Index(
+                fields=["service", "status", "submitted_at", "created_at", "-id"], name="dossier_service_status"
+            ),
             models.Index(fields=["period", "status"], name="dossier_period_status"),
         ]
         constraints = [
