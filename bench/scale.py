@@ -36,6 +36,21 @@ WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 SCALE = os.environ.get("BENCH_SCALE", "1")
 PORTAL, BARE, SIMULATOR = 8461, 8462, 8463
 PYTHON = sys.executable
+# gunicorn stands behind a TLS proxy, as in production (BEHIND_TLS_PROXY): the load says the request came in https.
+PROTO = "https"
+PARTS = set(os.environ.get("BENCH_PARTS", "pages,jobs,dgfip").split(","))
+
+
+def status_of(url, cookie) -> int:
+    """One GET as the load sends it: a page answering anything but 200 is flagged (wrk counts 3xx as success)."""
+    host, port, path = re.match(r"http://([^:/]+):(\d+)(.*)", url).groups()
+    connection = HTTPConnection(host, int(port), timeout=30)
+    connection.request(
+        "GET", path, headers={"X-Forwarded-Proto": PROTO, **({"Cookie": cookie} if cookie else {})}
+    )
+    response = connection.getresponse()
+    response.read()
+    return response.status
 
 
 def manage(*args, env=None):
@@ -88,9 +103,18 @@ def gunicorn(app, port, env, *extra):
 
 
 def load_wrk(url, cookie):
-    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency", url]
+    command = [
+        "wrk",
+        "-t2",
+        f"-c{CONNECTIONS}",
+        f"-d{DURATION}s",
+        "--latency",
+        "-H",
+        f"X-Forwarded-Proto: {PROTO}",
+    ]
     if cookie:
-        command[1:1] = ["-H", f"Cookie: {cookie}"]
+        command += ["-H", f"Cookie: {cookie}"]
+    command.append(url)
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
     def latency(label):
@@ -118,7 +142,9 @@ def load_threads(url, cookie):
         mine = []
         while time.monotonic() < stop:
             started = time.perf_counter()
-            connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+            connection.request(
+                "GET", path, headers={"X-Forwarded-Proto": PROTO, **({"Cookie": cookie} if cookie else {})}
+            )
             response = connection.getresponse()
             response.read()
             mine.append(time.perf_counter() - started)
@@ -156,7 +182,13 @@ def main():
     manage("migrate", "--noinput", "-v0", env=env)
     manage("seed_scale", "--scale", SCALE, env=env)
     static = tempfile.mkdtemp(prefix="bench-static-")
-    served = {**env, "DEBUG": "false", "STATIC_ROOT": static, "CONN_MAX_AGE": env.get("CONN_MAX_AGE", "0")}
+    served = {
+        **env,
+        "DEBUG": "false",
+        "BEHIND_TLS_PROXY": "true",
+        "STATIC_ROOT": static,
+        "CONN_MAX_AGE": env.get("CONN_MAX_AGE", "0"),
+    }
     manage("collectstatic", "--noinput", "-v0", env=served)
 
     import django
@@ -177,8 +209,11 @@ def main():
         )
         bare = [LOAD(f"http://127.0.0.1:{BARE}/", "")]
         rows = []
-        for target in targets:
-            figures = LOAD(f"http://127.0.0.1:{PORTAL}{target.path}", target.cookie)
+        for target in targets if "pages" in PARTS else []:
+            url = f"http://127.0.0.1:{PORTAL}{target.path}"
+            status = status_of(url, target.cookie)
+            figures = LOAD(url, target.cookie)
+            figures["status"] = status
             rows.append((target, figures))
         bare.append(LOAD(f"http://127.0.0.1:{BARE}/", ""))
         bare_rps = statistics.mean(run["rps"] for run in bare)
@@ -189,7 +224,7 @@ def main():
             print(
                 f"{target.name:<44} {figures['rps']:8.1f} {bare_rps:8.1f} {figures['rps'] / bare_rps:6.2f} "
                 f"{figures['p50']:8.1f} {figures['p99']:8.1f} {target.queries:8d} {target.in_process_ms:10.1f} "
-                f"{figures['errors']:6d}"
+                f"{figures['errors']:6d} {figures['status']:5d}"
             )
     finally:
         for process in processes:
@@ -197,6 +232,13 @@ def main():
             process.wait()
         shutil.rmtree(static, ignore_errors=True)
 
+    if "jobs" in PARTS:
+        batch_jobs(env)
+    if "dgfip" in PARTS:
+        dgfip_lookups(env)
+
+
+def batch_jobs(env):
     print("\nTraitements par lots (un processus chacun)")
     print(f"{'traitement':<14} {'durée s':>8} {'pic Mo':>8}  détail")
     for job in ("recompute", "council", "csv", "xlsx", "purge"):
@@ -208,8 +250,6 @@ def main():
             continue
         result = json.loads(out.stdout.strip().splitlines()[-1])
         print(f"{job:<14} {result['seconds']:8.2f} {result['peak_mb']:8.0f}  {result['detail']}")
-
-    dgfip_lookups(env)
 
 
 def dgfip_lookups(env, runs=1000):
