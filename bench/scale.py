@@ -257,7 +257,15 @@ def dgfip_lookups(env, runs=1000):
     with tempfile.NamedTemporaryFile(prefix="bench-access-", suffix=".log", delete=False) as log:
         pass
     site = f"http://127.0.0.1:{SIMULATOR}"
-    simulator_env = {**env, "DEBUG": "true", "SITE_URL": site, "IMPOT_QUOTA_PER_MINUTE": str(runs * 4)}
+    # The simulator keeps its tokens in the cache: one shared by its workers and the client (Redis, as in
+    # production; BENCH_CACHE_URL), else a worker would not know a token another one issued.
+    simulator_env = {
+        **env,
+        "DEBUG": "true",
+        "SITE_URL": site,
+        "IMPOT_QUOTA_PER_MINUTE": str(runs * 4),
+        "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/9"),
+    }
     process = gunicorn(
         "portal.wsgi:application",
         SIMULATOR,
