@@ -22,9 +22,13 @@ run: install .env env-keys
 test: install-test chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Measures what the portal adds around DGFiP (see bench/run.py); prints figures, asserts nothing.
+# Measures what the portal adds around DGFiP (see bench/run.py), then pages and batch jobs at a commune's scale on
+# PostgreSQL (bench/scale.py: BENCH_DATABASE_URL, created if missing; BENCH_SCALE=0.1 for a tenth); prints figures,
+# asserts nothing.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portail_bench
 bench: install-test .env env-keys
 	$(BIN)/python bench/run.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/scale.py
 
 # The production profile: check --deploy, then migrate, collectstatic and gunicorn against this machine's
 # PostgreSQL and Redis (127.0.0.1), with a smoke test (bin/prod_check.py; docs/deploiement.md).

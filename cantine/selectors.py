@@ -4,7 +4,7 @@ import dataclasses
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -91,20 +91,27 @@ def tariff_facts(dossier, grid=None) -> Facts:
     """What the household brings to the tariff: the first usable income in the grid's order (pricing.INCOME_KEYS:
     the CAF/MSA figures, DGFiP's, a notice's; never a mismatch nor figures waiting for an agent), or why there are
     none; the child's rank; for a crèche, the PSU inputs. `grid` (parsed): the one to quote on (a draft the council
-    compares), else the period's grid in force."""
+    compares), else the period's grid in force. Batch jobs read the same facts with cantine.tariffs.bulk_facts."""
     income = income_status(dossier)
-    order = grid.income if grid is not None else income_order(dossier)
-    data, benefit = income.tax_data, income.benefit_data
-    household = dossier.child.household
-    children = household.children.all()
-    creche = dossier.service.kind == Service.Kind.CRECHE
-    facts = {"rank": child_rank(dossier)}
+    children = dossier.child.household.children.all()
+    return facts_of(
+        order=grid.income if grid is not None else income_order(dossier),
+        state=income.state,
+        tax_data=income.tax_data,
+        benefit=income.benefit_data,
+        creche=dossier.service.kind == Service.Kind.CRECHE,
+        rank=child_rank(dossier),
+        on=dossier.creche_start_date or dossier.period.starts_on,
+        children=len(children),
+        aeeh=sum(1 for child in children if child.has_disability),
+    )
+
+
+def facts_of(*, order, state, tax_data, benefit, creche, rank, on, children, aeeh) -> Facts:
+    """The one definition of a dossier's tariff facts from what was read about it, one dossier or many at once."""
+    facts = {"rank": rank}
     if creche:
-        facts.update(
-            on=dossier.creche_start_date or dossier.period.starts_on,
-            children=len(children),
-            aeeh=sum(1 for child in children if child.has_disability),
-        )
+        facts.update(on=on, children=children, aeeh=aeeh)
     for key in order:
         if key == "caf" and benefit is not None and benefit.usable_for_tariff:
             facts["income_source"] = benefit.income_source
@@ -120,13 +127,13 @@ def tariff_facts(dossier, grid=None) -> Facts:
             else:
                 continue
             return Facts(**facts)
-        usable = data is not None and data.usable_for_tariff
-        if key in ("dgfip", "notice") and usable and _tax_data_key(data) == key:
-            facts.update(income_source=key, rfr=Decimal(data.rfr), parts=data.nb_parts)
+        usable = tax_data is not None and tax_data.usable_for_tariff
+        if key in ("dgfip", "notice") and usable and _tax_data_key(tax_data) == key:
+            facts.update(income_source=key, rfr=Decimal(tax_data.rfr), parts=tax_data.nb_parts)
             if creche:
-                facts["children"] = max(data.nb_pac or 0, len(children))
+                facts["children"] = max(tax_data.nb_pac or 0, children)
             return Facts(**facts)
-    source = {"declined": "declined", "withdrawn": "withdrawn"}.get(income.state, "none")
+    source = {"declined": "declined", "withdrawn": "withdrawn"}.get(state, "none")
     return Facts(**facts, income_source=source)
 
 
@@ -290,13 +297,53 @@ class QueuePlace:
     decision_date: date | None
 
 
+def _score(*, service, today: date | None = None):
+    """The waiting list's score as an expression on dossiers: the points of each active criterion met (the same
+    criteria as _criteria_met), so that a family's position is counted in SQL."""
+    Code = WaitingListCriterion.Code
+    sibling = offers_holding_places(today=today).filter(
+        status=PlaceOffer.Status.ACCEPTED,
+        dossier__service=service,
+        dossier__child__household=OuterRef("child__household"),
+    )
+    met = {
+        Code.SIBLING: Q(Exists(sibling)),
+        Code.SINGLE_PARENT: Q(creche_single_parent=True),
+        Code.DISABILITY: Q(child__has_disability=True),
+        Code.PARENTS_WORKING: Q(creche_parents_working=True),
+    }
+    points = [
+        Case(When(met[code], then=Value(value)), default=Value(0), output_field=IntegerField())
+        for code, value in WaitingListCriterion.objects.filter(is_active=True).values_list("code", "points")
+    ]
+    return sum(points[1:], points[0]) if points else Value(0, output_field=IntegerField())
+
+
 def queue_place(dossier, today: date | None = None) -> QueuePlace | None:
     """Where the family's own application stands: its rank and the list's length, never other families' data.
-    None when it is not on the waiting list."""
-    ranked = [c.dossier.pk for c in waiting_list(service=dossier.service, period=dossier.period, today=today)]
-    if dossier.pk not in ranked:
+    None when it is not on the waiting list. Counted in SQL (the order of waiting_list: score, then date sent,
+    then pk), in a fixed number of queries whatever the list's length."""
+    holding = offers_holding_places(today=today).values("dossier")
+    candidates = (
+        Dossier.objects.filter(
+            service=dossier.service_id,
+            period=dossier.period_id,
+            status__in=[Dossier.Status.SUBMITTED, Dossier.Status.UNDER_REVIEW],
+        )
+        .exclude(pk__in=holding)
+        .annotate(score=_score(service=dossier.service_id, today=today))
+    )
+    mine = candidates.filter(pk=dossier.pk).values("score", "submitted_at").first()
+    if mine is None:
         return None
-    return QueuePlace(ranked.index(dossier.pk) + 1, len(ranked), next_decision_date(dossier.period, today))
+    score, sent = mine["score"], mine["submitted_at"]
+    ahead = (
+        Q(score__gt=score)
+        | Q(score=score, submitted_at__lt=sent)
+        | Q(score=score, submitted_at=sent, pk__lt=dossier.pk)
+    )
+    counts = candidates.aggregate(total=Count("pk"), ahead=Count("pk", filter=ahead))
+    return QueuePlace(counts["ahead"] + 1, counts["total"], next_decision_date(dossier.period, today))
 
 
 def place_offer_current(dossier) -> PlaceOffer | None:

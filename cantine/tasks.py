@@ -58,3 +58,12 @@ def dossier_message_send(message_id: int) -> str:
         run_after = timezone.now() + RETRY_DELAYS[message.attempts - 1]
         dossier_message_send.using(run_after=run_after).enqueue(message.pk)
     return message.email_status
+
+
+@task()
+def job_run(job_id: int) -> str:
+    """One of the admin's long jobs (cantine.services.jobs): an export, a re-quote of many dossiers."""
+    from cantine.models import Job
+    from cantine.services.jobs import job_execute
+
+    return job_execute(job=Job.objects.select_related("created_by").get(pk=job_id)).status

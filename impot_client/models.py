@@ -78,6 +78,10 @@ class TaxNotice(models.Model):
         verbose_name = _("avis d'imposition")
         verbose_name_plural = _("avis d'imposition")
         ordering = ["-uploaded_at"]
+        indexes = [
+            # The agents' « avis d'imposition à vérifier » flag and filter: the few notices still to check.
+            models.Index(fields=["dossier"], condition=Q(status="to_check"), name="taxnotice_to_check"),
+        ]
 
     def __str__(self):
         return _("Avis du %(date)s") % {"date": timezone.localtime(self.uploaded_at).strftime("%d/%m/%Y")}
@@ -161,6 +165,14 @@ class TaxData(models.Model):
     class Meta:
         verbose_name = _("données fiscales")
         verbose_name_plural = _("données fiscales")
+        indexes = [
+            # The agents' « identité à vérifier » flag and filter: figures by numéro fiscal not confirmed yet.
+            models.Index(
+                fields=["dossier"],
+                condition=Q(source="dgfip_numero_fiscal", confirmed_at__isnull=True),
+                name="taxdata_awaiting_agent",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(source="notice", notice__isnull=False, checked_by__isnull=False)

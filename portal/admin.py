@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import CharField, OuterRef, Subquery, Value
+from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -67,11 +69,23 @@ class ChildInline(admin.TabularInline):
 
 @admin.register(Household)
 class HouseholdAdmin(VisibleFamiliesAdminMixin, admin.ModelAdmin):
-    list_display = ["__str__", "owner", "created_at"]
+    list_display = ["holder", "owner", "created_at"]
+    list_select_related = ["owner"]
     search_fields = ["owner__email", "adults__last_name", "adults__first_names", "children__last_name"]
     inlines = [AdultInline, ChildInline]
     raw_id_fields = ["owner"]
     readonly_fields = ["created_at"]
+
+    def get_queryset(self, request):
+        """The holder's name read with the rows (Household.__str__ would ask for it once per row)."""
+        holder = Adult.objects.filter(household=OuterRef("pk"), role=Adult.Role.HOLDER).annotate(
+            name=Concat("first_names", Value(" "), "last_name", output_field=CharField())
+        )
+        return super().get_queryset(request).annotate(holder_name=Subquery(holder.values("name")[:1]))
+
+    @admin.display(description=_("foyer"))
+    def holder(self, obj):
+        return obj.holder_name or obj.owner.email
 
 
 @admin.register(Adult)

@@ -81,6 +81,8 @@ class Household(models.Model):
         verbose_name_plural = _("foyers")
 
     def __str__(self):
+        if hasattr(self, "holder_name"):  # annotated by lists (the households admin): no query per row
+            return self.holder_name or self.owner.email
         holder = self.adults.filter(role=Adult.Role.HOLDER).first()
         return str(holder) if holder else self.owner.email
 

@@ -25,10 +25,14 @@ from cantine.models import (
     DossierMessage,
     DossierStatusChange,
     Establishment,
+    Job,
     PlaceOffer,
 )
 from portal import formats
 from portal.audit import client_ip
+
+# Dossiers the « Recalculer le tarif » action re-quotes inside the request; more are a job for the task worker.
+INLINE_REQUOTE_MAX = 100
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -324,6 +328,15 @@ class DossierAdmin(DossierReviewAdminMixin, BillingExportAdminMixin, admin.Model
         )
 
     def recompute_tariff(self, request, queryset):
+        """Up to a page of dossiers at once; more (« select all » over thousands) go to the task worker."""
+        if queryset.count() > INLINE_REQUOTE_MAX:
+            job = services.job_start(
+                kind=Job.Kind.REQUOTE,
+                agent=request.user,
+                params={"dossier_ids": list(queryset.values_list("pk", flat=True)), "ip": client_ip(request)},
+            )
+            self.message_user(request, _("Le recalcul est lancé : suivez son avancement ici."))
+            return redirect(reverse("admin:cantine_job_change", args=[job.pk]))
         done = sum(
             services.dossier_quote_compute(dossier=dossier, agent=request.user, ip=client_ip(request))
             is not None

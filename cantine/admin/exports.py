@@ -2,13 +2,13 @@
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from cantine.exports import dossiers_export
-from cantine.models import Period
+from cantine import services
+from cantine.models import Job, Period
 from portal.audit import client_ip
 
 
@@ -35,23 +35,23 @@ class BillingExportAdminMixin:
         return [path("exporter/", export, name="cantine_dossier_export"), *super().get_urls()]
 
     def billing_export_view(self, request):
-        """Who may export is a permission of its own (« Responsable »); the export is audited."""
+        """Who may export is a permission of its own (« Responsable »); the export is audited. The file is written
+        by the task worker (cantine.services.jobs), never inside the request: the agent follows its progress on the
+        job's page and downloads it there."""
         if not request.user.has_perm("cantine.export_dossiers"):
             raise PermissionDenied
         form = BillingExportForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             period, file_format = form.cleaned_data["period"], form.cleaned_data["file_format"]
-            content, content_type = dossiers_export(
+            job = services.job_start(
+                kind=Job.Kind.EXPORT,
                 agent=request.user,
-                service=period.service,
-                period=period,
-                file_format=file_format,
-                ip=client_ip(request),
+                params={"period": period.pk, "file_format": file_format, "ip": client_ip(request)},
             )
-            response = HttpResponse(content, content_type=content_type)
-            filename = f"facturation-{period.service.slug}-{period.starts_on:%Y}.{file_format}"
-            response["Content-Disposition"] = f'attachment; filename="{filename}"'
-            return response
+            self.message_user(
+                request, _("L'export est lancé : le fichier sera à télécharger ici une fois prêt.")
+            )
+            return redirect(reverse("admin:cantine_job_change", args=[job.pk]))
         context = {
             **self.admin_site.each_context(request),
             "title": _("Exporter pour la facturation"),

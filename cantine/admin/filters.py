@@ -3,11 +3,14 @@
 from datetime import timedelta
 
 from django.contrib import admin
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cantine.income.selectors import DECLARANTS_TO_CHECK
-from cantine.models import Dossier
+from cantine import roles
+from cantine.income.selectors import DECLARANTS_TO_CHECK, income_state, tax_data_awaiting_agent
+from cantine.models import Dossier, Establishment, Period, Service
+from impot_client.models import TaxNotice
 
 
 class TableFilter(admin.SimpleListFilter):
@@ -21,11 +24,21 @@ class TableFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() not in self.table:
             return queryset
-        return queryset.filter(**self.table[self.value()][0])
+        return self.prepare(queryset).filter(self.condition(self.value()), **self.table[self.value()][0])
+
+    def prepare(self, queryset):
+        return queryset
+
+    def condition(self, value) -> Q:
+        return Q()
 
 
 class FlagFilter(TableFilter):
-    """What makes a dossier wait for someone: an agent's check, or the family."""
+    """What makes a dossier wait for someone: an agent's check, or the family.
+
+    The flags are income_state() (the one definition); each filter also names a condition that state implies
+    (figures awaiting an agent, a notice to check) so that PostgreSQL starts from the few rows of the partial
+    indexes taxdata_awaiting_agent and taxnotice_to_check instead of computing the state of every dossier."""
 
     title = _("signalement")
     parameter_name = "signalement"
@@ -34,6 +47,17 @@ class FlagFilter(TableFilter):
         "avis": ({"income_state": "notice"}, _("avis d'imposition à vérifier")),
         "famille": ({"status": Dossier.Status.AWAITING_DOCUMENTS}, _("en attente de la famille")),
     }
+
+    def prepare(self, queryset):
+        return queryset.annotate(income_state=income_state())
+
+    def condition(self, value) -> Q:
+        dossier = OuterRef("pk")
+        if value == "identite":
+            return Q(Exists(tax_data_awaiting_agent().filter(dossier=dossier)))
+        if value == "avis":
+            return Q(Exists(TaxNotice.objects.filter(dossier=dossier, status=TaxNotice.Status.TO_CHECK)))
+        return Q()
 
 
 class TariffFilter(TableFilter):
@@ -74,3 +98,24 @@ class AgeFilter(admin.SimpleListFilter):
         now = timezone.now()
         queryset = queryset.filter(submitted_at__lte=now - timedelta(days=low))
         return queryset if high is None else queryset.filter(submitted_at__gt=now - timedelta(days=high))
+
+
+class SmallTableFilter(admin.RelatedFieldListFilter):
+    """A filter on a service, period or establishment whose choices come from that small table, narrowed to the
+    services the agent handles, and not (as RelatedOnlyFieldListFilter does) from a scan of every dossier."""
+
+    def field_choices(self, field, request, model_admin):
+        model = field.related_model
+        kinds = roles.service_kinds(request.user)
+        queryset = {
+            Service: lambda: Service.objects.filter(kind__in=kinds).order_by("name"),
+            Period: lambda: (
+                Period.objects.filter(service__kind__in=kinds)
+                .select_related("service")
+                .order_by("service__name", "-starts_on")
+            ),
+            Establishment: lambda: (
+                Establishment.objects.filter(services__kind__in=kinds).distinct().order_by("name")
+            ),
+        }[model]()
+        return [(obj.pk, str(obj)) for obj in queryset]

@@ -6,7 +6,7 @@ The list reads what it shows from annotations, so it costs the same few queries 
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import CharField, F, OuterRef, Subquery, Value
+from django.db.models import CharField, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Concat
 from django.urls import path, reverse
 from django.utils import timezone
@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 import pricing
-from cantine.admin.filters import AgeFilter, FlagFilter, TariffFilter
+from cantine.admin.filters import AgeFilter, FlagFilter, SmallTableFilter, TariffFilter
+from cantine.admin.paginators import EstimatedCountPaginator
 from cantine.income import benefits
 from cantine.income import services as income_services
 from cantine.income.selectors import DECLARANTS_TO_CHECK, income_state, income_status
@@ -26,7 +27,7 @@ from cantine.roles import VisibleDossiersAdminMixin, can_see_service
 from impot_client.models import TaxData
 from portal import formats
 from portal.audit import client_ip
-from portal.models import Adult, Consent
+from portal.models import Adult, Child, Consent, Household, User
 
 Status = Dossier.Status
 DASH = "—"
@@ -92,9 +93,9 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
     ]
     list_filter = [
         "status",
-        ("service", admin.RelatedOnlyFieldListFilter),
-        ("period", admin.RelatedOnlyFieldListFilter),
-        ("establishment", admin.RelatedOnlyFieldListFilter),
+        ("service", SmallTableFilter),
+        ("period", SmallTableFilter),
+        ("establishment", SmallTableFilter),
         TariffFilter,
         FlagFilter,
         AgeFilter,
@@ -108,8 +109,24 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
         "child__household__owner__email",
     ]
     search_help_text = _("Nom ou prénom de l'enfant ou d'un parent, ou adresse électronique du compte.")
+    # 100 000 dossiers: no second count of the whole table, and an estimated count on PostgreSQL for large lists.
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
     # Oldest request first: the one that has waited longest; drafts (never sent) at the end.
     ordering = [F("submitted_at").asc(nulls_last=True), "created_at"]
+
+    def get_search_results(self, request, queryset, search_term):
+        """search_fields' meaning (every word in a child's or an adult's names, or the account's address), each
+        word looked up in its own table, where PostgreSQL's trigram indexes serve it (portal/0005), then the dossiers
+        of those children and households: no name compared on each of 100 000 rows, no duplicate rows."""
+        for term in search_term.split():
+            names = Q(first_names__icontains=term) | Q(last_name__icontains=term)
+            queryset = queryset.filter(
+                Q(child__in=Child.objects.filter(names).values("pk"))
+                | Q(child__household__in=Adult.objects.filter(names).values("household"))
+                | Q(child__household__in=Household.objects.filter(owner__email__icontains=term).values("pk"))
+            )
+        return queryset, False
 
     def has_view_permission(self, request, obj=None):
         """Per dossier too, for the views that fetch one themselves."""
@@ -123,23 +140,39 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
         )
 
     def get_queryset(self, request):
-        holder = Adult.objects.filter(
-            household=OuterRef("child__household"), role=Adult.Role.HOLDER
-        ).annotate(name=Concat("first_names", Value(" "), "last_name", output_field=CharField()))
+        holder = (
+            Adult.objects.filter(household=OuterRef("child__household"), role=Adult.Role.HOLDER)
+            .order_by()
+            .annotate(name=Concat("first_names", Value(" "), "last_name", output_field=CharField()))
+        )
         return (
             super()
             .get_queryset(request)
             .annotate(
                 family_name=Coalesce(
                     Subquery(holder.values("name")[:1]),
-                    "child__household__owner__email",
+                    Subquery(User.objects.filter(household=OuterRef("child__household")).values("email")[:1]),
                     output_field=CharField(),
                 ),
                 tariff_amount=Coalesce("quote__overridden_amount", "quote__amount"),
                 tariff_unit=F("quote__unit"),
-                income_state=income_state(),
             )
         )
+
+    def get_changelist_instance(self, request):
+        """The income state (the flags column) read for the page's rows only, in one query by primary key: as an
+        annotation of the whole list, PostgreSQL hashes every consent and tax data row for each of its subqueries
+        (0.6 s at 100 000 dossiers). The flag filter annotates what it filters on itself."""
+        changelist = super().get_changelist_instance(request)
+        changelist.result_list = rows = list(changelist.result_list)
+        states = dict(
+            Dossier.objects.filter(pk__in=[row.pk for row in rows])
+            .annotate(state=income_state())
+            .values_list("pk", "state")
+        )
+        for row in rows:
+            row.income_state = states.get(row.pk)
+        return changelist
 
     # The list's columns.
 
@@ -163,6 +196,10 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
 
     @admin.display(description=_("signalements"))
     def flags(self, obj):
+        if not hasattr(obj, "income_state"):  # the dossier page: its own state, one query
+            obj.income_state = (
+                Dossier.objects.filter(pk=obj.pk).annotate(state=income_state()).values_list("state", flat=True).get()
+            )
         raised = {
             "identite": obj.income_state in DECLARANTS_TO_CHECK,
             "avis": obj.income_state == "notice",

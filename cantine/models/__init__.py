@@ -11,6 +11,7 @@ from cantine.models.creche import (
     WaitingListCriterion,
 )
 from cantine.models.dossiers import CrecheChoice, Dossier, DossierMessage, DossierStatusChange
+from cantine.models.jobs import JOB_RETENTION, Job
 from cantine.models.offer import Establishment, Period, Service, Weekday
 from cantine.models.tariffs import DossierQuote, PsuEffortRate, PsuResourceLimit, TariffGrid
 
@@ -27,6 +28,8 @@ __all__ = [
     "DossierStatusChange",
     "Establishment",
     "FamilyBenefitData",
+    "JOB_RETENTION",
+    "Job",
     "Period",
     "PlaceOffer",
     "PsuEffortRate",

@@ -65,6 +65,16 @@ class Dossier(models.Model):
             ("view_fiscal_data", _("Peut voir les données fiscales des familles")),
             ("export_dossiers", _("Peut exporter les demandes acceptées pour la facturation")),
         ]
+        indexes = [
+            # The agents' list: its default ordering (oldest sent first, drafts last, then the admin's -pk; on
+            # PostgreSQL an ascending index puts nulls last, as the ordering does), and what its filters and roles
+            # narrow by.
+            models.Index(fields=["submitted_at", "created_at", "-id"], name="dossier_review_order"),
+            models.Index(
+                fields=["service", "status", "submitted_at", "created_at", "-id"], name="dossier_service_status"
+            ),
+            models.Index(fields=["period", "status"], name="dossier_period_status"),
+        ]
         constraints = [
             # A cancelled request frees the slot so the family can apply again.
             models.UniqueConstraint(

@@ -24,6 +24,7 @@ from cantine.services.dossiers import (
     dossier_start_review,
     dossier_submit,
 )
+from cantine.services.jobs import job_execute, job_start, jobs_purge
 from cantine.services.quotes import (
     FiscalData,
     IncomeErasure,
@@ -31,11 +32,15 @@ from cantine.services.quotes import (
     dossier_quote_compute,
     dossier_quote_override,
     fiscal_data_view,
+    quotes_recompute,
     tariff_grid_activate,
     tariff_grid_save,
 )
 
 __all__ = [
+    "job_execute",
+    "job_start",
+    "jobs_purge",
     "dossier_create",
     "dossier_check_owner",
     "dossier_set_canteen_details",
@@ -55,6 +60,7 @@ __all__ = [
     "IncomeErasure",
     "dossier_income_erase",
     "dossier_quote_override",
+    "quotes_recompute",
     "FiscalData",
     "fiscal_data_view",
     "place_offer_create",

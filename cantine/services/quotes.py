@@ -21,6 +21,7 @@ from cantine.models import (
     Period,
     TariffGrid,
 )
+from cantine.tariffs.bulk_facts import tariff_facts_bulk
 from cantine.tariffs.errors import as_validation_error
 from impot_client.models import TaxData
 from portal import formats
@@ -138,6 +139,102 @@ def _quote_store(*, dossier: Dossier, grid: TariffGrid, agent=None, erased_at=No
         },
     )
     return quote
+
+
+# Dossiers re-quoted per transaction by quotes_recompute: read in a few queries, written by bulk_update.
+RECOMPUTE_CHUNK = 2000
+QUOTE_FIELDS = [
+    "grid",
+    "amount",
+    "unit",
+    "income_source",
+    "qf",
+    "explanation",
+    "criteria",
+    "computed_at",
+    "computed_by",
+    "income_erased_at",
+]
+
+
+def quotes_recompute(
+    *, period: Period | None = None, dossier_ids=None, agent=None, ip: str | None = None, progress=None
+) -> int:
+    """dossier_quote_compute for every billed dossier of the period (or of `dossier_ids`, over any periods),
+    set-based: the facts of RECOMPUTE_CHUNK dossiers in a few queries (cantine.tariffs.bulk_facts), the engine in a
+    tight loop, the quotes written by bulk_create and bulk_update, one transaction per chunk. Same quotes, overrides
+    kept, the same audit rows and messages when the amount billed changes. `progress(done, total)` is called after
+    each chunk. Returns the number of quotes computed (none where the period has no grid in force)."""
+    dossiers = Dossier.objects.exclude(status__in=workflow.NOT_BILLED)
+    if period is not None:
+        dossiers = dossiers.filter(period=period)
+    if dossier_ids is not None:
+        dossiers = dossiers.filter(pk__in=dossier_ids)
+    dossiers = dossiers.select_related("child__household__owner", "service", "period").order_by("pk")
+    by_period = {}
+    for pk, period_id in dossiers.values_list("pk", "period"):
+        by_period.setdefault(period_id, []).append(pk)
+    total, done = sum(map(len, by_period.values())), 0
+    for period_id, pks in by_period.items():
+        grid = TariffGrid.objects.filter(period=period_id, is_active=True).first()
+        if grid is None:
+            continue
+        with as_validation_error():
+            parsed = pricing.parse_grid(grid.data)
+        bareme = selectors.psu_bareme() if grid.kind == "psu" else None
+        for start in range(0, len(pks), RECOMPUTE_CHUNK):
+            chunk = list(dossiers.filter(pk__in=pks[start : start + RECOMPUTE_CHUNK]))
+            done += _quotes_recompute_chunk(chunk, grid=grid, parsed=parsed, bareme=bareme, agent=agent, ip=ip)
+            if progress is not None:
+                progress(done, total)
+    return done
+
+
+@transaction.atomic
+def _quotes_recompute_chunk(dossiers, *, grid, parsed, bareme, agent, ip) -> int:
+    facts = tariff_facts_bulk(dossiers, parsed)
+    previous = {
+        quote.dossier_id: quote
+        for quote in DossierQuote.objects.select_for_update().filter(dossier__in=[d.pk for d in dossiers])
+    }
+    now = timezone.now()
+    created, updated, changed = [], [], []
+    for dossier in dossiers:
+        dossier_facts = facts[dossier.pk]
+        with as_validation_error():
+            result = pricing.quote(parsed, dossier_facts, bareme=bareme)
+        quote = previous.get(dossier.pk)
+        before = quote.final_amount if quote is not None else None
+        if quote is None:
+            quote = DossierQuote(dossier=dossier)
+            created.append(quote)
+        else:
+            updated.append(quote)
+        quote.grid = grid
+        quote.amount, quote.unit = result.amount, result.unit
+        quote.income_source = dossier_facts.income_source
+        quote.qf = result.qf
+        quote.explanation = list(result.explanation)
+        quote.criteria = {name: value for name, value in result.criteria.items() if name != "qf"}
+        quote.computed_at, quote.computed_by, quote.income_erased_at = now, agent, None
+        if before is not None and quote.final_amount != before:
+            changed.append((dossier, quote))
+    DossierQuote.objects.bulk_create(created, batch_size=500)
+    DossierQuote.objects.bulk_update(updated, QUOTE_FIELDS, batch_size=500)
+    if agent is not None:  # as audit_record writes them, one per dossier
+        AuditEntry.objects.bulk_create(
+            AuditEntry(
+                actor=agent,
+                action=AuditEntry.Action.RECOMPUTED_TARIFF,
+                dossier=dossier,
+                ip_address=ip,
+                detail={"grid_version": grid.version},
+            )
+            for dossier in dossiers
+        )
+    for dossier, quote in changed:
+        notifications.dossier_notify(dossier=dossier, kind=DossierMessage.Kind.TARIFF_CHANGED, quote=quote)
+    return len(dossiers)
 
 
 class IncomeErasure(models.TextChoices):

@@ -2,21 +2,30 @@
 
 import csv
 import io
+import os
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from cantine import exports, services
-from cantine.models import Dossier, TariffGrid
+from cantine.models import JOB_RETENTION, Dossier, Job, TariffGrid
 from portal.models import AuditEntry, Child
 from tests.cantine.backoffice import with_income
 from tests.cantine.grids import PARIS
 from tests.factories import ChildFactory, DossierFactory, PeriodFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def private_files(settings, tmp_path):
+    """The jobs' files (exports) go under PRIVATE_MEDIA_ROOT."""
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
 
 HEADER = [
     "Référence",
@@ -95,16 +104,53 @@ def test_each_export_is_audited_without_personal_data(accepted, agent):
     }
 
 
-def test_the_admin_page_needs_the_export_permission(accepted, client):
+def test_the_admin_page_needs_the_export_permission(accepted, client, django_capture_on_commit_callbacks):
     url = reverse("admin:cantine_dossier_export")
     agent = UserFactory(is_staff=True)
     client.force_login(agent)
     assert client.get(url).status_code == 403
     agent.user_permissions.add(Permission.objects.get(codename="export_dossiers"))
-    response = client.post(url, {"period": accepted.pk, "file_format": "csv"})
-    assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
-    assert len(rows_of_csv(response.content)) == 3
+    with django_capture_on_commit_callbacks() as queued:
+        response = client.post(url, {"period": accepted.pk, "file_format": "csv"})
+    job = Job.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("admin:cantine_job_change", args=[job.pk])
+    assert (job.status, job.file.name, len(queued)) == (Job.Status.QUEUED, "", 1)  # never written in the request
+    page = reverse("admin:cantine_job_change", args=[job.pk])
+    assert 'http-equiv="refresh"' in client.get(page).content.decode()  # the page follows the job
+    services.job_execute(job=job)  # what the task worker runs
+    job.refresh_from_db()
+    assert (job.status, job.done, job.total, job.percent) == (Job.Status.DONE, 2, 2, 100)
+    assert 'http-equiv="refresh"' not in client.get(page).content.decode()
+    download = client.get(reverse("admin:cantine_job_download", args=[job.pk]))
+    assert download.status_code == 200 and "attachment" in download["Content-Disposition"]
+    assert len(rows_of_csv(b"".join(download.streaming_content))) == 3
     assert AuditEntry.objects.filter(actor=agent, action="exported").exists()
+
+
+def test_a_job_file_is_for_the_agent_who_started_it(accepted, client):
+    owner, other = UserFactory(is_staff=True), UserFactory(is_staff=True)
+    for agent in (owner, other):
+        agent.user_permissions.add(Permission.objects.get(codename="export_dossiers"))
+    job = services.job_start(kind=Job.Kind.EXPORT, agent=owner, params={"period": accepted.pk, "file_format": "xlsx"})
+    services.job_execute(job=job)
+    client.force_login(other)
+    assert client.get(reverse("admin:cantine_job_download", args=[job.pk])).status_code == 404
+    client.force_login(owner)
+    download = client.get(reverse("admin:cantine_job_download", args=[job.pk]))
+    sheet = load_workbook(io.BytesIO(b"".join(download.streaming_content))).active
+    assert sheet.max_row == 3
+
+
+def test_jobs_and_their_files_are_erased_after_the_retention(accepted):
+    job = services.job_start(
+        kind=Job.Kind.EXPORT, agent=UserFactory(is_staff=True), params={"period": accepted.pk, "file_format": "csv"}
+    )
+    services.job_execute(job=job)
+    job.refresh_from_db()
+    path = job.file.path
+    assert services.jobs_purge() == 0 and os.path.exists(path)
+    assert services.jobs_purge(now=timezone.now() + JOB_RETENTION + timedelta(minutes=1)) == 1
+    assert not Job.objects.exists() and not os.path.exists(path)
 
 
 def test_a_creche_export_gives_weekly_hours(make_dossier, agent):

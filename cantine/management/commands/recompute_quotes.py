@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from cantine.models import Dossier, Period
-from cantine.services import dossier_quote_compute
+from cantine.models import Period
+from cantine.services.quotes import quotes_recompute
 
 
 class Command(BaseCommand):
@@ -18,8 +18,5 @@ class Command(BaseCommand):
             period = Period.objects.get(pk=period)
         except Period.DoesNotExist as error:
             raise CommandError(f"Aucune période n° {period}.") from error
-        dossiers = Dossier.objects.filter(
-            period=period
-        )  # the quote service leaves drafts and closed ones alone
-        done = sum(dossier_quote_compute(dossier=dossier) is not None for dossier in dossiers)
+        done = quotes_recompute(period=period)  # set-based; drafts and closed dossiers are left alone
         self.stdout.write(f"{done} tarif(s) recalculé(s) pour {period}.")

@@ -1,0 +1,317 @@
+"""`make bench`, at a commune's scale, on PostgreSQL: figures, never assertions.
+
+1. Seeds the dataset (`manage.py seed_scale`, idempotent; BENCH_SCALE=0.1 for a tenth).
+2. Serves the portal with gunicorn (DEBUG off, BENCH_WORKERS workers, 2 by default) and a bare Django page
+   (bench/bare.py) the same way, then loads each page of issue 17's table with wrk (`which wrk`), or, without it, a
+   Python load generator (threads, one keep-alive connection each): req/s, p50, p99, the ratio to the bare page in
+   the same run, and the queries the page runs (counted in process, with the same session).
+3. Runs each batch job in a process of its own (bench/job.py): time and peak memory.
+4. Makes 1 000 DGFiP look-ups against the simulator served by gunicorn (DEBUG on, as the simulator requires),
+   sequentially and from 8 threads: time per look-up and the token requests the simulator saw.
+
+DATABASE_URL must name a PostgreSQL database (the bench's, not a test one). BENCH_DURATION (seconds per page, 10)
+and BENCH_CONNECTIONS (20) tune the load."""
+
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.client import HTTPConnection
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.dev")
+
+DURATION = int(os.environ.get("BENCH_DURATION", "10"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "20"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
+SCALE = os.environ.get("BENCH_SCALE", "1")
+PORTAL, BARE, SIMULATOR = 8461, 8462, 8463
+PYTHON = sys.executable
+# gunicorn stands behind a TLS proxy, as in production (BEHIND_TLS_PROXY): the load says the request came in https.
+PROTO = "https"
+PARTS = set(os.environ.get("BENCH_PARTS", "pages,jobs,dgfip").split(","))
+
+
+def status_of(url, cookie) -> int:
+    """One GET as the load sends it: a page answering anything but 200 is flagged (wrk counts 3xx as success)."""
+    host, port, path = re.match(r"http://([^:/]+):(\d+)(.*)", url).groups()
+    connection = HTTPConnection(host, int(port), timeout=30)
+    connection.request(
+        "GET", path, headers={"X-Forwarded-Proto": PROTO, **({"Cookie": cookie} if cookie else {})}
+    )
+    response = connection.getresponse()
+    response.read()
+    return response.status
+
+
+def manage(*args, env=None):
+    subprocess.run([PYTHON, str(ROOT / "manage.py"), *args], check=True, cwd=ROOT, env=env)
+
+
+def create_database(url):
+    """The bench's database, created on first use."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as server:
+        if not server.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            server.execute(f'CREATE DATABASE "{name}"')
+
+
+def wait_for(port, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+def gunicorn(app, port, env, *extra):
+    process = subprocess.Popen(
+        [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            app,
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(WORKERS),
+            "--log-level",
+            "warning",
+            *extra,
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    wait_for(port)
+    return process
+
+
+# The load: wrk if installed, else threads.
+
+
+def load_wrk(url, cookie):
+    command = [
+        "wrk",
+        "-t2",
+        f"-c{CONNECTIONS}",
+        f"-d{DURATION}s",
+        "--latency",
+        "-H",
+        f"X-Forwarded-Proto: {PROTO}",
+    ]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    command.append(url)
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+    def latency(label):
+        match = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        value, unit = float(match.group(1)), match.group(2)
+        return value * {"us": 1e-3, "ms": 1, "s": 1e3}[unit]
+
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": latency("50"),
+        "p99": latency("99"),
+        "errors": int(non_2xx.group(1)) if non_2xx else 0,
+    }
+
+
+def load_threads(url, cookie):
+    """CONNECTIONS threads, each on its own keep-alive connection, for DURATION seconds."""
+    host, port, path = re.match(r"http://([^:/]+):(\d+)(.*)", url).groups()
+    samples, errors, stop = [], [0], time.monotonic() + DURATION
+    lock = threading.Lock()
+
+    def worker():
+        connection = HTTPConnection(host, int(port), timeout=30)
+        mine = []
+        while time.monotonic() < stop:
+            started = time.perf_counter()
+            connection.request(
+                "GET", path, headers={"X-Forwarded-Proto": PROTO, **({"Cookie": cookie} if cookie else {})}
+            )
+            response = connection.getresponse()
+            response.read()
+            mine.append(time.perf_counter() - started)
+            if response.status >= 400:
+                with lock:
+                    errors[0] += 1
+        with lock:
+            samples.extend(mine)
+
+    threads = [threading.Thread(target=worker) for _ in range(CONNECTIONS)]
+    began = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    samples.sort()
+    return {
+        "rps": len(samples) / (time.monotonic() - began),
+        "p50": samples[len(samples) // 2] * 1e3,
+        "p99": samples[int(len(samples) * 0.99)] * 1e3,
+        "errors": errors[0],
+    }
+
+
+LOAD, LOADER = (load_wrk, "wrk") if shutil.which("wrk") else (load_threads, "Python (threads, http.client)")
+
+
+def main():
+    env = {**os.environ, "DEBUG": "true"}
+    url = env.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        print("make bench à l'échelle : DATABASE_URL doit désigner une base PostgreSQL (rien n'est mesuré).")
+        return
+    create_database(url)
+    manage("migrate", "--noinput", "-v0", env=env)
+    manage("seed_scale", "--scale", SCALE, env=env)
+    static = tempfile.mkdtemp(prefix="bench-static-")
+    served = {
+        **env,
+        "DEBUG": "false",
+        "BEHIND_TLS_PROXY": "true",
+        "STATIC_ROOT": static,
+        "CONN_MAX_AGE": env.get("CONN_MAX_AGE", "0"),
+    }
+    manage("collectstatic", "--noinput", "-v0", env=served)
+
+    import django
+
+    django.setup()
+    from bench import pages
+
+    targets = pages.targets()
+    processes = [
+        gunicorn(
+            "portal.wsgi:application", PORTAL, {**served, "DJANGO_SETTINGS_MODULE": "portal.settings.dev"}
+        ),
+        gunicorn("bench.bare:application", BARE, served),
+    ]
+    try:
+        print(
+            f"\nPages ({LOADER}, {CONNECTIONS} connexions, {DURATION} s chacune, gunicorn {WORKERS} workers, DEBUG=false)"
+        )
+        bare = [LOAD(f"http://127.0.0.1:{BARE}/", "")]
+        rows = []
+        for target in targets if "pages" in PARTS else []:
+            url = f"http://127.0.0.1:{PORTAL}{target.path}"
+            status = status_of(url, target.cookie)
+            figures = LOAD(url, target.cookie)
+            figures["status"] = status
+            rows.append((target, figures))
+        bare.append(LOAD(f"http://127.0.0.1:{BARE}/", ""))
+        bare_rps = statistics.mean(run["rps"] for run in bare)
+        print(
+            f"{'page':<44} {'req/s':>8} {'bare':>8} {'ratio':>6} {'p50 ms':>8} {'p99 ms':>8} {'queries':>8} {'in-proc ms':>10} {'errors':>6}"
+        )
+        for target, figures in rows:
+            print(
+                f"{target.name:<44} {figures['rps']:8.1f} {bare_rps:8.1f} {figures['rps'] / bare_rps:6.2f} "
+                f"{figures['p50']:8.1f} {figures['p99']:8.1f} {target.queries:8d} {target.in_process_ms:10.1f} "
+                f"{figures['errors']:6d} {figures['status']:5d}"
+            )
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait()
+        shutil.rmtree(static, ignore_errors=True)
+
+    if "jobs" in PARTS:
+        batch_jobs(env)
+    if "dgfip" in PARTS:
+        dgfip_lookups(env)
+
+
+def batch_jobs(env):
+    print("\nTraitements par lots (un processus chacun)")
+    print(f"{'traitement':<14} {'durée s':>8} {'pic Mo':>8}  détail")
+    for job in ("recompute", "council", "csv", "xlsx", "purge"):
+        out = subprocess.run(
+            [PYTHON, str(ROOT / "bench" / "job.py"), job], cwd=ROOT, env=env, capture_output=True, text=True
+        )
+        if out.returncode:
+            print(f"{job:<14} échec : {out.stderr.strip().splitlines()[-1:]}")
+            continue
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        print(f"{job:<14} {result['seconds']:8.2f} {result['peak_mb']:8.0f}  {result['detail']}")
+
+
+def dgfip_lookups(env, runs=1000):
+    """The real client against the DGFiP simulator served by gunicorn: sequential, then 8 threads."""
+    with tempfile.NamedTemporaryFile(prefix="bench-access-", suffix=".log", delete=False) as log:
+        pass
+    site = f"http://127.0.0.1:{SIMULATOR}"
+    # The simulator keeps its tokens in the cache: one shared by its workers and the client (Redis, as in
+    # production; BENCH_CACHE_URL), else a worker would not know a token another one issued.
+    simulator_env = {
+        **env,
+        "DEBUG": "true",
+        "SITE_URL": site,
+        "IMPOT_QUOTA_PER_MINUTE": str(runs * 4),
+        "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/9"),
+    }
+    process = gunicorn(
+        "portal.wsgi:application",
+        SIMULATOR,
+        {**simulator_env, "DJANGO_SETTINGS_MODULE": "portal.settings.dev"},
+        "--access-logfile",
+        log.name,
+    )
+    try:
+        code = (
+            "import json,sys,time;from concurrent.futures import ThreadPoolExecutor;import django;django.setup();"
+            "from django.core.cache import cache;from impot_client import client;"
+            "n,threads=int(sys.argv[1]),int(sys.argv[2]);cache.clear();"
+            "one=lambda _i: client.fetch_by_numero_fiscal('3999990000025');"
+            "t=time.perf_counter();"
+            "list(ThreadPoolExecutor(threads).map(one,range(n))) if threads>1 else [one(i) for i in range(n)];"
+            "print(json.dumps(time.perf_counter()-t))"
+        )
+        print(f"\nRecherches DGFiP contre le simulateur servi par gunicorn ({runs} recherches)")
+        for threads in (1, 8):
+            before = _token_requests(log.name)
+            out = subprocess.run(
+                [PYTHON, "-c", code, str(runs), str(threads)],
+                cwd=ROOT,
+                env=simulator_env,
+                capture_output=True,
+                text=True,
+            )
+            if out.returncode:
+                print(f"  {threads} fil(s) : échec : {out.stderr.strip().splitlines()[-1:]}")
+                continue
+            seconds = json.loads(out.stdout.strip().splitlines()[-1])
+            print(
+                f"  {threads} fil(s) : {seconds / runs * 1e3:.2f} ms par recherche (mur), "
+                f"{_token_requests(log.name) - before} demande(s) de jeton"
+            )
+    finally:
+        process.terminate()
+        process.wait()
+        os.unlink(log.name)
+
+
+def _token_requests(path):
+    time.sleep(0.5)  # gunicorn writes its access log line after the response
+    with open(path) as lines:
+        return sum(1 for line in lines if "/sandbox/dgfip/token" in line)
+
+
+if __name__ == "__main__":
+    main()

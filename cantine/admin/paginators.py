@@ -1,0 +1,39 @@
+"""A paginator for the agents' lists of 100 000 rows: the rows are counted up to a bound (a count over at most
+EXACT_COUNT_UNDER rows, cheap), exactly below it; above it, PostgreSQL's estimate (never less than the bound), or
+the exact count on other databases."""
+
+import json
+
+from django.core.paginator import Paginator
+from django.db import connections
+from django.utils.functional import cached_property
+
+# Below this many rows (as PostgreSQL estimates them) the exact count is cheap enough, and shown.
+EXACT_COUNT_UNDER = 10_000
+
+
+def estimated_count(queryset) -> int | None:
+    """The planner's estimate of the rows `queryset` returns, on PostgreSQL; None elsewhere."""
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        return None
+    sql, params = queryset.values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+class EstimatedCountPaginator(Paginator):
+    @cached_property
+    def count(self):
+        if not hasattr(self.object_list, "query"):
+            return super().count
+        rows = self.object_list.order_by().values("pk")  # no ordering, no annotation the filters do not name
+        bounded = rows[:EXACT_COUNT_UNDER].count()
+        if bounded < EXACT_COUNT_UNDER:
+            return bounded
+        estimate = estimated_count(rows)
+        return super().count if estimate is None else max(estimate, bounded)

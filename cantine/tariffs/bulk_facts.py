@@ -1,0 +1,82 @@
+"""The tariff facts of many dossiers at once, for the batch jobs (recompute_quotes, the council comparison): the same
+Facts as cantine.selectors.tariff_facts gives one dossier, read in a few queries per chunk of dossiers instead of
+about ten per dossier. tests/cantine/tariffs/test_bulk_facts.py holds the two to the same answers."""
+
+from collections import defaultdict
+
+from cantine.income.selectors import income_order, income_state
+from cantine.models import Dossier, FamilyBenefitData, Service
+from cantine.selectors import facts_of
+from impot_client.models import TaxData
+from portal.models import Child
+from pricing import Facts
+
+NOT_RANKED = (Dossier.Status.CANCELLED, Dossier.Status.REJECTED)
+
+
+def _ranks(dossiers) -> dict[int, int]:
+    """child_rank for each dossier: its child's place among the household's children enrolled in the same service
+    and period (not cancelled nor rejected), eldest first; one past the last when the child is not among them."""
+    households = {dossier.child.household_id for dossier in dossiers}
+    keys = {(dossier.service_id, dossier.period_id) for dossier in dossiers}
+    enrolled = defaultdict(list)  # (household, service, period) → child ids, eldest first, once each
+    rows = (
+        Dossier.objects.filter(child__household__in=households, period__in={period for _s, period in keys})
+        .exclude(status__in=NOT_RANKED)
+        .order_by("child__birth_date", "child_id")
+        .values_list("child__household_id", "service_id", "period_id", "child_id")
+    )
+    for household, service, period, child in rows:
+        children = enrolled[household, service, period]
+        if child not in children:
+            children.append(child)
+    ranks = {}
+    for dossier in dossiers:
+        children = enrolled.get((dossier.child.household_id, dossier.service_id, dossier.period_id), [])
+        ranks[dossier.pk] = (
+            children.index(dossier.child_id) + 1 if dossier.child_id in children else len(children) + 1
+        )
+    return ranks
+
+
+def tariff_facts_bulk(dossiers, grid=None) -> dict[int, Facts]:
+    """{dossier pk: Facts} for `dossiers` (a list of Dossier with child, service and period at hand, e.g.
+    select_related): a few queries whatever their number. `grid` (parsed): the one to quote on, else each period's
+    grid in force (its income order read once per period). Callers pass chunks (a few thousand) of a large set."""
+    dossiers = list(dossiers)
+    if not dossiers:
+        return {}
+    pks = [dossier.pk for dossier in dossiers]
+    states = dict(
+        Dossier.objects.filter(pk__in=pks).annotate(state=income_state()).values_list("pk", "state")
+    )
+    tax_data = {data.dossier_id: data for data in TaxData.objects.filter(dossier__in=pks)}
+    benefits = {data.dossier_id: data for data in FamilyBenefitData.objects.filter(dossier__in=pks)}
+    children = defaultdict(list)  # household → has_disability of each child
+    for household, disabled in Child.objects.filter(
+        household__in={dossier.child.household_id for dossier in dossiers}
+    ).values_list("household_id", "has_disability"):
+        children[household].append(disabled)
+    orders = {}  # period → the income order of its grid in force
+    ranks = _ranks(dossiers)
+    facts = {}
+    for dossier in dossiers:
+        if grid is not None:
+            order = grid.income
+        else:
+            if dossier.period_id not in orders:
+                orders[dossier.period_id] = income_order(dossier)
+            order = orders[dossier.period_id]
+        household_children = children[dossier.child.household_id]
+        facts[dossier.pk] = facts_of(
+            order=order,
+            state=states[dossier.pk],
+            tax_data=tax_data.get(dossier.pk),
+            benefit=benefits.get(dossier.pk),
+            creche=dossier.service.kind == Service.Kind.CRECHE,
+            rank=ranks[dossier.pk],
+            on=dossier.creche_start_date or dossier.period.starts_on,
+            children=len(household_children),
+            aeeh=sum(1 for disabled in household_children if disabled),
+        )
+    return facts
