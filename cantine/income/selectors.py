@@ -98,12 +98,17 @@ def income_order(dossier) -> tuple[str, ...]:
     """The income sources the dossier's grid is deliberated on, in the commune's order (pricing.INCOME_KEYS); the
     kind's default when the period has no grid in force yet."""
     grid = TariffGrid.objects.filter(period=dossier.period, is_active=True).first()
+    return grid_income_order(grid, dossier.service.kind)
+
+
+def grid_income_order(grid, service_kind: str) -> tuple[str, ...]:
+    """income_order from the period's grid in force (a TariffGrid row, or None), already at hand."""
     if grid is not None:
         try:
             return pricing.parse_grid(grid.data).income
         except pricing.GridError:
             pass
-    kind = "psu" if dossier.service.kind == Service.Kind.CRECHE else "brackets"
+    kind = "psu" if service_kind == Service.Kind.CRECHE else "brackets"
     return pricing.INCOME_DEFAULTS[kind]
 
 

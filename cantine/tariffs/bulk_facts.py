@@ -4,8 +4,8 @@ about ten per dossier. tests/cantine/tariffs/test_bulk_facts.py holds the two to
 
 from collections import defaultdict
 
-from cantine.income.selectors import income_order, income_state
-from cantine.models import Dossier, FamilyBenefitData, Service
+from cantine.income.selectors import grid_income_order, income_state
+from cantine.models import Dossier, FamilyBenefitData, Service, TariffGrid
 from cantine.selectors import facts_of
 from impot_client.models import TaxData
 from portal.models import Child
@@ -57,16 +57,22 @@ def tariff_facts_bulk(dossiers, grid=None) -> dict[int, Facts]:
         household__in={dossier.child.household_id for dossier in dossiers}
     ).values_list("household_id", "has_disability"):
         children[household].append(disabled)
-    orders = {}  # period → the income order of its grid in force
+    in_force = (
+        {}
+        if grid is not None
+        else {
+            row.period_id: row
+            for row in TariffGrid.objects.filter(period__in={d.period_id for d in dossiers}, is_active=True)
+        }
+    )
     ranks = _ranks(dossiers)
     facts = {}
     for dossier in dossiers:
-        if grid is not None:
-            order = grid.income
-        else:
-            if dossier.period_id not in orders:
-                orders[dossier.period_id] = income_order(dossier)
-            order = orders[dossier.period_id]
+        order = (
+            grid.income
+            if grid is not None
+            else grid_income_order(in_force.get(dossier.period_id), dossier.service.kind)
+        )
         household_children = children[dossier.child.household_id]
         facts[dossier.pk] = facts_of(
             order=order,

@@ -93,14 +93,15 @@ def test_bulk_facts_are_tariff_facts(periods):
     assert {facts.rank for facts in bulk.values()} >= {1, 2, 3}
 
 
-def test_bulk_facts_cost_four_queries_whatever_the_dossiers(periods, django_assert_num_queries):
+def test_bulk_facts_cost_six_queries_whatever_the_dossiers(periods, django_assert_num_queries):
+    """States, tax figures, CAF/MSA figures, children, the grids in force, the ranks."""
     made = varied(*periods)
     dossiers = list(
         Dossier.objects.filter(pk__in=[d.pk for d in made]).select_related("child", "service", "period")
     )
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(6):
         tariff_facts_bulk(dossiers)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(6):
         tariff_facts_bulk(dossiers[:2])
 
 
