@@ -50,7 +50,7 @@ def test_the_caf_qf_is_quoted_with_its_month():
     result = quote(grid, Facts(qf=D("1069"), qf_year=2026, qf_month=3, income_source="caf"))
     assert result.qf == D("1069.00")
     assert (
-        "Quotient familial CAF du mois de mars 2026 : 1\xa0069,00\xa0€ (source : la CAF, via API Particulier)."
+        "Quotient familial CAF du mois de mars 2026 : 1 069,00 € (source : la CAF, via API Particulier)."
         in text(result)
     )
     assert result.criteria["income_source"] == "caf" and result.criteria["qf_month"] == "mars 2026"
@@ -82,7 +82,7 @@ def test_psu_resources_are_the_caf_annual_base_over_twelve():
     )
     assert result.criteria["monthly_resources"] == "3208.33"
     assert (
-        "Ressources mensuelles = ressources annuelles retenues par la CAF (année 2024) ÷ 12 = 38\xa0500\xa0€ ÷ 12 = 3\xa0208,33\xa0€"
+        "Ressources mensuelles = ressources annuelles retenues par la CAF (année 2024) ÷ 12 = 38 500 € ÷ 12 = 3 208,33 €"
         in text(result)
     )
     assert result.amount == D("1.66")  # 3208.33 × 0.0516 % = 1.6555
