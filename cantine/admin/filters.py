@@ -8,7 +8,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cantine import roles
-from cantine.income.selectors import DECLARANTS_TO_CHECK, income_state, tax_data_awaiting_agent
+from cantine.income.selectors import (
+    DECLARANTS_TO_CHECK,
+    benefit_data_awaiting_agent,
+    income_state,
+    tax_data_awaiting_agent,
+)
 from cantine.models import Dossier, Establishment, Period, Service
 from impot_client.models import TaxNotice
 
@@ -54,7 +59,9 @@ class FlagFilter(TableFilter):
     def condition(self, value) -> Q:
         dossier = OuterRef("pk")
         if value == "identite":
-            return Q(Exists(tax_data_awaiting_agent().filter(dossier=dossier)))
+            return Q(Exists(tax_data_awaiting_agent().filter(dossier=dossier))) | Q(
+                Exists(benefit_data_awaiting_agent().filter(dossier=dossier))
+            )
         if value == "avis":
             return Q(Exists(TaxNotice.objects.filter(dossier=dossier, status=TaxNotice.Status.TO_CHECK)))
         return Q()
