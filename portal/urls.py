@@ -33,6 +33,11 @@ family_urls = [
     path("espace/foyer/second-parent/retirer/", views.second_parent_remove, name="second_parent_remove"),
     path("espace/enfants/ajouter/", views.child_add, name="child_add"),
     path("espace/enfants/<int:pk>/", views.child_edit, name="child_edit"),
+    path("espace/enfants/<int:pk>/supprimer/", views.child_delete, name="child_delete"),
+    path("espace/mes-donnees/", views.my_data, name="my_data"),
+    path("espace/mes-donnees/telecharger/", views.my_data_download, name="my_data_download"),
+    path("espace/mes-donnees/effacer-mon-compte/", views.account_erase, name="account_erase"),
+    path("donnees-personnelles/", views.privacy, name="privacy"),
 ]
 
 urlpatterns = [

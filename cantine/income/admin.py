@@ -84,6 +84,8 @@ class TaxNoticeAdmin(DossierRowAdmin):
 
     @admin.display(description=_("fichier"))
     def download(self, obj):
+        if not obj.file:
+            return _("effacé (l'avis a servi)")
         return format_html(
             '<a href="{}">{}</a>', reverse("impot:notice_file", args=[obj.pk]), _("Télécharger")
         )

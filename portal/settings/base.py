@@ -264,3 +264,20 @@ LOGGING = {
     # httpx logs each request's URL at INFO, and a lookup by numéro fiscal has it in the path.
     "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }
+
+# Retention (RGPD): how long each kind of personal data is kept, shown on the consent pages and on the public
+# « Données personnelles » page, applied by `manage.py purge_expired` (daily). Safe defaults; each can be shortened.
+# Income figures (and what derives from them) are erased this many months after the end of the period they served.
+RETENTION_FIGURES_MONTHS = env.int("RETENTION_FIGURES_MONTHS", default=3)
+# Drafts nobody touched for this many days are erased.
+RETENTION_DRAFT_DAYS = env.int("RETENTION_DRAFT_DAYS", default=90)
+# Accounts whose address was never confirmed are erased after this many days.
+RETENTION_UNCONFIRMED_ACCOUNT_DAYS = env.int("RETENTION_UNCONFIRMED_ACCOUNT_DAYS", default=7)
+# Accounts nobody signed in to for this many years are erased, after a warning mail this many days before.
+RETENTION_INACTIVE_ACCOUNT_YEARS = env.int("RETENTION_INACTIVE_ACCOUNT_YEARS", default=3)
+RETENTION_INACTIVE_WARNING_DAYS = env.int("RETENTION_INACTIVE_WARNING_DAYS", default=30)
+# What the commune keeps of an erased account for billing (the dossiers billed, their tariff, the child's and the
+# holder's names and the address), in years after the end of the period billed.
+RETENTION_BILLING_YEARS = env.int("RETENTION_BILLING_YEARS", default=10)
+# Sign-ins shown on « Mes données »: kept this many days.
+RETENTION_SIGN_IN_DAYS = env.int("RETENTION_SIGN_IN_DAYS", default=365)
