@@ -271,7 +271,7 @@ def inactive_accounts_warn(*, today=None) -> int:
     today = today or timezone.localdate()
     warn_before = _inactivity_limit(today + timedelta(days=settings.RETENTION_INACTIVE_WARNING_DAYS))
     to_warn = list(_inactive_families(warn_before).filter(inactivity_warned_at__isnull=True))
-    now = timezone.now()
+    now = timezone.now() if today == timezone.localdate() else _midnight(today)  # a run as of another day
     for user in to_warn:
         user.inactivity_warned_at = now
         user.save(update_fields=["inactivity_warned_at"])
