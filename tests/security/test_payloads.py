@@ -60,13 +60,13 @@ def html_pages(client, urls):
 
 def admin_urls(owned):
     urls = []
-    for model, model_admin in admin.site._registry.items():
-        info = model._meta.app_label, model._meta.model_name
+    for model in admin.site._registry:
+        prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
         try:
-            urls.append(reverse("admin:%s_%s_changelist" % info))
+            urls.append(reverse(f"{prefix}_changelist"))
         except NoReverseMatch:
             continue
-        urls += [reverse("admin:%s_%s_change" % info, args=[pk]) for pk in sorted(owned.get(model, ()))[:3]]
+        urls += [reverse(f"{prefix}_change", args=[pk]) for pk in sorted(owned.get(model, ()))[:3]]
     return urls
 
 
