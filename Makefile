@@ -25,10 +25,12 @@ test: install-test chromium
 bench: install-test .env env-keys
 	$(BIN)/python bench/run.py
 
-# ruff, then the import contracts of pyproject's [tool.importlinter].
+# ruff, the import contracts of pyproject's [tool.importlinter], then bandit ([tool.bandit]; findings explained
+# in place with `# nosec BXXX: why`).
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/bandit -c pyproject.toml -r . -q
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
