@@ -26,7 +26,7 @@ bench: install-test .env env-keys
 	$(BIN)/python bench/run.py
 
 # ruff, the import contracts of pyproject's [tool.importlinter], then bandit ([tool.bandit]; findings explained
-# in place with `# nosec BXXX: why`).
+# in place with `# nosec BXXX` under a comment saying why).
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
