@@ -35,10 +35,12 @@ bench: install-test .env env-keys
 prod-check: install
 	$(BIN)/python bin/prod_check.py
 
-# ruff, then the import contracts of pyproject's [tool.importlinter].
+# ruff, the import contracts of pyproject's [tool.importlinter], then bandit ([tool.bandit]; findings explained
+# in place with `# nosec BXXX` under a comment saying why).
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/bandit -c pyproject.toml -r . -q
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test

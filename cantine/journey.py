@@ -22,7 +22,8 @@ def step(key: str):
 
 
 def enrolment_demarche() -> Demarche:
-    from cantine import roles, selectors  # models are ready only once the app registry is
+    from cantine import rights, roles, selectors  # models are ready only once the app registry is
+    from cantine.services import rights as rights_services
 
     return Demarche(
         key="inscription",
@@ -32,4 +33,10 @@ def enrolment_demarche() -> Demarche:
         dossier_row_template="cantine/_dashboard_dossier.html",
         dossiers_for_household=selectors.dossiers_for_household,
         households_handled_by=roles.households_handled_by,
+        household_data=rights.household_data,
+        erasure_refusals=rights_services.erasure_refusals,
+        household_erase=rights_services.household_erase,
+        child_in_use=rights_services.child_in_use,
+        purges=rights_services.purges,
+        kept_after_erasure=rights_services.kept_after_erasure,
     )

@@ -2,8 +2,11 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import CharField, OuterRef, Subquery, Value
 from django.db.models.functions import Concat
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_otp.plugins.otp_totp import admin as otp_totp_admin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.alerts import alert_resolve
 from portal.cog import adult_birth_place
@@ -160,3 +163,21 @@ class OperationalAlertAdmin(ReadOnlyAdmin):
             % {"count": resolved},
             messages.SUCCESS,
         )
+
+
+class TOTPDeviceAdmin(otp_totp_admin.TOTPDeviceAdmin):
+    """django-otp's, but an id that is no device is « not found » (its config and QR code views raised
+    DoesNotExist, a 500) before the permission check."""
+
+    def config_view(self, request, pk):
+        get_object_or_404(TOTPDevice, pk=pk)
+        return super().config_view(request, pk)
+
+    def qrcode_view(self, request, pk):
+        get_object_or_404(TOTPDevice, pk=pk)
+        return super().qrcode_view(request, pk)
+
+
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
+admin.site.register(TOTPDevice, TOTPDeviceAdmin)

@@ -40,6 +40,32 @@ class Journey:
 
 
 @dataclass(frozen=True)
+class DataItem:
+    """One thing « Mes données » shows (a dossier, a consent, a document...): its title, its fields as the family
+    reads them (label, value: strings), and at most one action: a POST button to `action_url`, or a link when
+    `action_is_link` (to a confirmation page)."""
+
+    title: str
+    fields: tuple[tuple[str, str], ...] = ()
+    action_url: str = ""
+    action_label: str = ""
+    action_is_link: bool = False
+
+    def as_json(self) -> dict:
+        return {"titre": self.title, **dict(self.fields)}
+
+
+@dataclass(frozen=True)
+class DataSection:
+    """A part of « Mes données » (and of its JSON download, under `key`)."""
+
+    key: str
+    title: str
+    items: tuple[DataItem, ...]
+    note: str = ""  # what the family should know about this part (its source, why some figures are not shown)
+
+
+@dataclass(frozen=True)
 class Demarche:
     key: str
     journey: Journey
@@ -48,6 +74,13 @@ class Demarche:
     dossier_row_template: str  # one of its dossiers on the dashboard (the dossier is `dossier`)
     dossiers_for_household: Callable  # household -> its dossiers, newest first
     households_handled_by: Callable  # agent -> a queryset of household ids (values)
+    # The family's rights (RGPD), each optional so a new démarche can start without them:
+    household_data: Callable | None = None  # household -> list[DataSection]: what it holds, for « Mes données »
+    erasure_refusals: Callable | None = None  # household -> list[str]: why the account cannot be erased now
+    household_erase: Callable | None = None  # household -> dict[str, int]: erases its data, counts by kind
+    child_in_use: Callable | None = None  # child -> bool: the child has a dossier here (it cannot be deleted)
+    purges: Callable | None = None  # today -> dict[str, int]: its retention purges, counts by kind
+    kept_after_erasure: Callable | None = None  # () -> list[str]: what it keeps of an erased account, how long
 
 
 _demarches: dict[str, Demarche] = {}

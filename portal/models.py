@@ -48,6 +48,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("agent de la commune"), default=False)
     date_joined = models.DateTimeField(_("date d'inscription"), default=timezone.now)
     email_confirmed_at = models.DateTimeField(_("adresse confirmée le"), null=True, blank=True)
+    # Retention: an account nobody signs in to is erased after RETENTION_INACTIVE_ACCOUNT_YEARS, once warned.
+    inactivity_warned_at = models.DateTimeField(
+        _("prévenu de l'effacement pour inactivité le"), null=True, blank=True
+    )
 
     objects = UserManager()
 
@@ -251,6 +255,7 @@ class AuditEntry(models.Model):
         CONFIRMED_DECLARANTS = "confirmed_declarants", _("a confirmé les déclarants d'un numéro fiscal")
         CHANGED_ZONES = "changed_zones", _("a modifié les zones de stationnement résidentiel")
         REFRESHED_BENEFITS = "refreshed_benefits", _("a actualisé les données CAF ou MSA")
+        ERASED_ACCOUNT = "erased_account", _("a effacé son compte (ou il a été effacé)")
 
     actor = models.ForeignKey(
         "portal.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("agent")
@@ -355,3 +360,26 @@ class Consent(models.Model):
     @property
     def is_live(self) -> bool:
         return self.withdrawn_at is None
+
+
+class SignIn(models.Model):
+    """A sign-in to a family account, for « Mes données »: when and how, nothing else (no address, no browser).
+    Kept RETENTION_SIGN_IN_DAYS days."""
+
+    class Method(models.TextChoices):
+        PASSWORD = "password", _("mot de passe")
+        FRANCECONNECT = "franceconnect", _("FranceConnect")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sign_ins", verbose_name=_("compte")
+    )
+    method = models.CharField(_("moyen"), max_length=20, choices=Method.choices)
+    at = models.DateTimeField(_("le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("connexion")
+        verbose_name_plural = _("connexions")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.at:%d/%m/%Y %H:%M} — {self.get_method_display()}"

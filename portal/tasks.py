@@ -1,5 +1,8 @@
-"""Account mails (sign-up confirmation, « vous avez déjà un compte », password reset), sent by the task worker with
-the retries of dossier mails (portal.mail): a mail server down loses nothing, and no request waits for it.
+"""Account mails (sign-up confirmation, « vous avez déjà un compte », password reset) and the mail that warns an
+inactive account before it is erased, sent by the task worker with the retries of dossier mails (portal.mail): a
+mail server down loses nothing, and no request waits for it. Also the daily retention purge, for schedulers that
+enqueue tasks: django-tasks has no scheduler of its own (cron or a systemd timer runs `manage.py purge_expired`,
+docs/registre-des-traitements.md).
 
 A task carries no secret: the links and their tokens are made when the mail goes out (a token made at that moment
 is as valid as one made in the request). The reset task carries the address typed, since the request never looks
@@ -106,3 +109,41 @@ def password_reset_mail_send(email: str, attempt: int = 1) -> str:
         return "no_account"
     kind, user = recipient
     return _send(password_reset_mail_send, kind, user, email, attempt=attempt)
+
+
+@task()
+def purge_expired_task() -> dict[str, int]:
+    """The daily retention purge, for a scheduler that enqueues tasks rather than running commands."""
+    from portal.services import purge_expired
+
+    counts = purge_expired()
+    logger.info("portal: retention purge %s", counts)  # counts by kind, nothing personal
+    return counts
+
+
+@task()
+def inactivity_warning_send(user_id: int, attempt: int = 1) -> str:
+    """Tell the holder the account will be erased for inactivity unless they sign in; retried like other mails."""
+    from portal.models import User
+
+    user = User.objects.filter(pk=user_id, is_active=True, inactivity_warned_at__isnull=False).first()
+    if user is None:  # signed in since, or erased
+        return "cancelled"
+    context = {
+        "commune_name": settings.COMMUNE_NAME,
+        "login_url": settings.SITE_URL.rstrip("/") + reverse("portal:login"),
+        "days": settings.RETENTION_INACTIVE_WARNING_DAYS,
+        "years": settings.RETENTION_INACTIVE_ACCOUNT_YEARS,
+    }
+    subject = render_to_string("portal/emails/inactivity_warning_subject.txt", context).strip()
+    try:
+        send_mail(subject, render_to_string("portal/emails/inactivity_warning_body.txt", context), None, [user.email])
+    except Exception as error:  # a mail outage: try again later, then give up (the erasure still waits its delay)
+        logger.warning("portal: inactivity warning %s not sent (attempt %s): %r", user_id, attempt, error)
+        if attempt >= MAX_ATTEMPTS:
+            return "failed"
+        inactivity_warning_send.using(run_after=timezone.now() + RETRY_DELAYS[attempt - 1]).enqueue(
+            user_id, attempt + 1
+        )
+        return "retrying"
+    return "sent"

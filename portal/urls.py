@@ -57,6 +57,11 @@ family_urls = [
     path("mentions-legales/", views.legal_notice, name="legal_notice"),
     path("accessibilite/", views.accessibility, name="accessibility"),
     path("plan-du-site/", views.sitemap, name="sitemap"),
+    path("espace/enfants/<int:pk>/supprimer/", views.child_delete, name="child_delete"),
+    path("espace/mes-donnees/", views.my_data, name="my_data"),
+    path("espace/mes-donnees/telecharger/", views.my_data_download, name="my_data_download"),
+    path("espace/mes-donnees/effacer-mon-compte/", views.account_erase, name="account_erase"),
+    path("donnees-personnelles/", views.privacy, name="privacy"),
 ]
 
 urlpatterns = [

@@ -4,7 +4,7 @@ import logging
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -18,6 +18,7 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from portal import cog, health, selectors, services
+from portal.audit import client_ip
 from portal.demarches import demarches
 from portal.forms import (
     AccountPasswordResetForm,
@@ -281,3 +282,68 @@ def legal_page(template_name):
 legal_notice = legal_page("portal/legal/mentions_legales.html")
 accessibility = legal_page("portal/legal/accessibilite.html")
 sitemap = legal_page("portal/legal/plan_du_site.html")
+
+
+@login_required
+@require_GET
+def my_data(request):
+    """« Mes données »: everything the portal holds about the household, each démarche's part included."""
+    return render(request, "portal/my_data.html", {"sections": selectors.household_data_sections(request.user)})
+
+
+@login_required
+@require_GET
+def my_data_download(request):
+    response = JsonResponse(
+        selectors.household_data_json(request.user), json_dumps_params={"ensure_ascii": False, "indent": 2}
+    )
+    response["Content-Disposition"] = 'attachment; filename="mes-donnees.json"'
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def child_delete(request, pk):
+    child = selectors.child_get_for_family(user=request.user, pk=pk)
+    in_use = selectors.child_in_use(child)
+    if request.method == "POST" and not in_use:
+        try:
+            services.child_delete(user=request.user, child=child)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("%(name)s a été retiré(e) de votre foyer.") % {"name": child.first_names})
+            return redirect("portal:my_data")
+    return render(
+        request, "portal/child_delete.html", {"child": child, "in_use": in_use}, status=409 if in_use and request.method == "POST" else 200
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_erase(request):
+    """The confirmation page says what goes and what the commune keeps, and why it is refused if it is."""
+    household = selectors.household_for(request.user)
+    refusals = selectors.account_erasure_refusals(household)
+    if request.method == "POST" and not refusals:
+        try:
+            services.account_erase(user=request.user, ip=client_ip(request))
+        except ValidationError as error:  # a dossier was sent meanwhile
+            refusals = error.messages
+        else:
+            logout(request)
+            messages.success(request, _("Votre compte est effacé. Merci d'avoir utilisé le Portail Famille."))
+            return redirect("portal:home")
+    return render(
+        request,
+        "portal/account_erase.html",
+        {"refusals": refusals, "kept": selectors.kept_after_erasure()},
+        status=409 if refusals and request.method == "POST" else 200,
+    )
+
+
+@require_GET
+def privacy(request):
+    """« Données personnelles »: what the portal keeps, why, for how long, and the families' rights."""
+    return render(request, "portal/privacy.html", {"retention": selectors.retention_rules()})

@@ -85,6 +85,8 @@ class TaxNoticeAdmin(DossierRowAdmin):
 
     @admin.display(description=_("fichier"))
     def download(self, obj):
+        if not obj.file:
+            return _("effacé (l'avis a servi)")
         if obj.quarantined:
             return _("En quarantaine : l'antivirus ne l'a pas encore analysé.")
         return format_html(

@@ -196,7 +196,7 @@ def notice_get_for_user(*, user, pk) -> TaxNotice:
     """A notice for its family, or for an agent of its dossier's service allowed to see fiscal data and signed in
     with the second factor (as for the admin); 404 for anyone else. A notice shows every figure of a household.
     A notice the antivirus has not found clean yet (quarantined) is its family's only."""
-    notices = TaxNotice.objects.select_related("household")
+    notices = TaxNotice.objects.select_related("household").exclude(file="")  # its file erased: nothing to serve
     mine = notices.filter(household__owner=user)
     if user.is_staff and user.is_verified() and roles.can_view_fiscal_data(user):
         scanned = notices.exclude(scan_status=TaxNotice.ScanStatus.PENDING)

@@ -3,6 +3,7 @@ types from it, an agent's confirmation of the declarants, and the purge once the
 
 The DGFiP lookup itself is impot_client's; what it means for the dossier (its tariff, its messages) is decided here."""
 
+import calendar
 from datetime import date, timedelta
 
 import filetype
@@ -35,7 +36,8 @@ FIELD_LABELS = {
     "nb_parts": gettext_lazy("votre nombre de parts fiscales"),
     "nb_pac": gettext_lazy("le nombre de personnes à votre charge"),
 }
-RETENTION_AFTER_PERIOD = timedelta(days=92)
+# A dossier in one of these statuses is decided: its tax notices have served (their file goes).
+SETTLED_STATUSES = (Dossier.Status.ACCEPTED, Dossier.Status.REJECTED, Dossier.Status.CANCELLED)
 NOTICE_TYPES = {
     "application/pdf": "pdf",
     "image/jpeg": "jpg",
@@ -50,8 +52,31 @@ def requested_fields(dossier: Dossier) -> list[str]:
     return ["rfr", "nb_parts"]
 
 
+def months_after(day: date, months: int) -> date:
+    """The same day `months` calendar months later (the month's last day when it has no such day)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def retention_end(period_end: date) -> date:
+    """The last day figures that served a period ending on `period_end` are kept (RETENTION_FIGURES_MONTHS)."""
+    return months_after(period_end, settings.RETENTION_FIGURES_MONTHS)
+
+
 def retention_date(dossier: Dossier) -> date:
-    return dossier.period.ends_on + RETENTION_AFTER_PERIOD
+    return retention_end(dossier.period.ends_on)
+
+
+def _first_end_kept(today: date) -> date:
+    """The earliest period end whose retention still covers `today` (retention_end only grows with the end; months
+    differ in length, so step from the first guess to the exact day)."""
+    candidate = months_after(today, -settings.RETENTION_FIGURES_MONTHS)
+    while retention_end(candidate - timedelta(days=1)) >= today:
+        candidate -= timedelta(days=1)
+    while retention_end(candidate) < today:
+        candidate += timedelta(days=1)
+    return candidate
 
 
 def purpose_for(dossier: Dossier) -> str:
@@ -356,15 +381,16 @@ def tax_data_enter_from_notice(
 
 @transaction.atomic
 def tax_data_purge(*, today: date | None = None) -> tuple[int, int, int]:
-    """Erase figures (DGFiP's, the CAF's and the MSA's) and notices of periods ended more than
-    RETENTION_AFTER_PERIOD ago, and what the dossiers derived from them (quotes and crèche contracts, which older
-    purges may have left). Counts the figures, the notices and the dossiers whose derived figures went."""
+    """Erase figures (DGFiP's, the CAF's and the MSA's) and notices of periods whose retention
+    (RETENTION_FIGURES_MONTHS after their end) is over, and what the dossiers derived from them (quotes and crèche
+    contracts, which older purges may have left). Counts the figures, the notices and the dossiers whose derived
+    figures went."""
     today = today or timezone.localdate()
-    cutoff = today - RETENTION_AFTER_PERIOD
+    cutoff = _first_end_kept(today)
     data = TaxData.objects.filter(dossier__period__ends_on__lt=cutoff)
     benefits = FamilyBenefitData.objects.filter(dossier__period__ends_on__lt=cutoff)
     notices = TaxNotice.objects.filter(dossier__period__ends_on__lt=cutoff)
-    files = [notice.file.name for notice in notices]
+    files = [notice.file.name for notice in notices if notice.file.name]
     data_count, _details = data.delete()
     benefit_count, _details = benefits.delete()
     data_count += benefit_count
@@ -396,3 +422,46 @@ def tax_notice_open(*, notice: TaxNotice, user, ip: str | None = None):
             notice=notice.pk,
         )
     return notice.file.open("rb")
+
+
+def _files_delete_on_commit(names):
+    storage = TaxNotice._meta.get_field("file").storage
+    names = [name for name in names if name]
+    transaction.on_commit(lambda: [storage.delete(name) for name in names])
+
+
+@transaction.atomic
+def tax_notices_settled_erase(*, today: date | None = None) -> int:
+    """A notice's file goes once an agent has typed its figures or the dossier is decided (accepted, refused or
+    cancelled): the row stays, without its file, as the record of where the figures came from. Returns how many
+    files went."""
+    settled = TaxNotice.objects.select_for_update().exclude(file="").filter(
+        Q(status=TaxNotice.Status.CHECKED) | Q(dossier__status__in=SETTLED_STATUSES)
+    )
+    names = [notice.file.name for notice in settled]
+    count = settled.update(file="")
+    _files_delete_on_commit(names)
+    return count
+
+
+@transaction.atomic
+def household_income_erase(*, household) -> dict[str, int]:
+    """The account is being erased: every consent, figure and notice of the household goes, and every figure the
+    dossiers derived from them (the tariff billed stays). Returns counts by kind."""
+    dossiers = Dossier.objects.filter(child__household=household)
+    data = TaxData.objects.filter(household=household)
+    notices = TaxNotice.objects.filter(household=household)
+    _files_delete_on_commit([notice.file.name for notice in notices])
+    counts = {"income_figures": data.delete()[1].get("impot_client.TaxData", 0)}
+    counts["tax_notices"] = notices.delete()[1].get("impot_client.TaxNotice", 0)
+    for dossier in dossiers:
+        cantine_services.dossier_income_erase(dossier=dossier, reason=cantine_services.IncomeErasure.ERASED)
+    counts["consents"] = Consent.objects.filter(household=household).delete()[1].get("portal.Consent", 0)
+    return counts
+
+
+def dossiers_notices_files_delete(*, dossier_pks) -> None:
+    """The dossiers are about to go (their notices with them, by cascade): their files go once that is committed."""
+    _files_delete_on_commit(
+        list(TaxNotice.objects.filter(dossier__pk__in=dossier_pks).values_list("file", flat=True))
+    )

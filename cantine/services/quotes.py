@@ -242,6 +242,7 @@ class IncomeErasure(models.TextChoices):
 
     WITHDRAWN = "withdrawn", gettext_lazy("accord retiré par la famille")
     RETENTION = "retention", gettext_lazy("durée de conservation écoulée")
+    ERASED = "erased", gettext_lazy("compte effacé à la demande de la famille")
 
 
 @transaction.atomic

@@ -363,8 +363,7 @@ SIGNUP_MAILS_PER_ACCOUNT = env.str("SIGNUP_MAILS_PER_ACCOUNT", default="3/hour;1
 SIGNUP_MAILS_PER_ADDRESS = env.str("SIGNUP_MAILS_PER_ADDRESS", default="20/hour")
 # django-otp's own throttling is per device, so per account: portal.throttles.ADMIN_CODE replaces it.
 OTP_TOTP_THROTTLE_FACTOR = 0
-# Unconfirmed family accounts are erased after this many days (portal.services.unconfirmed_accounts_purge).
-UNCONFIRMED_ACCOUNT_DAYS = env.int("UNCONFIRMED_ACCOUNT_DAYS", default=7)
+# Unconfirmed family accounts are erased after RETENTION_UNCONFIRMED_ACCOUNT_DAYS (retention, below).
 # Sessions end after this many seconds without a request (families, agents), and in any case SESSION_COOKIE_AGE
 # after the sign-in (portal.middleware.SessionTimeoutMiddleware).
 SESSION_IDLE_TIMEOUT_FAMILY = env.int("SESSION_IDLE_TIMEOUT_FAMILY", default=30 * 60)
@@ -374,3 +373,19 @@ MIDDLEWARE.append("portal.middleware.SessionTimeoutMiddleware")
 # The INSEE « Code officiel géographique » (birth communes and countries): the files `manage.py cog_import` writes
 # from INSEE's own (v_commune_AAAA.csv, v_pays_territoire_AAAA.csv); empty, or without them, the shipped ones.
 COG_DATA_DIR = env.str("COG_DATA_DIR", default="")
+# Retention (RGPD): how long each kind of personal data is kept, shown on the consent pages and on the public
+# « Données personnelles » page, applied by `manage.py purge_expired` (daily). Safe defaults; each can be shortened.
+# Income figures (and what derives from them) are erased this many months after the end of the period they served.
+RETENTION_FIGURES_MONTHS = env.int("RETENTION_FIGURES_MONTHS", default=3)
+# Drafts nobody touched for this many days are erased.
+RETENTION_DRAFT_DAYS = env.int("RETENTION_DRAFT_DAYS", default=90)
+# Accounts whose address was never confirmed are erased after this many days.
+RETENTION_UNCONFIRMED_ACCOUNT_DAYS = env.int("RETENTION_UNCONFIRMED_ACCOUNT_DAYS", default=7)
+# Accounts nobody signed in to for this many years are erased, after a warning mail this many days before.
+RETENTION_INACTIVE_ACCOUNT_YEARS = env.int("RETENTION_INACTIVE_ACCOUNT_YEARS", default=3)
+RETENTION_INACTIVE_WARNING_DAYS = env.int("RETENTION_INACTIVE_WARNING_DAYS", default=30)
+# What the commune keeps of an erased account for billing (the dossiers billed, their tariff, the child's and the
+# holder's names and the address), in years after the end of the period billed.
+RETENTION_BILLING_YEARS = env.int("RETENTION_BILLING_YEARS", default=10)
+# Sign-ins shown on « Mes données »: kept this many days.
+RETENTION_SIGN_IN_DAYS = env.int("RETENTION_SIGN_IN_DAYS", default=365)

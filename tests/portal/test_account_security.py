@@ -305,7 +305,7 @@ class TestPreRegistration:
 
 class TestUnconfirmedExpiry:
     def test_the_purge_erases_unconfirmed_accounts_older_than_the_setting(self, settings):
-        settings.UNCONFIRMED_ACCOUNT_DAYS = 7
+        settings.RETENTION_UNCONFIRMED_ACCOUNT_DAYS = 7
         old = timezone.now() - timedelta(days=8)
         expired = unconfirmed(email="vieux@example.org", date_joined=old)
         HouseholdFactory(owner=expired)
@@ -328,7 +328,7 @@ class TestUnconfirmedExpiry:
 
     def test_the_delay_is_a_setting(self, settings):
         unconfirmed(date_joined=timezone.now() - timedelta(days=3))
-        settings.UNCONFIRMED_ACCOUNT_DAYS = 2
+        settings.RETENTION_UNCONFIRMED_ACCOUNT_DAYS = 2
         assert services.unconfirmed_accounts_purge() == 1
 
 

@@ -1,12 +1,12 @@
 from django.core.management.base import BaseCommand
 
-from cantine.income.services import RETENTION_AFTER_PERIOD, tax_data_purge
+from cantine.income.services import tax_data_purge
 
 
 class Command(BaseCommand):
     help = (
-        f"Erase fiscal figures and tax notices {RETENTION_AFTER_PERIOD.days} days after their period ends. "
-        "Run it daily (cron or systemd timer)."
+        "Erase fiscal figures and tax notices RETENTION_FIGURES_MONTHS after their period ends. Kept for older "
+        "schedules: `purge_expired` does this and every other retention purge."
     )
 
     def handle(self, *args, **options):

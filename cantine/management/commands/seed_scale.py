@@ -98,7 +98,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Jeu à l'échelle déjà présent : {Dossier.objects.count()} demandes.")
             return
         started = time.monotonic()
-        rng = random.Random(17)  # noqa: S311  fictitious families, reproducible
+        # Fictitious families, reproducible: nothing secret is drawn here.
+        rng = random.Random(17)  # noqa: S311  # nosec B311
         households = max(int(HOUSEHOLDS * scale), 10)
         children = max(int(CHILDREN * scale), 15)
         with transaction.atomic():

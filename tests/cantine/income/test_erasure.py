@@ -246,7 +246,7 @@ class TestWithdrawal:
 
 class TestPurge:
     def purge_after(self, dossier):
-        day = dossier.period.ends_on + income_services.RETENTION_AFTER_PERIOD + timedelta(days=1)
+        day = income_services.retention_date(dossier) + timedelta(days=1)
         return income_services.tax_data_purge(today=day)
 
     def test_no_figure_is_left_in_quotes_nor_contracts_and_the_tariffs_billed_stay(self):
@@ -272,6 +272,6 @@ class TestPurge:
 
     def test_a_period_still_in_its_retention_keeps_everything(self):
         dossier = canteen_sent()
-        last_day = dossier.period.ends_on + income_services.RETENTION_AFTER_PERIOD
+        last_day = income_services.retention_date(dossier)
         assert income_services.tax_data_purge(today=last_day) == (0, 0, 0)
         assert CANTEEN.found_in(quote_row(dossier))

@@ -136,7 +136,7 @@ class TestPurge:
             user=dossier.child.household.owner, dossier=dossier, uploaded=SimpleUploadedFile("a.pdf", PDF)
         )
         storage, name = notice.file.storage, notice.file.name
-        last_day = dossier.period.ends_on + income_services.RETENTION_AFTER_PERIOD
+        last_day = income_services.retention_date(dossier)
         assert income_services.tax_data_purge(today=last_day) == (0, 0, 0)
         with django_capture_on_commit_callbacks(execute=True):
             assert income_services.tax_data_purge(today=last_day + timedelta(days=1)) == (1, 1, 0)
