@@ -20,7 +20,7 @@ def step(key: str):
 
 
 def parking_demarche() -> Demarche:
-    from stationnement import roles, selectors  # models are ready only once the app registry is
+    from stationnement import rights, roles, selectors  # models are ready only once the app registry is
 
     return Demarche(
         key="stationnement",
@@ -30,4 +30,8 @@ def parking_demarche() -> Demarche:
         dossier_row_template="stationnement/_dashboard_application.html",
         dossiers_for_household=selectors.applications_for_household,
         households_handled_by=roles.households_handled_by,
+        household_data=rights.household_data,
+        erasure_refusals=rights.erasure_refusals,
+        household_erase=rights.household_erase,
+        purges=rights.purges,
     )

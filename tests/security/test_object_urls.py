@@ -29,7 +29,8 @@ def snapshot(owned) -> dict:
     for model, pks in owned.items():
         rows = model._base_manager.filter(pk__in=pks)
         state[model._meta.label] = sorted(
-            (row.pk, tuple(str(field.value_from_object(row)) for field in model._meta.concrete_fields))
+            # The attributes, in clear: an encrypted field's value_from_object is a fresh Fernet token each time.
+            (row.pk, tuple(str(getattr(row, field.attname)) for field in model._meta.concrete_fields))
             for row in rows
         )
     return state

@@ -288,14 +288,8 @@ class TestErasure:
 
     def test_the_purge_erases_caf_figures_with_the_same_retention(self, dossier):
         with_caf_income(dossier)
-        today = (
-            dossier.period.ends_on
-            + income_services.RETENTION_AFTER_PERIOD
-            + income_services.timedelta(days=1)
-        )
-        call_command("purge_tax_data", today=today.isoformat()) if False else income_services.tax_data_purge(
-            today=today
-        )
+        today = income_services.retention_date(dossier) + income_services.timedelta(days=1)
+        income_services.tax_data_purge(today=today)
         assert not FamilyBenefitData.objects.exists()
 
     def test_a_database_dump_holds_no_figure_in_clear(self, dossier, tmp_path):
