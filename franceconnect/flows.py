@@ -34,6 +34,13 @@ class FinishedFlow:
     client: FranceConnectClient
 
 
+def is_account_holder(user, finished: FinishedFlow) -> bool:
+    """Whether the person who came back from FranceConnect is the one the account is linked to (a data flow asked
+    from a signed-in account must never fetch someone else's data)."""
+    linked = getattr(user, "franceconnect", None)
+    return linked is not None and linked.sub == finished.id_claims["sub"]
+
+
 def flow_start(request, *, purpose: str, redirect_uri: str, scopes: str | None = None, **extra):
     """Redirect to FranceConnect; raises FranceConnectError when it cannot be reached."""
     flow = new_flow(redirect_uri)

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from api_particulier.situation import ParticulierError
 from api_particulier.vehicles import vehicle_by_franceconnect
 from franceconnect.client import FranceConnectError
-from franceconnect.flows import flow_finish, flow_start
+from franceconnect.flows import flow_finish, flow_start, is_account_holder
 from franceconnect.views import error_page, remember_id_token
 from impot_client import client as impot
 from impot_client.situation import ImpotError
@@ -181,8 +181,7 @@ def franceconnect_callback(request):
         user=request.user, pk=finished.extra.get("application")
     )
     remember_id_token(request, finished.id_token)
-    linked = getattr(request.user, "franceconnect", None)
-    if linked is None or linked.sub != finished.id_claims["sub"]:
+    if not is_account_holder(request.user, finished):
         return _back(
             request,
             application,

@@ -26,7 +26,7 @@ from cantine.income.forms import ConsentForm, NumeroFiscalConsentForm, TaxNotice
 from cantine.journey import step
 from cantine.selectors import dossier_get_for_family
 from franceconnect.client import FranceConnectError
-from franceconnect.flows import FLOW_KEY, flow_finish, flow_start
+from franceconnect.flows import FLOW_KEY, flow_finish, flow_start, is_account_holder
 from franceconnect.views import error_page, remember_id_token
 from impot_client import services as impot_services
 from impot_client.situation import ImpotError, InvalidTaxNumber, NoDeclaration
@@ -278,26 +278,14 @@ def franceconnect_callback(request):
         finished = flow_finish(request, purpose=FLOW_PURPOSE)
     except FranceConnectError as error:
         return error_page(request, error.reason, detail=error.detail)
-    consent = (
-        Consent.objects.select_related("dossier")
-        .filter(pk=finished.extra.get("consent"), user=request.user, withdrawn_at__isnull=True)
-        .first()
+    consent, stop = _consent_back_from_franceconnect(
+        request,
+        finished,
+        Consent.objects.select_related("dossier"),
+        _("rien n'a été demandé au service des impôts."),
     )
-    if consent is None:
-        return error_page(request, "expired", detail="consent withdrawn or unknown")
-    remember_id_token(request, finished.id_token)
-    linked = getattr(request.user, "franceconnect", None)
-    if linked is None or linked.sub != finished.id_claims["sub"]:
-        return _back_with_error(
-            request,
-            consent,
-            Failure(
-                _(
-                    "Vous vous êtes identifié(e) sur FranceConnect avec une autre identité que celle de votre "
-                    "compte : rien n'a été demandé au service des impôts."
-                )
-            ),
-        )
+    if stop is not None:
+        return stop
     try:
         tax_data = impot_services.tax_data_fetch_with_franceconnect(
             consent=consent, access_token=finished.access_token
@@ -305,6 +293,24 @@ def franceconnect_callback(request):
     except (ImpotError, ValidationError) as error:
         return _back_with_error(request, consent, _failure(error))
     return _after_lookup(request, tax_data)
+
+
+def _consent_back_from_franceconnect(request, finished, consents, nothing_asked: str):
+    """The live consent the flow was started for, and None; or the page to show instead (the consent withdrawn
+    meanwhile, or another person came back from FranceConnect: nothing is asked then)."""
+    consent = consents.filter(
+        pk=finished.extra.get("consent"), user=request.user, withdrawn_at__isnull=True
+    ).first()
+    if consent is None:
+        return None, error_page(request, "expired", detail="consent withdrawn or unknown")
+    remember_id_token(request, finished.id_token)
+    if not is_account_holder(request.user, finished):
+        message = _(
+            "Vous vous êtes identifié(e) sur FranceConnect avec une autre identité que celle de votre compte : "
+            "%(nothing_asked)s"
+        ) % {"nothing_asked": nothing_asked}
+        return consent, _back_with_error(request, consent, Failure(message))
+    return consent, None
 
 
 def _back_with_error(request, consent, failure: Failure):
@@ -379,7 +385,9 @@ def notice_upload(request, dossier):
                     "agent le lira ensuite et saisira les montants utiles."
                 )
             else:
-                message = _("Votre avis d'imposition est envoyé : un agent le lira et saisira les montants utiles.")
+                message = _(
+                    "Votre avis d'imposition est envoyé : un agent le lira et saisira les montants utiles."
+                )
             messages.success(request, message)
             return redirect("cantine:dossier_review", pk=dossier.pk)
     return render(
@@ -513,31 +521,16 @@ def benefit_franceconnect_callback(request):
         finished = flow_finish(request, purpose=BENEFIT_FLOW_PURPOSE)
     except FranceConnectError as error:
         return error_page(request, error.reason, detail=error.detail)
-    consent = (
-        Consent.objects.select_related("dossier__service", "dossier__child")
-        .filter(
-            pk=finished.extra.get("consent"),
-            user=request.user,
-            source=Consent.Source.API_PARTICULIER,
-            withdrawn_at__isnull=True,
-        )
-        .first()
+    consent, stop = _consent_back_from_franceconnect(
+        request,
+        finished,
+        Consent.objects.select_related("dossier__service", "dossier__child").filter(
+            source=Consent.Source.API_PARTICULIER
+        ),
+        _("rien n'a été demandé à la CAF ni à la MSA."),
     )
-    if consent is None:
-        return error_page(request, "expired", detail="consent withdrawn or unknown")
-    remember_id_token(request, finished.id_token)
-    linked = getattr(request.user, "franceconnect", None)
-    if linked is None or linked.sub != finished.id_claims["sub"]:
-        return _back_with_error(
-            request,
-            consent,
-            Failure(
-                _(
-                    "Vous vous êtes identifié(e) sur FranceConnect avec une autre identité que celle de votre "
-                    "compte : rien n'a été demandé à la CAF ni à la MSA."
-                )
-            ),
-        )
+    if stop is not None:
+        return stop
     try:
         data = benefits.benefit_data_fetch_with_franceconnect(
             consent=consent, access_token=finished.access_token
