@@ -5,10 +5,12 @@ it returns is written in one transaction afterwards, and only the fields the tar
 figures mean for a dossier (its tariff, its messages) is the démarche's business (cantine.income)."""
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.crypto import salted_hmac
@@ -23,6 +25,7 @@ from portal import ratelimit
 from portal.alerts import alert_raise, alert_raise_if_lasting
 from portal.identity import household_identity_keys, identity_key
 from portal.models import Consent
+from portal.resilience import CACHE_ERRORS
 
 logger = logging.getLogger(__name__)
 
@@ -151,10 +154,43 @@ def tax_data_fetch_with_franceconnect(*, consent: Consent, access_token: str, to
 
 def tax_data_fetch_by_numero_fiscal(*, consent: Consent, numero_fiscal: str, today=None) -> TaxData:
     """A lookup by the number the family typed, within the account's and the dossier's limits (checked and counted
-    before any call, so a refused one costs the commune's DGFiP quota nothing)."""
-    _numero_fiscal_lookup_count(user=consent.user, dossier=consent.dossier, numero_fiscal=numero_fiscal)
-    situation = _lookup(lambda: client.fetch_by_numero_fiscal(numero_fiscal, today=today), mode=consent.mode)
-    return _tax_data_store(consent=consent, situation=situation, numero_fiscal=numero_fiscal)
+    before any call, so a refused one costs the commune's DGFiP quota nothing). One at a time per consent: a double
+    click waits for the first lookup and gets its figures (single_lookup)."""
+
+    def fetch():
+        _numero_fiscal_lookup_count(user=consent.user, dossier=consent.dossier, numero_fiscal=numero_fiscal)
+        situation = _lookup(lambda: client.fetch_by_numero_fiscal(numero_fiscal, today=today), mode=consent.mode)
+        return _tax_data_store(consent=consent, situation=situation, numero_fiscal=numero_fiscal)
+
+    return single_lookup(consent, fetch)
+
+
+LOOKUP_POLL_SECONDS = 0.2
+wait = time.sleep  # tests replace it
+
+
+def single_lookup(consent: Consent, fetch) -> TaxData:
+    """Run `fetch` unless a lookup for this consent is already under way (another click, another worker: a lease
+    in the shared cache); then wait for it to end and give the figures it stored. Without them (it failed), the
+    family may try again: DGFiP did not answer this time."""
+    key = f"impot_client:lookup:{consent.pk}"
+    seconds = int(2 * settings.IMPOT_TIMEOUT + settings.IMPOT_RETRY_BACKOFF) + 5
+    try:
+        leased = cache.add(key, "1", seconds)
+    except CACHE_ERRORS as error:  # without the shared cache two lookups could run: refused instead
+        raise ImpotUnavailable(f"lookup lease: {type(error).__name__}") from error
+    if not leased:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and cache.get(key) is not None:
+            wait(LOOKUP_POLL_SECONDS)
+        found = TaxData.objects.filter(consent=consent).first()
+        if found is None:
+            raise ImpotUnavailable("the concurrent lookup stored no figures")
+        return found
+    try:
+        return fetch()
+    finally:
+        cache.delete(key)
 
 
 @dataclass(frozen=True)

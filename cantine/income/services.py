@@ -121,11 +121,17 @@ def consent_record(
 ) -> Consent:
     """The family's answer to the consent page of one source (DGFiP, or the CAF/MSA through API Particulier); a
     new answer replaces (withdraws) the previous one of that source. Answers to one dossier are recorded one at a
-    time (its row locked): a double click replaces the first answer instead of failing on the unique constraint."""
+    time (its row locked); the same answer given again (a double click) is the first one, not a second."""
     cantine_services.dossier_check_owner(dossier=dossier, user=user)
     Dossier.objects.select_for_update().filter(pk=dossier.pk).first()
     previous = _live_consent(dossier, source)
     granted = decision == Consent.Decision.GRANTED
+    if previous is not None and (previous.decision, previous.mode, previous.text_hash) == (
+        decision,
+        mode if granted else "",
+        shown_text_hash,
+    ):
+        return previous  # the same answer again (a double click): one consent, its figures kept
     if previous is not None:
         _withdraw(previous)
     if source == Consent.Source.API_PARTICULIER:
