@@ -30,9 +30,9 @@ logger = logging.getLogger(__name__)
 TOO_LARGE_ATTRIBUTE = "_uploads_too_large"  # on the request: the names of the fields whose file was skipped
 
 
-def too_large_message() -> str:
+def too_large_message(max_bytes: int | None = None) -> str:
     return _("Le fichier dépasse %(max)d Mo : envoyez une version plus légère (une photo lisible suffit).") % {
-        "max": settings.FILE_UPLOAD_MAX_BYTES // (1024 * 1024)
+        "max": (max_bytes or settings.FILE_UPLOAD_MAX_BYTES) // (1024 * 1024)
     }
 
 
@@ -107,7 +107,7 @@ def document_content_type(uploaded, *, max_bytes: int) -> str:
     """A proof any démarche accepts: its size, its type read from its first bytes (never its name nor the
     browser's claim), and its whole structure (portal.documents). The type, or a French ValidationError on `file`."""
     if uploaded.size > max_bytes:
-        raise ValidationError({"file": ValidationError(too_large_message(), code="too_large")})
+        raise ValidationError({"file": ValidationError(too_large_message(max_bytes), code="too_large")})
     head = uploaded.read(261)
     uploaded.seek(0)
     kind = filetype.guess(head)

@@ -6,7 +6,6 @@ The DGFiP lookup itself is impot_client's; what it means for the dossier (its ta
 import calendar
 from datetime import date, timedelta
 
-import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -22,13 +21,14 @@ from cantine.income import benefits
 from cantine.income.selectors import income_order
 from cantine.models import Dossier, DossierMessage, FamilyBenefitData, Service
 from impot_client.models import TaxData, TaxNotice
-from portal import antivirus, documents
+from portal import antivirus
 from portal.alerts import alert_raise
 from portal.audit import audit_record
 from portal.consents import text_hash  # noqa: F401  the consent page's fingerprint, shared
 from portal.identity import household_identity_keys
 from portal.models import AuditEntry, Consent
 from portal.resilience import enqueue_on_commit
+from portal.uploads import DOCUMENT_TYPES, document_content_type
 
 # What the consent page lists, under the names the FranceConnect scopes and TaxData use (impot_client.services).
 FIELD_LABELS = {
@@ -38,11 +38,7 @@ FIELD_LABELS = {
 }
 # A dossier in one of these statuses is decided: its tax notices have served (their file goes).
 SETTLED_STATUSES = (Dossier.Status.ACCEPTED, Dossier.Status.REJECTED, Dossier.Status.CANCELLED)
-NOTICE_TYPES = {
-    "application/pdf": "pdf",
-    "image/jpeg": "jpg",
-    "image/png": "png",
-}  # what we accept, and its extension
+NOTICE_TYPES = DOCUMENT_TYPES  # what we accept, and its extension (portal.uploads, shared by every démarche)
 
 
 def requested_fields(dossier: Dossier) -> list[str]:
@@ -234,14 +230,6 @@ def tax_data_rematch_on_identity_change(sender, *, household, **kwargs):
     tax_data_rematch(household=household)
 
 
-def notice_content_type(uploaded) -> str:
-    """The type read from the file's first bytes, never from its name or the browser's claim."""
-    head = uploaded.read(261)
-    uploaded.seek(0)
-    kind = filetype.guess(head)
-    return kind.mime if kind else ""
-
-
 def _file_error(message, code) -> ValidationError:
     return ValidationError({"file": ValidationError(message, code=code)})
 
@@ -261,24 +249,7 @@ def tax_notice_upload(*, user, dossier: Dossier, uploaded) -> TaxNotice:
             % {"max": settings.TAX_NOTICE_MAX_PER_DOSSIER},
             "too_many",
         )
-    if uploaded.size > settings.TAX_NOTICE_MAX_BYTES:
-        raise _file_error(
-            _("Le fichier dépasse %(max)d Mo : envoyez une version plus légère (une photo suffit).")
-            % {"max": settings.TAX_NOTICE_MAX_BYTES // (1024 * 1024)},
-            "too_large",
-        )
-    content_type = notice_content_type(uploaded)
-    if content_type not in NOTICE_TYPES:
-        raise _file_error(
-            _("Ce fichier n'est ni un PDF, ni une image JPEG ou PNG : envoyez l'avis dans l'un de ces formats."),
-            "bad_type",
-        )
-    data = uploaded.read()
-    uploaded.seek(0)
-    try:
-        documents.document_check(data, content_type)
-    except ValidationError as error:
-        raise ValidationError({"file": error}) from None
+    content_type = document_content_type(uploaded, max_bytes=settings.TAX_NOTICE_MAX_BYTES)
     notice = TaxNotice(
         dossier=dossier,
         household=dossier.child.household,
