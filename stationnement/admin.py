@@ -1,6 +1,5 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Max
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -19,7 +18,7 @@ from stationnement.models import (
     Zone,
     ZoneMap,
 )
-from stationnement.services import card_issue, zone_map_activate
+from stationnement.services import card_issue, next_version, zone_map_activate
 
 
 class ZoneInline(admin.TabularInline):
@@ -28,20 +27,24 @@ class ZoneInline(admin.TabularInline):
     fields = ("code", "name")
 
 
-@admin.register(ParkingGrid)
-class ParkingGridAdmin(admin.ModelAdmin):
-    list_display = ("version", "label", "is_active", "created_at")
-    readonly_fields = ("version", "created_at", "created_by")
+class VersionedAdmin(admin.ModelAdmin):
+    """A new zone map or grid is the next version, by the agent who made it."""
 
     def save_model(self, request, obj, form, change):
         if not change:
-            obj.version = (ParkingGrid.objects.aggregate(latest=Max("version"))["latest"] or 0) + 1
-            obj.created_by = request.user
+            obj.version, obj.created_by = next_version(type(obj)), request.user
         super().save_model(request, obj, form, change)
 
 
+@admin.register(ParkingGrid)
+class ParkingGridAdmin(VersionedAdmin):
+    list_display = ("version", "label", "is_active", "created_at")
+    readonly_fields = ("version", "created_at", "created_by")
+
+
+
 @admin.register(ZoneMap)
-class ZoneMapAdmin(admin.ModelAdmin):
+class ZoneMapAdmin(VersionedAdmin):
     list_display = ("version", "label", "is_active", "created_at")
     readonly_fields = ("version", "is_active", "created_at", "created_by")
     inlines = [ZoneInline]
@@ -55,11 +58,6 @@ class ZoneMapAdmin(admin.ModelAdmin):
         zone_map_activate(zone_map=queryset.get(), agent=request.user)
         self.message_user(request, _("Version mise en vigueur."), messages.SUCCESS)
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.version = (ZoneMap.objects.aggregate(latest=Max("version"))["latest"] or 0) + 1
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
 
 
 @admin.register(StreetSegment)

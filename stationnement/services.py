@@ -97,13 +97,17 @@ def _rows(text: str):
     return rows
 
 
+def next_version(model) -> int:
+    """The number of the next version of a zone map or a grid (versions are unique: a concurrent one fails)."""
+    return (model.objects.aggregate(latest=Max("version"))["latest"] or 0) + 1
+
+
 @transaction.atomic
 def zone_map_import(*, text: str, label: str, agent=None, activate: bool = False) -> ZoneMap:
     """A new version of the zones from the file `zone;nom_voie;code_postal;commune;numero_min;numero_max;parite`
     (empty numbers: the whole street). The versions before it stay for the cards issued on them."""
     rows = _rows(text)
-    latest = ZoneMap.objects.select_for_update().aggregate(latest=Max("version"))["latest"] or 0
-    zone_map = ZoneMap.objects.create(version=latest + 1, label=label, created_by=agent)
+    zone_map = ZoneMap.objects.create(version=next_version(ZoneMap), label=label, created_by=agent)
     zones = {}
     for values, low, high, parity in rows:
         code = values["zone"]
