@@ -106,14 +106,7 @@ def test_a_resident_outside_every_zone_is_offered_the_alternatives(sandbox):  # 
 
 
 def test_a_local_account_sends_its_carte_grise_for_an_agent(sandbox):  # noqa: F811
-    household = HouseholdFactory(owner__email="claire.martin@example.org")
-    Adult.objects.filter(household=household).update(
-        first_names="Claire", last_name="Martin", birth_date=date(1988, 4, 12)
-    )
-    login = sandbox.get(reverse("portal:login"))
-    post_form(
-        sandbox, login, reverse("portal:login"), username="claire.martin@example.org", password=PASSWORD
-    )
+    sign_in_local(sandbox)
     application, domicile = start(sandbox, "AA-111-BB")
     documents = post_form(
         sandbox,
@@ -144,3 +137,41 @@ def test_a_local_account_sends_its_carte_grise_for_an_agent(sandbox):  # noqa: F
 
 def test_an_unknown_card_reads_unknown(sandbox):  # noqa: F811
     assert "Inconnue" in sandbox.get(reverse("stationnement:verify", args=["nimporte-quoi"])).text
+
+
+def sign_in_local(browser):
+    household = HouseholdFactory(owner__email="claire.martin@example.org")
+    Adult.objects.filter(household=household).update(first_names="Claire", last_name="Martin", birth_date=date(1988, 4, 12))
+    login = browser.get(reverse("portal:login"))
+    post_form(browser, login, reverse("portal:login"), username="claire.martin@example.org", password=PASSWORD)
+
+
+@pytest.mark.parametrize(
+    ("numero_fiscal", "message"),
+    [("3999990000108", "ne répond pas"), ("3999990000082", "numéro fiscal")],
+    ids=["dgfip-down", "no-declaration"],
+)
+def test_dgfip_failing_keeps_the_draft_and_offers_the_proof(sandbox, numero_fiscal, message):  # noqa: F811
+    sign_in_local(sandbox)
+    application, domicile = start(sandbox, "AA-111-BB")
+    page = post_form(
+        sandbox,
+        domicile,
+        reverse("stationnement:authorize", args=[application.pk]),
+        shown=hidden(domicile.text, "shown"),
+        numero_fiscal=numero_fiscal,
+    )
+    assert page.status_code == 200 and "Votre adresse n'a pas pu être obtenue" in page.text
+    assert message in page.text and "Envoyer un justificatif de domicile" in page.text
+    application.refresh_from_db()
+    assert application.status == Application.Status.DRAFT and application.domicile_source == ""
+
+
+def test_the_ants_failing_asks_for_the_carte_grise(sandbox):  # noqa: F811
+    pick_identity(sandbox, "test")
+    application, domicile = start(sandbox, "ZZ-999-ZZ")  # the simulator's « same request in progress » (409)
+    documents = authorise_through_franceconnect(sandbox, application, domicile, "test")
+    assert documents.url.path == reverse("stationnement:documents", args=[application.pk])
+    assert "Le véhicule n&#x27;a pas pu être vérifié" in documents.text and "carte grise" in documents.text
+    application.refresh_from_db()
+    assert application.zone.code == "A" and application.vehicle_source == ""
