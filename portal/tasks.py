@@ -15,12 +15,11 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_tasks import task
 
-from portal.mail import MAX_ATTEMPTS, RETRY_DELAYS
+from portal.mail import send_or_retry
 from portal.models import Adult, User
 from portal.tokens import account_confirmation_token
 
@@ -64,18 +63,13 @@ def account_mail(kind: str, user: User) -> tuple[str, str]:
 
 def _send(task_function, kind: str, user: User, *args, attempt: int) -> str:
     subject, body = account_mail(kind, user)
-    try:
-        send_mail(subject, body, None, [user.email])
-    except Exception as error:  # whatever stopped the mail, it is tried again later
-        logger.warning(
-            "portal: %s mail for account %s not sent (attempt %s): %r", kind, user.pk, attempt, error
-        )
-        if attempt >= MAX_ATTEMPTS:
-            return "failed"
-        run_after = timezone.now() + RETRY_DELAYS[attempt - 1]
-        task_function.using(run_after=run_after).enqueue(*args, attempt + 1)
-        return "retrying"
-    return "sent"
+    return send_or_retry(
+        task_function,
+        *args,
+        attempt=attempt,
+        send=lambda: send_mail(subject, body, None, [user.email]),
+        what=f"portal: {kind} mail for account {user.pk}",
+    )
 
 
 @task()
@@ -136,14 +130,12 @@ def inactivity_warning_send(user_id: int, attempt: int = 1) -> str:
         "years": settings.RETENTION_INACTIVE_ACCOUNT_YEARS,
     }
     subject = render_to_string("portal/emails/inactivity_warning_subject.txt", context).strip()
-    try:
-        send_mail(subject, render_to_string("portal/emails/inactivity_warning_body.txt", context), None, [user.email])
-    except Exception as error:  # a mail outage: try again later, then give up (the erasure still waits its delay)
-        logger.warning("portal: inactivity warning %s not sent (attempt %s): %r", user_id, attempt, error)
-        if attempt >= MAX_ATTEMPTS:
-            return "failed"
-        inactivity_warning_send.using(run_after=timezone.now() + RETRY_DELAYS[attempt - 1]).enqueue(
-            user_id, attempt + 1
-        )
-        return "retrying"
-    return "sent"
+    body = render_to_string("portal/emails/inactivity_warning_body.txt", context)
+    # A mail outage: tried again later, then given up on (the erasure still waits its delay).
+    return send_or_retry(
+        inactivity_warning_send,
+        user_id,
+        attempt=attempt,
+        send=lambda: send_mail(subject, body, None, [user.email]),
+        what=f"portal: inactivity warning {user_id}",
+    )

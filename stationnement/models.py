@@ -45,6 +45,14 @@ class ZoneMap(models.Model):
     def __str__(self):
         return _("Zones, version %(version)s — %(label)s") % {"version": self.version, "label": self.label}
 
+    @property
+    def in_use(self) -> bool:
+        """A card or an application names one of its zones: then the map is never changed in place."""
+        return (
+            Application.objects.filter(zone__zone_map=self).exists()
+            or Card.objects.filter(zone__zone_map=self).exists()
+        )
+
 
 class Zone(models.Model):
     zone_map = models.ForeignKey(
@@ -163,6 +171,11 @@ class ParkingGrid(models.Model):
 
     def __str__(self):
         return _("Tarif, version %(version)s — %(label)s") % {"version": self.version, "label": self.label}
+
+    @property
+    def in_use(self) -> bool:
+        """An application was priced on it: then the grid is never changed in place."""
+        return self.applications.exists()
 
 
 def _document_path(document, filename):

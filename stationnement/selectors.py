@@ -1,9 +1,10 @@
-"""Reads on zones: which zone an address lies in, or why none can be said without an agent."""
+"""Reads on zones: which zone an address lies in, or why none can be said without an agent; the public check of a
+card, the cards to export and the cards to remind."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -103,4 +104,39 @@ def cards_valid_in_zone(zone_code: str, *, today: date | None = None):
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=today))
         .select_related("zone")
         .order_by("number")
+    )
+
+
+def _renewals():
+    """The applications that renew the card of the outer query: sent or issued, naming it, or for the same plate
+    and household since it was issued (a new application started from the dashboard rather than from the card)."""
+    return Application.objects.filter(
+        status__in=(Application.Status.SUBMITTED, Application.Status.ACCEPTED)
+    ).filter(
+        Q(replaces=OuterRef("pk"))
+        | Q(
+            household=OuterRef("household"),
+            plate=OuterRef("application__plate"),
+            created_at__gt=OuterRef("issued_at"),
+        )
+    )
+
+
+def card_renewed(card: Card) -> bool:
+    """Ended by a newer card, or a newer application sent or issued for it: no reminder then."""
+    return card.ended_on is not None or Card.objects.filter(pk=card.pk).filter(Exists(_renewals())).exists()
+
+
+def cards_to_remind(*, today: date, days: int):
+    """The cards in force that end within `days` and were not reminded yet, nor renewed."""
+    return (
+        Card.objects.filter(
+            reminded_at__isnull=True,
+            ended_on__isnull=True,
+            starts_on__lte=today,
+            ends_on__gte=today,
+            ends_on__lte=today + timedelta(days=days),
+        )
+        .exclude(Exists(_renewals()))
+        .order_by("ends_on", "pk")
     )

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,7 +21,9 @@ from impot_client.situation import TaxAddress
 from portal.audit import audit_record
 from portal.identity import household_identity_keys, identity_key
 from portal.models import AuditEntry
+from portal.resilience import enqueue_on_commit
 from portal.uploads import document_content_type
+from portal.versions import next_version
 from pricing.errors import PricingError
 from pricing.parking import ParkingFacts, parking_quote, parse_parking_grid
 from stationnement.models import (
@@ -34,7 +36,8 @@ from stationnement.models import (
     ZoneMap,
 )
 from stationnement.plates import plate_normalise
-from stationnement.selectors import domicile_locate
+from stationnement.selectors import cards_to_remind, domicile_locate
+from stationnement.tasks import CARD_ISSUED, REFUSED, REMINDER, parking_mail_send
 
 COLUMNS = ("zone", "nom_voie", "code_postal", "commune", "numero_min", "numero_max", "parite")
 
@@ -97,17 +100,12 @@ def _rows(text: str):
     return rows
 
 
-def next_version(model) -> int:
-    """The number of the next version of a zone map or a grid (versions are unique: a concurrent one fails)."""
-    return (model.objects.aggregate(latest=Max("version"))["latest"] or 0) + 1
-
-
 @transaction.atomic
 def zone_map_import(*, text: str, label: str, agent=None, activate: bool = False) -> ZoneMap:
     """A new version of the zones from the file `zone;nom_voie;code_postal;commune;numero_min;numero_max;parite`
     (empty numbers: the whole street). The versions before it stay for the cards issued on them."""
     rows = _rows(text)
-    zone_map = ZoneMap.objects.create(version=next_version(ZoneMap), label=label, created_by=agent)
+    zone_map = ZoneMap.objects.create(version=next_version(ZoneMap.objects), label=label, created_by=agent)
     zones = {}
     for values, low, high, parity in rows:
         code = values["zone"]
@@ -141,6 +139,92 @@ def zone_map_activate(*, zone_map: ZoneMap, agent=None) -> ZoneMap:
             actor=agent, action=AuditEntry.Action.CHANGED_ZONES, zone_map=zone_map.pk, change="activated"
         )
     return zone_map
+
+
+@transaction.atomic
+def zone_map_edit(*, zone_map: ZoneMap, agent) -> tuple[ZoneMap, dict]:
+    """The map an agent's change (its label, zones, segments) is to be made on: the map itself when no card nor
+    application uses it; otherwise a new version copied from it, zones and segments, in force if it was, so the
+    cards keep the zones they were issued in. Returns that map and the copies made, {Zone: {pk: copy's pk},
+    StreetSegment: {…}} ({} when the map is changed in place)."""
+    locked = ZoneMap.objects.select_for_update().get(pk=zone_map.pk)
+    if not locked.in_use:
+        audit_record(actor=agent, action=AuditEntry.Action.CHANGED_ZONES, zone_map=locked.pk, change="edited")
+        return locked, {}
+    copy = ZoneMap.objects.create(version=next_version(ZoneMap.objects), label=locked.label, created_by=agent)
+    zones, segments = {}, {}
+    for zone in locked.zones.prefetch_related("segments"):
+        zones[zone.pk] = Zone.objects.create(zone_map=copy, code=zone.code, name=zone.name)
+        for segment in zone.segments.all():
+            original = segment.pk
+            segment.pk, segment.zone, segment._state.adding = None, zones[zone.pk], True
+            segment.save()
+            segments[original] = segment.pk
+    if locked.is_active:
+        ZoneMap.objects.filter(pk=locked.pk).update(is_active=False)
+        copy.is_active = True
+        copy.save(update_fields=["is_active"])
+    audit_record(
+        actor=agent,
+        action=AuditEntry.Action.CHANGED_ZONES,
+        zone_map=copy.pk,
+        change="new_version",
+        copied_from=locked.version,
+    )
+    return copy, {Zone: {pk: zone.pk for pk, zone in zones.items()}, StreetSegment: segments}
+
+
+def parking_grid_check(data) -> None:
+    """The grid's JSON as the tariff engine reads it, or its French messages."""
+    try:
+        parse_parking_grid(data)
+    except PricingError as error:
+        raise ValidationError(error.messages, code="bad_grid") from error
+
+
+@transaction.atomic
+def parking_grid_save(*, data: dict, label: str, agent, grid: ParkingGrid | None = None) -> ParkingGrid:
+    """Save a parking grid. A version no application was priced on is changed in place; one in use stays as it is
+    and the change becomes the next version (in force if the old one was), like cantine's tariff grids."""
+    parking_grid_check(data)
+    if grid is not None and not ParkingGrid.objects.select_for_update().get(pk=grid.pk).in_use:
+        grid.data, grid.label = data, label
+        grid.save(update_fields=["data", "label"])
+        saved = grid
+    else:
+        was_active = grid is not None and grid.is_active
+        if was_active:
+            ParkingGrid.objects.filter(pk=grid.pk).update(is_active=False)
+        saved = ParkingGrid.objects.create(
+            version=next_version(ParkingGrid.objects),
+            label=label,
+            data=data,
+            is_active=was_active,
+            created_by=agent,
+        )
+    _audit_parking_grid(saved, agent=agent, change="saved")
+    return saved
+
+
+@transaction.atomic
+def parking_grid_activate(*, grid: ParkingGrid, agent=None) -> ParkingGrid:
+    """Put a version in force for the applications priced from now on; those already priced keep theirs."""
+    ParkingGrid.objects.select_for_update().filter(is_active=True).exclude(pk=grid.pk).update(is_active=False)
+    grid.is_active = True
+    grid.save(update_fields=["is_active"])
+    _audit_parking_grid(grid, agent=agent, change="activated")
+    return grid
+
+
+def _audit_parking_grid(grid: ParkingGrid, *, agent, change: str) -> None:
+    if agent is not None:  # None: seed_parking_demo and tests, not an agent's act
+        audit_record(
+            actor=agent,
+            action=AuditEntry.Action.CHANGED_GRID,
+            parking_grid=grid.pk,
+            version=grid.version,
+            change=change,
+        )
 
 
 # -- Applications --------------------------------------------------------------------------------------------
@@ -425,6 +509,7 @@ def card_issue(
         audit_record(
             actor=agent, action=AuditEntry.Action.DECIDED, application=application.pk, status="accepted"
         )
+    enqueue_on_commit(parking_mail_send, CARD_ISSUED, application.pk)
     return card
 
 
@@ -440,7 +525,22 @@ def application_refuse(*, agent, application: Application, reason: str) -> Appli
     application.decided_at, application.decided_by = timezone.now(), agent
     application.save()
     audit_record(actor=agent, action=AuditEntry.Action.DECIDED, application=application.pk, status="refused")
+    enqueue_on_commit(parking_mail_send, REFUSED, application.pk)
     return application
+
+
+@transaction.atomic
+def card_reminders_send(*, today: date | None = None) -> int:
+    """Queue the « Renouveler » mail of every card that ends within PARKING_REMINDER_DAYS, once per card: the card
+    is marked reminded in the same statement that claims it, so a second run, or two at once, remind nobody twice.
+    A card already renewed (a newer application sent or issued) is not reminded. Returns how many were queued."""
+    today = today or timezone.localdate()
+    reminded = 0
+    for card in cards_to_remind(today=today, days=settings.PARKING_REMINDER_DAYS).iterator():
+        if Card.objects.filter(pk=card.pk, reminded_at__isnull=True).update(reminded_at=timezone.now()):
+            enqueue_on_commit(parking_mail_send, REMINDER, card.application_id)
+            reminded += 1
+    return reminded
 
 
 RETENTION_AFTER_END = timedelta(days=92)

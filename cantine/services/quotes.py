@@ -27,6 +27,7 @@ from impot_client.models import TaxData
 from portal import formats
 from portal.audit import audit_record
 from portal.models import AuditEntry
+from portal.versions import next_version
 
 
 @transaction.atomic
@@ -42,18 +43,12 @@ def tariff_grid_save(
         grid.save(update_fields=["data", "label"])
         saved = grid
     else:
-        latest = (
-            TariffGrid.objects.filter(period=period)
-            .order_by("-version")
-            .values_list("version", flat=True)
-            .first()
-        )
         was_active = grid is not None and grid.is_active
         if was_active:
             TariffGrid.objects.filter(pk=grid.pk).update(is_active=False)
         saved = TariffGrid.objects.create(
             period=period,
-            version=(latest or 0) + 1,
+            version=next_version(TariffGrid.objects.filter(period=period)),
             label=label,
             data=data,
             is_active=was_active,

@@ -1,0 +1,59 @@
+"""Versions of what a commune deliberates (cantine's tariff grids, stationnement's zone maps and parking grid): a
+version something was decided on (a quote, a card, an application) is never changed in place, so each keeps the
+version it came from; changing it makes the next version. What both démarches share: the next number, and the
+admin's save that says which version the agent's changes went to."""
+
+from django.contrib import messages
+from django.db.models import Max
+from django.utils.translation import gettext_lazy as _
+
+
+def next_version(queryset) -> int:
+    """The number after the highest of `queryset`'s versions (unique per set: a concurrent one fails to save)."""
+    return (queryset.aggregate(latest=Max("version"))["latest"] or 0) + 1
+
+
+class NewVersionOnSaveAdmin:
+    """ModelAdmin mixin: saving goes through `version_save` (the démarche's service), which changes the version in
+    place when nothing uses it and otherwise makes a new version from it. The agent is told when that happened, and
+    the page (its inlines, « Enregistrer et continuer ») goes on with the version saved.
+
+    `version_save` returns the version saved and, when it copied the one edited, the copies of the rows the page's
+    inlines edit, as {model: {original pk: copy pk}}: each inline's changes are then made on the copies."""
+
+    in_use_message = _(
+        "La version %(old)s est utilisée par des demandes : vos changements forment la version %(new)s."
+    )
+
+    def version_save(self, request, obj, form, change):
+        """Save through the service; leave `obj` as the row saved (its copy, when copied). Returns the version
+        saved and the copies ({} when changed in place)."""
+        raise NotImplementedError
+
+    def version_of(self, obj):
+        """The versioned object an edited row belongs to (itself, or the zone map of a zone)."""
+        return obj
+
+    def save_model(self, request, obj, form, change):
+        edited = self.version_of(obj)
+        edited_pk, edited_version = edited.pk, edited.version  # before the save re-points `obj`
+        saved, copies = self.version_save(request, obj, form, change)
+        if change and saved.pk != edited_pk:
+            self.message_user(
+                request, self.in_use_message % {"old": edited_version, "new": saved.version}, messages.WARNING
+            )
+        obj._version_copies = copies
+
+    def save_formset(self, request, form, formset, change):
+        copies = getattr(formset.instance, "_version_copies", {}).get(formset.model)
+        if copies is None:
+            return super().save_formset(request, form, formset, change)
+        # The forms are bound to the original's rows: their changes go to the rows' copies.
+        for row in formset.save(commit=False):
+            if row.pk is not None:
+                row.pk = copies[row.pk]
+            setattr(row, formset.fk.name, formset.instance)
+            row.save()
+        formset.model.objects.filter(pk__in=[copies[row.pk] for row in formset.deleted_objects]).delete()
+        formset.save_m2m()
+        return None
