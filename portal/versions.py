@@ -4,7 +4,9 @@ version it came from; changing it makes the next version. What both démarches s
 admin's save that says which version the agent's changes went to."""
 
 from django.contrib import messages
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.db.models import Max
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -43,6 +45,20 @@ class NewVersionOnSaveAdmin:
                 request, self.in_use_message % {"old": edited_version, "new": saved.version}, messages.WARNING
             )
         obj._version_copies = copies
+
+    def response_change(self, request, obj):
+        """« Enregistrer et continuer » opens the version saved (Django's goes back to the address posted to)."""
+        response = super().response_change(request, obj)
+        if "_continue" in request.POST:
+            opts = obj._meta
+            url = reverse(
+                f"admin:{opts.app_label}_{opts.model_name}_change",
+                args=[obj.pk],
+                current_app=self.admin_site.name,
+            )
+            filters = {"preserved_filters": self.get_preserved_filters(request), "opts": opts}
+            response["Location"] = add_preserved_filters(filters, url)
+        return response
 
     def save_formset(self, request, form, formset, change):
         copies = getattr(formset.instance, "_version_copies", {}).get(formset.model)

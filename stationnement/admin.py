@@ -1,11 +1,14 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from portal.uploads import DOCUMENT_TYPES
+from portal.versions import NewVersionOnSaveAdmin, next_version
 from stationnement import roles, selectors, services
 from stationnement.exports import export_response
 from stationnement.forms import IssueForm, RefusalForm
@@ -18,54 +21,168 @@ from stationnement.models import (
     Zone,
     ZoneMap,
 )
-from stationnement.services import card_issue, next_version, zone_map_activate
+from stationnement.services import card_issue, zone_map_activate
+
+
+class VersionedAdmin(NewVersionOnSaveAdmin, admin.ModelAdmin):
+    """Zone maps and parking grids: a version a card or an application uses is never changed in place (saving
+    makes the next version, portal.versions); putting a version in force is its own audited action."""
+
+    in_use_message = _(
+        "La version %(old)s est utilisée par des cartes ou des demandes : vos changements forment la version %(new)s."
+    )
+    list_display = ("version", "label", "is_active", "used", "created_at")
+    readonly_fields = ("version", "is_active", "created_at", "created_by")
+    actions = ["activate"]
+
+    @admin.display(description=_("utilisée"), boolean=True)
+    def used(self, obj):
+        return obj.in_use
+
+    @admin.action(description=_("Mettre en vigueur la version choisie"), permissions=["change"])
+    def activate(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Choisissez une seule version."), messages.ERROR)
+            return
+        self.version_activate(version=queryset.get(), agent=request.user)
+        self.message_user(
+            request,
+            _("Version mise en vigueur. Les cartes et demandes déjà faites gardent la leur."),
+            messages.SUCCESS,
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (obj is None or not obj.in_use)
+
+
+class ParkingGridForm(forms.ModelForm):
+    """The grid as the JSON of pricing.parking, checked by the tariff engine with its French messages."""
+
+    data = forms.JSONField(
+        label=_("Grille (JSON)"),
+        widget=forms.Textarea(attrs={"rows": 16, "cols": 80, "spellcheck": "false"}),
+        help_text=_(
+            'Exemple : {"kind": "parking", "prices": {"month": "15", "quarter": "40", "year": "150"}, '
+            '"max_vehicles": 2}'
+        ),
+    )
+
+    class Meta:
+        model = ParkingGrid
+        fields = ["label", "data"]
+
+    def clean_data(self):
+        services.parking_grid_check(self.cleaned_data["data"])
+        return self.cleaned_data["data"]
+
+
+@admin.register(ParkingGrid)
+class ParkingGridAdmin(VersionedAdmin):
+    form = ParkingGridForm
+
+    def version_save(self, request, obj, form, change):
+        saved = services.parking_grid_save(
+            data=obj.data,
+            label=obj.label,
+            agent=request.user,
+            grid=ParkingGrid.objects.get(pk=obj.pk) if change else None,
+        )
+        obj.pk, obj.version, obj.is_active = saved.pk, saved.version, saved.is_active
+        return saved, {}
+
+    def version_activate(self, *, version, agent):
+        services.parking_grid_activate(grid=version, agent=agent)
 
 
 class ZoneInline(admin.TabularInline):
     model = Zone
     extra = 0
     fields = ("code", "name")
-
-
-class VersionedAdmin(admin.ModelAdmin):
-    """A new zone map or grid is the next version, by the agent who made it."""
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.version, obj.created_by = next_version(type(obj)), request.user
-        super().save_model(request, obj, form, change)
-
-
-@admin.register(ParkingGrid)
-class ParkingGridAdmin(VersionedAdmin):
-    list_display = ("version", "label", "is_active", "created_at")
-    readonly_fields = ("version", "created_at", "created_by")
-
+    show_change_link = True  # its street segments are edited on the zone's page
 
 
 @admin.register(ZoneMap)
 class ZoneMapAdmin(VersionedAdmin):
-    list_display = ("version", "label", "is_active", "created_at")
-    readonly_fields = ("version", "is_active", "created_at", "created_by")
     inlines = [ZoneInline]
-    actions = ["activate"]
 
-    @admin.action(description=_("Mettre en vigueur la version choisie"))
-    def activate(self, request, queryset):
-        if queryset.count() != 1:
-            self.message_user(request, _("Choisissez une seule version."), messages.ERROR)
-            return
-        zone_map_activate(zone_map=queryset.get(), agent=request.user)
-        self.message_user(request, _("Version mise en vigueur."), messages.SUCCESS)
+    def version_save(self, request, obj, form, change):
+        if not change:
+            obj.version, obj.created_by = next_version(ZoneMap.objects), request.user
+            obj.save()
+            return obj, {}
+        target, copies = services.zone_map_edit(zone_map=obj, agent=request.user)
+        target.label = obj.label
+        target.save(update_fields=["label"])
+        obj.pk, obj.version, obj.is_active = target.pk, target.version, target.is_active
+        return target, copies
 
+    def version_activate(self, *, version, agent):
+        zone_map_activate(zone_map=version, agent=agent)
+
+
+class StreetSegmentInline(admin.TabularInline):
+    model = StreetSegment
+    extra = 1
+    fields = ("street", "postcode", "commune", "number_min", "number_max", "parity")
+
+
+@admin.register(Zone)
+class ZoneAdmin(NewVersionOnSaveAdmin, admin.ModelAdmin):
+    """A zone and its street segments, reached from its zone map's page. A change to a zone of a map in use is made
+    on a new version of the whole map."""
+
+    in_use_message = VersionedAdmin.in_use_message
+    list_display = ("code", "name", "zone_map")
+    list_filter = ("zone_map",)
+    list_select_related = ("zone_map",)
+    fields = ("zone_map", "code", "name")
+    readonly_fields = ("zone_map",)
+    inlines = [StreetSegmentInline]
+
+    def has_add_permission(self, request):
+        return False  # zones are added on their map's page
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # removed on their map's page, which keeps a map in use as it was
+
+    def version_of(self, obj):
+        return obj.zone_map
+
+    def version_save(self, request, obj, form, change):
+        target, copies = services.zone_map_edit(zone_map=obj.zone_map, agent=request.user)
+        if copies:
+            obj.pk, obj.zone_map = copies[Zone][obj.pk], target
+        obj.save()
+        return target, copies
 
 
 @admin.register(StreetSegment)
 class StreetSegmentAdmin(admin.ModelAdmin):
-    list_display = ("street", "postcode", "commune", "number_min", "number_max", "parity", "zone")
+    """Every map's segments, to search; they are changed on their zone's page (so a map in use gets a new
+    version)."""
+
+    list_display = ("street", "postcode", "commune", "number_min", "number_max", "parity", "zone_link")
     list_filter = ("zone__zone_map",)
     search_fields = ("street", "street_key")
     list_select_related = ("zone", "zone__zone_map")
+
+    @admin.display(description=_("zone"))
+    def zone_link(self, obj):
+        return format_html(
+            '<a href="{}">{} ({})</a>',
+            reverse("admin:stationnement_zone_change", args=[obj.zone_id]),
+            obj.zone,
+            obj.zone.zone_map,
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class DocumentInline(admin.TabularInline):

@@ -3,7 +3,7 @@
 import json
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -18,6 +18,7 @@ from cantine.models import Period, PsuEffortRate, PsuResourceLimit, TariffGrid
 from cantine.tariffs.admin_comparison import GridComparisonAdminMixin
 from cantine.tariffs.errors import clean_grid
 from portal.audit import client_ip
+from portal.versions import NewVersionOnSaveAdmin
 
 GRID_KINDS = {
     "brackets": _("tranches de quotient familial"),
@@ -66,7 +67,7 @@ class GridImportForm(forms.Form):
 
 
 @admin.register(TariffGrid)
-class TariffGridAdmin(GridComparisonAdminMixin, admin.ModelAdmin):
+class TariffGridAdmin(NewVersionOnSaveAdmin, GridComparisonAdminMixin, admin.ModelAdmin):
     form = TariffGridForm
     list_display = ["period", "version", "label", "kind_label", "is_active", "used_by", "cantine_a_1_euro"]
     list_filter = ["period__service", "period", "is_active"]
@@ -110,27 +111,18 @@ class TariffGridAdmin(GridComparisonAdminMixin, admin.ModelAdmin):
             _("Comparer un projet de grille"),
         )
 
-    def save_model(self, request, obj, form, change):
+    def version_save(self, request, obj, form, change):
         """Through the service: a version a quote uses becomes a new version instead of changing."""
-        original = TariffGrid.objects.get(pk=obj.pk) if change else None
         saved = services.tariff_grid_save(
             period=obj.period,
             data=obj.data,
             label=obj.label,
             agent=request.user,
-            grid=original,
+            grid=TariffGrid.objects.get(pk=obj.pk) if change else None,
             ip=client_ip(request),
         )
-        if original is not None and saved.pk != original.pk:
-            self.message_user(
-                request,
-                _(
-                    "La version %(old)s est utilisée par des demandes : vos changements forment la version %(new)s."
-                )
-                % {"old": original.version, "new": saved.version},
-                level=messages.WARNING,
-            )
         obj.pk, obj.version = saved.pk, saved.version
+        return saved, {}
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and (obj is None or not obj.in_use)

@@ -193,6 +193,27 @@ class TestAdmin:
         assert response.status_code == 200 and "brackets" in page and "&quot;400&quot;" in page
         assert not TariffGrid.objects.exists()
 
+    def test_editing_a_grid_in_use_makes_the_next_version_and_says_so(self, agent, client):
+        """The admin's save (portal.versions.NewVersionOnSaveAdmin, shared with stationnement's zones and grid)."""
+        dossier = submitted(DossierFactory())
+        grid = grid_for(dossier.period)
+        services.dossier_quote_compute(dossier=dossier)
+        client.force_login(agent)
+        url = reverse("admin:cantine_tariffgrid_change", args=[grid.pk])
+        change = {"period": grid.period.pk, "label": "corrigée", "data": json.dumps(BUBRY)}
+        response = client.post(url, {**change, "_continue": "1"}, follow=True)
+        new = TariffGrid.objects.get(period=grid.period, version=2)
+        assert response.redirect_chain[0][0] == reverse("admin:cantine_tariffgrid_change", args=[new.pk])
+        assert (
+            "La version 1 est utilisée par des demandes : vos changements forment la version 2."
+            in response.content.decode()
+        )
+        grid.refresh_from_db()
+        assert (grid.data, grid.label, new.data, new.is_active) == (PARIS, grid.label, BUBRY, True)
+        response = client.post(reverse("admin:cantine_tariffgrid_change", args=[new.pk]), change, follow=True)
+        assert "forment la version" not in response.content.decode()  # unused yet: changed in place
+        assert TariffGrid.objects.filter(period=grid.period).count() == 2
+
     def test_the_cantine_a_1_euro_check_is_shown(self, agent, client):
         grid = grid_for(PeriodFactory(), BUBRY)
         client.force_login(agent)

@@ -27,4 +27,3 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{count} rappel(s) mis en file d'envoi (cartes prenant fin dans {settings.PARKING_REMINDER_DAYS} jours au plus)."
         )
-
