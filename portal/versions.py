@@ -1,7 +1,8 @@
 """Versions of what a commune deliberates (cantine's tariff grids, stationnement's zone maps and parking grid): a
 version something was decided on (a quote, a card, an application) is never changed in place, so each keeps the
 version it came from; changing it makes the next version. What both démarches share: the next number, and the
-admin's save that says which version the agent's changes went to."""
+admin's save that says which version the agent's changes went to, and the writes behind it (the services call them in
+their transaction and write their own audit rows)."""
 
 from django.contrib import messages
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
@@ -13,6 +14,32 @@ from django.utils.translation import gettext_lazy as _
 def next_version(queryset) -> int:
     """The number after the highest of `queryset`'s versions (unique per set: a concurrent one fails to save)."""
     return (queryset.aggregate(latest=Max("version"))["latest"] or 0) + 1
+
+
+def version_save(*, versions, edited, changes: dict, agent, **fields):
+    """Make `changes` on `edited` when nothing uses it (its `in_use`); otherwise leave it as it is and create the
+    next version of `versions` with them (and `fields`, what the set shares: a period), in force if `edited` was.
+    `edited` None: a new version. Call it inside the service's transaction (the version is locked)."""
+    every = versions.model.objects  # `edited` may be of another set (a grid whose period the agent changed)
+    if edited is not None and not every.select_for_update().get(pk=edited.pk).in_use:
+        for name, value in changes.items():
+            setattr(edited, name, value)
+        edited.save(update_fields=list(changes))
+        return edited
+    was_active = edited is not None and edited.is_active
+    if was_active:
+        every.filter(pk=edited.pk).update(is_active=False)
+    return versions.create(
+        version=next_version(versions), is_active=was_active, created_by=agent, **fields, **changes
+    )
+
+
+def version_activate(*, versions, version):
+    """Put `version` in force, the one of `versions` that was leaving it."""
+    versions.select_for_update().filter(is_active=True).exclude(pk=version.pk).update(is_active=False)
+    version.is_active = True
+    version.save(update_fields=["is_active"])
+    return version
 
 
 class NewVersionOnSaveAdmin:

@@ -23,7 +23,7 @@ from portal.identity import household_identity_keys, identity_key
 from portal.models import AuditEntry
 from portal.resilience import enqueue_on_commit
 from portal.uploads import document_content_type
-from portal.versions import next_version
+from portal.versions import next_version, version_activate, version_save
 from pricing.errors import PricingError
 from pricing.parking import ParkingFacts, parking_quote, parse_parking_grid
 from stationnement.models import (
@@ -131,9 +131,7 @@ def zone_map_import(*, text: str, label: str, agent=None, activate: bool = False
 
 @transaction.atomic
 def zone_map_activate(*, zone_map: ZoneMap, agent=None) -> ZoneMap:
-    ZoneMap.objects.select_for_update().filter(is_active=True).exclude(pk=zone_map.pk).update(is_active=False)
-    zone_map.is_active = True
-    zone_map.save(update_fields=["is_active"])
+    version_activate(versions=ZoneMap.objects, version=zone_map)
     if agent is not None:
         audit_record(
             actor=agent, action=AuditEntry.Action.CHANGED_ZONES, zone_map=zone_map.pk, change="activated"
@@ -161,9 +159,7 @@ def zone_map_edit(*, zone_map: ZoneMap, agent) -> tuple[ZoneMap, dict]:
             segment.save()
             segments[original] = segment.pk
     if locked.is_active:
-        ZoneMap.objects.filter(pk=locked.pk).update(is_active=False)
-        copy.is_active = True
-        copy.save(update_fields=["is_active"])
+        version_activate(versions=ZoneMap.objects, version=copy)
     audit_record(
         actor=agent,
         action=AuditEntry.Action.CHANGED_ZONES,
@@ -187,21 +183,9 @@ def parking_grid_save(*, data: dict, label: str, agent, grid: ParkingGrid | None
     """Save a parking grid. A version no application was priced on is changed in place; one in use stays as it is
     and the change becomes the next version (in force if the old one was), like cantine's tariff grids."""
     parking_grid_check(data)
-    if grid is not None and not ParkingGrid.objects.select_for_update().get(pk=grid.pk).in_use:
-        grid.data, grid.label = data, label
-        grid.save(update_fields=["data", "label"])
-        saved = grid
-    else:
-        was_active = grid is not None and grid.is_active
-        if was_active:
-            ParkingGrid.objects.filter(pk=grid.pk).update(is_active=False)
-        saved = ParkingGrid.objects.create(
-            version=next_version(ParkingGrid.objects),
-            label=label,
-            data=data,
-            is_active=was_active,
-            created_by=agent,
-        )
+    saved = version_save(
+        versions=ParkingGrid.objects, edited=grid, changes={"data": data, "label": label}, agent=agent
+    )
     _audit_parking_grid(saved, agent=agent, change="saved")
     return saved
 
@@ -209,9 +193,7 @@ def parking_grid_save(*, data: dict, label: str, agent, grid: ParkingGrid | None
 @transaction.atomic
 def parking_grid_activate(*, grid: ParkingGrid, agent=None) -> ParkingGrid:
     """Put a version in force for the applications priced from now on; those already priced keep theirs."""
-    ParkingGrid.objects.select_for_update().filter(is_active=True).exclude(pk=grid.pk).update(is_active=False)
-    grid.is_active = True
-    grid.save(update_fields=["is_active"])
+    version_activate(versions=ParkingGrid.objects, version=grid)
     _audit_parking_grid(grid, agent=agent, change="activated")
     return grid
 

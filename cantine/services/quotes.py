@@ -27,7 +27,7 @@ from impot_client.models import TaxData
 from portal import formats
 from portal.audit import audit_record
 from portal.models import AuditEntry
-from portal.versions import next_version
+from portal.versions import version_activate, version_save
 
 
 @transaction.atomic
@@ -38,22 +38,13 @@ def tariff_grid_save(
     change becomes a new version (in force if the old one was), so every quote keeps the grid it came from."""
     with as_validation_error():  # French messages, keyed by field
         pricing.parse_grid(data)
-    if grid is not None and not TariffGrid.objects.select_for_update().get(pk=grid.pk).in_use:
-        grid.data, grid.label = data, label
-        grid.save(update_fields=["data", "label"])
-        saved = grid
-    else:
-        was_active = grid is not None and grid.is_active
-        if was_active:
-            TariffGrid.objects.filter(pk=grid.pk).update(is_active=False)
-        saved = TariffGrid.objects.create(
-            period=period,
-            version=next_version(TariffGrid.objects.filter(period=period)),
-            label=label,
-            data=data,
-            is_active=was_active,
-            created_by=agent,
-        )
+    saved = version_save(
+        versions=TariffGrid.objects.filter(period=period),
+        edited=grid,
+        changes={"data": data, "label": label},
+        agent=agent,
+        period=period,
+    )
     _audit_grid(saved, agent=agent, ip=ip, change="saved")
     return saved
 
@@ -61,11 +52,7 @@ def tariff_grid_save(
 @transaction.atomic
 def tariff_grid_activate(*, grid: TariffGrid, agent=None, ip: str | None = None) -> TariffGrid:
     """Put a version in force for its period. Quotes already computed keep theirs until recomputed."""
-    TariffGrid.objects.select_for_update().filter(period=grid.period, is_active=True).exclude(
-        pk=grid.pk
-    ).update(is_active=False)
-    grid.is_active = True
-    grid.save(update_fields=["is_active"])
+    version_activate(versions=TariffGrid.objects.filter(period=grid.period), version=grid)
     _audit_grid(grid, agent=agent, ip=ip, change="activated")
     return grid
 

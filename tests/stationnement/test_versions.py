@@ -254,3 +254,12 @@ class TestZoneSegments:
             reverse("admin:stationnement_streetsegment_changelist")
         ).content.decode()
         assert reverse("admin:stationnement_zone_change", args=[segment.zone_id]) in changelist
+
+
+def test_the_pages_show_zones_with_a_link_to_their_segments(admin_client, zones):
+    b = zones.zones.get(code="B")
+    page = admin_client.get(reverse("admin:stationnement_zonemap_change", args=[zones.pk])).content.decode()
+    assert reverse("admin:stationnement_zone_change", args=[b.pk]) in page
+    assert 'name="is_active"' not in page  # in force only through the action
+    page = admin_client.get(reverse("admin:stationnement_zone_change", args=[b.pk])).content.decode()
+    assert "Avenue de la Gare" in page and "Rue du Port" in page
