@@ -1,8 +1,8 @@
 """Versions of what a commune deliberates (cantine's tariff grids, stationnement's zone maps and parking grid): a
 version something was decided on (a quote, a card, an application) is never changed in place, so each keeps the
-version it came from; changing it makes the next version. What both démarches share: the next number, and the
-admin's save that says which version the agent's changes went to, and the writes behind it (the services call them in
-their transaction and write their own audit rows)."""
+version it came from; changing it makes the next version. What both démarches share: the next number, the write that
+makes a change on a version or on the next one, putting a version in force (services call them in their transaction
+and write their own audit rows), and the admin's save that tells the agent which version the changes went to."""
 
 from django.contrib import messages
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
@@ -35,7 +35,7 @@ def version_save(*, versions, edited, changes: dict, agent, **fields):
 
 
 def version_activate(*, versions, version):
-    """Put `version` in force, the one of `versions` that was leaving it."""
+    """Put `version` in force; the one of `versions` in force until now leaves it."""
     versions.select_for_update().filter(is_active=True).exclude(pk=version.pk).update(is_active=False)
     version.is_active = True
     version.save(update_fields=["is_active"])
@@ -43,18 +43,18 @@ def version_activate(*, versions, version):
 
 
 class NewVersionOnSaveAdmin:
-    """ModelAdmin mixin: saving goes through `version_save` (the démarche's service), which changes the version in
-    place when nothing uses it and otherwise makes a new version from it. The agent is told when that happened, and
+    """ModelAdmin mixin: saving goes through `save_version` (which calls the démarche's service), which changes the
+    version in place when nothing uses it and otherwise makes a new version from it. The agent is told when that happened, and
     the page (its inlines, « Enregistrer et continuer ») goes on with the version saved.
 
-    `version_save` returns the version saved and, when it copied the one edited, the copies of the rows the page's
+    `save_version` returns the version saved and, when it copied the one edited, the copies of the rows the page's
     inlines edit, as {model: {original pk: copy pk}}: each inline's changes are then made on the copies."""
 
     in_use_message = _(
         "La version %(old)s est utilisée par des demandes : vos changements forment la version %(new)s."
     )
 
-    def version_save(self, request, obj, form, change):
+    def save_version(self, request, obj, form, change):
         """Save through the service; leave `obj` as the row saved (its copy, when copied). Returns the version
         saved and the copies ({} when changed in place)."""
         raise NotImplementedError
@@ -66,7 +66,7 @@ class NewVersionOnSaveAdmin:
     def save_model(self, request, obj, form, change):
         edited = self.version_of(obj)
         edited_pk, edited_version = edited.pk, edited.version  # before the save re-points `obj`
-        saved, copies = self.version_save(request, obj, form, change)
+        saved, copies = self.save_version(request, obj, form, change)
         if change and saved.pk != edited_pk:
             self.message_user(
                 request, self.in_use_message % {"old": edited_version, "new": saved.version}, messages.WARNING

@@ -80,7 +80,7 @@ class ParkingGridForm(forms.ModelForm):
 class ParkingGridAdmin(VersionedAdmin):
     form = ParkingGridForm
 
-    def version_save(self, request, obj, form, change):
+    def save_version(self, request, obj, form, change):
         saved = services.parking_grid_save(
             data=obj.data,
             label=obj.label,
@@ -105,7 +105,7 @@ class ZoneInline(admin.TabularInline):
 class ZoneMapAdmin(VersionedAdmin):
     inlines = [ZoneInline]
 
-    def version_save(self, request, obj, form, change):
+    def save_version(self, request, obj, form, change):
         if not change:
             obj.version, obj.created_by = next_version(ZoneMap.objects), request.user
             obj.save()
@@ -148,7 +148,7 @@ class ZoneAdmin(NewVersionOnSaveAdmin, admin.ModelAdmin):
     def version_of(self, obj):
         return obj.zone_map
 
-    def version_save(self, request, obj, form, change):
+    def save_version(self, request, obj, form, change):
         target, copies = services.zone_map_edit(zone_map=obj.zone_map, agent=request.user)
         if copies:
             obj.pk, obj.zone_map = copies[Zone][obj.pk], target

@@ -111,7 +111,7 @@ class TariffGridAdmin(NewVersionOnSaveAdmin, GridComparisonAdminMixin, admin.Mod
             _("Comparer un projet de grille"),
         )
 
-    def version_save(self, request, obj, form, change):
+    def save_version(self, request, obj, form, change):
         """Through the service: a version a quote uses becomes a new version instead of changing."""
         saved = services.tariff_grid_save(
             period=obj.period,
