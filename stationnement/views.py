@@ -7,6 +7,7 @@ draft stays."""
 import functools
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -30,6 +31,7 @@ from impot_client.situation import ImpotError
 from portal.consents import text_hash
 from portal.forms import add_service_errors
 from portal.selectors import household_for, is_certified
+from pricing.formula import Formula
 from stationnement import cards, selectors, services
 from stationnement.forms import DocumentForm, DomicileConsentForm, NumeroFiscalDomicileForm, VehicleForm
 from stationnement.journey import step
@@ -112,9 +114,17 @@ def _consent_context(request, application):
         "ants": franceconnect and not application.company_vehicle,
         "social": social,
         "sources": social.income if social is not None else (),
+        "formula": _formula_words(social.qf_formula) if social is not None else "",
+        "agent_checks_income": not franceconnect
+        and (settings.IMPOT_NUMERO_FISCAL_NEEDS_AGENT or settings.API_PARTICULIER_IDENTITY_NEEDS_AGENT),
     }
     text = render_to_string("stationnement/_consent_text.html", context)
     return {**context, "consent_text": text, "shown": text_hash(text)}
+
+
+def _formula_words(text: str) -> str:
+    """« revenu fiscal de référence ÷ 12 ÷ nombre de parts », as the tariff's explanation writes it."""
+    return Formula.parse(text).render(**{name: str(words) for name, words in Formula.VARIABLES.items()})
 
 
 def _consent_form(context, data=None, **kwargs):
