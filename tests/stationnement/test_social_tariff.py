@@ -5,12 +5,15 @@ withdrawn or erased with the address. Without them, or when a State API fails, t
 
 from datetime import date, timedelta
 from decimal import Decimal
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
 from api_particulier.situation import NotFound, Person, ProviderUnavailable, QuotientFamilial
+from impot_client.client import Lookup
 from impot_client.situation import Address, Declarant, TaxAddress, TaxSituation
 from stationnement import rights, selectors, services
 from stationnement.models import Application, IncomeFigures, ParkingGrid
@@ -298,8 +301,6 @@ def test_dgfip_without_usable_income_keeps_the_address(zones, household):
 
 
 def test_the_client_reads_income_and_address_from_one_answer():
-    from impot_client.client import Lookup
-
     class Answer:
         status_code = 200
 
@@ -389,3 +390,15 @@ def test_my_data_shows_certified_figures(zones, household):
     (section,) = rights.household_data(household)
     shown = dict(section.items[0].fields)["Revenus du tarif social"]
     assert "21\u00a0450,00\u00a0€" in shown and "2 parts" in shown
+
+
+def test_the_demo_grid_has_a_social_tariff_even_on_an_older_demo_database():
+    ParkingGrid.objects.create(version=1, label="démo d'avant", data=GRID, is_active=True)
+    call_command("seed_parking_demo", stdout=StringIO())
+    call_command("seed_parking_demo", stdout=StringIO())
+    grid = ParkingGrid.objects.get(is_active=True)
+    assert (grid.version, ParkingGrid.objects.count()) == (2, 2)
+    assert grid.data["social"] == {"qf_up_to": "900", "percent": "-50"} and grid.data["income"] == [
+        "caf",
+        "dgfip",
+    ]
