@@ -3,11 +3,13 @@ the grid in force has a social tariff, the income of the source the resident pic
 same FranceConnect round trip or the same DGFiP answer, encrypted, never shown without an established identity,
 withdrawn or erased with the address. Without them, or when a State API fails, the full price, said plainly."""
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 from io import StringIO
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
@@ -17,7 +19,7 @@ from impot_client.client import Lookup
 from impot_client.situation import Address, Declarant, TaxAddress, TaxSituation
 from stationnement import rights, selectors, services
 from stationnement.models import Application, IncomeFigures, ParkingGrid
-from tests.factories import HouseholdFactory
+from tests.factories import HouseholdFactory, UserFactory
 from tests.stationnement.conftest import GRID
 from tests.stationnement.test_services import TODAY, record
 
@@ -402,3 +404,16 @@ def test_the_demo_grid_has_a_social_tariff_even_on_an_older_demo_database():
         "caf",
         "dgfip",
     ]
+
+
+def test_the_agent_reads_the_figures_the_resident_does_not(client, zones, household):
+    social_grid()
+    application = draft(household, income_source="dgfip", mode="numero_fiscal")
+    services.domicile_store(application=application, found=address(), mode="numero_fiscal")
+    agent = UserFactory(is_staff=True)
+    agent.groups.add(Group.objects.get(name="Agent stationnement"))
+    client.force_login(agent)
+    page = client.get(
+        reverse("admin:stationnement_application_change", args=[application.pk])
+    ).content.decode()
+    assert "Revenus du tarif social" in page and re.search(r"<div class=\"readonly\">21\D?450</div>", page)
