@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from api_particulier import client as particulier
+from api_particulier.alerts import alert_agents
 from api_particulier.identity import household_pivot
 from api_particulier.situation import InvalidIdentity, ParticulierError, QuotientFamilial
 from api_particulier.vehicles import VehicleRecord
@@ -307,6 +308,8 @@ def caf_income_fetch(*, application: Application, access_token: str = "") -> Par
                 raise InvalidIdentity("identity pivot incomplete")
             answer = particulier.quotient_familial_by_identity(pivot)
     except ParticulierError as error:
+        if error.alerts_agents:  # the commune's token, scope or settings: not the resident's doing
+            alert_agents(error, "france_connect" if access_token else "identite")
         reason = {"not_found": "not_found", "invalid_identity": "invalid_identity"}.get(
             error.reason, "unavailable"
         )

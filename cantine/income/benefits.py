@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from api_particulier import client
+from api_particulier.alerts import alert_agents
 from api_particulier.identity import household_pivot
 from api_particulier.situation import (
     QUOTIENT_FAMILIAL_SCOPES,
@@ -26,7 +27,6 @@ from api_particulier.situation import (
 from cantine import services as cantine_services
 from cantine import workflow
 from cantine.models import BenefitRefreshSchedule, Dossier, FamilyBenefitData, Service
-from portal.alerts import alert_raise
 from portal.audit import audit_record
 from portal.identity import household_identity_keys, identity_key, people_identity_keys
 from portal.models import AuditEntry, Consent
@@ -124,23 +124,6 @@ def _store(
     )
 
 
-def _alert_agents(error: ParticulierError, mode: str):
-    """What to check, without anything personal: the kind, the mode and the correlation id."""
-    message = "\n".join(
-        [
-            _("API Particulier (CAF, MSA) : %(reason)s") % {"reason": error.reason},
-            _(
-                "Vérifiez le jeton de la commune (API_PARTICULIER_TOKEN), son habilitation (les scopes du quotient "
-                "familial et de la participation familiale EAJE), API_PARTICULIER_URL et API_PARTICULIER_RECIPIENT."
-            ),
-            _("Mode : %(mode)s. Identifiant de corrélation : %(correlation_id)s.")
-            % {"mode": mode or "-", "correlation_id": error.correlation_id or "-"},
-        ]
-    )
-    alert_raise(kind=f"api_particulier_{error.reason}", message=message)
-    logger.error("cantine.income: API Particulier alert %s (mode=%s)", error.reason, mode)
-
-
 @transaction.atomic
 def _mark_not_found(consent: Consent):
     Consent.objects.filter(pk=consent.pk, withdrawn_at__isnull=True).update(not_found_at=timezone.now())
@@ -154,7 +137,7 @@ def _lookup(consent: Consent, fetch, **store) -> FamilyBenefitData:
         raise
     except ParticulierError as error:
         if error.alerts_agents:
-            _alert_agents(error, consent.mode)
+            alert_agents(error, consent.mode)
         raise
     return _store(consent=consent, answer=answer, **store)
 

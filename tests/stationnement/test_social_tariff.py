@@ -14,9 +14,10 @@ from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
-from api_particulier.situation import NotFound, Person, ProviderUnavailable, QuotientFamilial
+from api_particulier.situation import NotFound, Person, ProviderUnavailable, QuotientFamilial, ScopeMissing
 from impot_client.client import Lookup
 from impot_client.situation import Address, Declarant, TaxAddress, TaxSituation
+from portal.models import OperationalAlert
 from stationnement import rights, selectors, services
 from stationnement.models import Application, IncomeFigures, ParkingGrid
 from tests.factories import HouseholdFactory, UserFactory
@@ -417,3 +418,18 @@ def test_the_agent_reads_the_figures_the_resident_does_not(client, zones, househ
         reverse("admin:stationnement_application_change", args=[application.pk])
     ).content.decode()
     assert "Revenus du tarif social" in page and re.search(r"<div class=\"readonly\">21\D?450</div>", page)
+
+
+def test_the_communes_token_refused_alerts_the_agents_not_the_resident(zones, household, monkeypatch):
+    social_grid()
+
+    def refuse(token):
+        raise ScopeMissing("403 00100", correlation_id="corr-1")
+
+    monkeypatch.setattr(services.particulier, "quotient_familial_by_franceconnect", refuse)
+    application = draft(household, income_source="caf")
+    services.caf_income_fetch(application=application, access_token="jeton-fc")
+    alert = OperationalAlert.objects.get()
+    assert alert.kind == "api_particulier_scope_missing" and "corr-1" in alert.message
+    application.refresh_from_db()
+    assert application.income_problem == "unavailable" and application.status == Application.Status.DRAFT
