@@ -376,16 +376,19 @@ def application_income_withdraw(*, user, application: Application, today: date |
     IncomeFigures.objects.filter(application=application).delete()
     application.consent_fields = list(ADDRESS_FIELDS)
     application.income_problem = "withdrawn"
-    if application.status == Application.Status.SUBMITTED:
-        application_quote(application, today or timezone.localdate())
-    elif application.status == Application.Status.DRAFT:
-        application.amount, application.explanation = None, []
+    if application.status in (Application.Status.DRAFT, Application.Status.SUBMITTED):
+        application.amount, application.explanation = None, []  # a draft is priced on its review page
     else:
         application.explanation = [
             _(
                 "Vous avez retiré votre accord pour le tarif social : vos revenus et le détail du tarif qui les citait sont effacés ; le montant de la carte délivrée ne change pas."
             )
         ]
+    if application.status == Application.Status.SUBMITTED:
+        try:
+            application_quote(application, today or timezone.localdate())
+        except ValidationError:  # the grid changed since: the agent's issuance prices it (card_issue)
+            logger.info("stationnement: no price after withdrawal (application=%s)", application.pk)
     application.save()
     return application
 

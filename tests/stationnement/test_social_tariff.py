@@ -433,3 +433,16 @@ def test_the_communes_token_refused_alerts_the_agents_not_the_resident(zones, ho
     assert alert.kind == "api_particulier_scope_missing" and "corr-1" in alert.message
     application.refresh_from_db()
     assert application.income_problem == "unavailable" and application.status == Application.Status.DRAFT
+
+
+def test_withdrawing_erases_even_when_the_new_grid_cannot_price_it(zones, household, settings):
+    settings.PARKING_AUTO_ISSUE = False
+    social_grid()
+    application = draft(household, income_source="dgfip")
+    services.domicile_store(application=application, found=address(), mode="franceconnect")
+    application = submit(household, application)
+    ParkingGrid.objects.filter(is_active=True).update(
+        data={**SOCIAL_GRID, "environment": {"Euro 6d": "refused"}}
+    )
+    application = services.application_income_withdraw(user=household.owner, application=application)
+    assert not IncomeFigures.objects.exists() and application.amount is None and application.explanation == []
