@@ -311,7 +311,7 @@ def _social(grid: ParkingGrid, facts: ParkingFacts, amount: Decimal, lines: list
     values = {
         "name": name,
         "qf": eur(qf),
-        "limit": eur(grid.social_qf_up_to),
+        "limit": eur(cent(grid.social_qf_up_to)),
         "percent": num(grid.social_percent.normalize()),
     }
     if criteria["social"]:

@@ -88,7 +88,7 @@ def test_the_explanation_says_every_step_in_french(grid):
     assert quote.explanation == (
         "Carte résident pour un an, véhicule n° 2 du foyer (tarif à partir du 2e) : 300,00\u00a0€.",
         "Quotient familial CAF du mois de novembre 2026 : 650,00\u00a0€ (source : la CAF, via API Particulier).",
-        "Tarif social : quotient familial CAF de 650,00\u00a0€ ≤ 700\u00a0€, -50 % : 150,00\u00a0€.",
+        "Tarif social : quotient familial CAF de 650,00\u00a0€ ≤ 700,00\u00a0€, -50 % : 150,00\u00a0€.",
         "Classe environnementale Euro 4 : majoration de 20 % : 180,00\u00a0€.",
         "Montant de la carte : 180,00\u00a0€ pour un an.",
     )
@@ -113,7 +113,7 @@ def test_the_fiscal_qf_is_the_canteen_grids_computation(grid):
         "Nombre de parts : 2 (source : la DGFiP, service des impôts).",
         "Quotient familial (QF) = revenu fiscal de référence ÷ 12 ÷ nombre de parts = 21\u00a0450\u00a0€ ÷ 12 ÷ 2"
         " = 893,75\u00a0€ (arrondi au centime).",
-        "Tarif social : quotient familial fiscal de 893,75\u00a0€ > 700\u00a0€, il ne s'applique pas.",
+        "Tarif social : quotient familial fiscal de 893,75\u00a0€ > 700,00\u00a0€, il ne s'applique pas.",
     )
 
 
@@ -132,7 +132,7 @@ def test_figures_of_an_identity_not_established_are_not_written():
     )
     assert quote.amount == Decimal("75.00") and quote.qf is None
     assert quote.explanation[1] == (
-        "Tarif social : d'après les revenus transmis, votre quotient familial fiscal est au plus 700\u00a0€, "
+        "Tarif social : d'après les revenus transmis, votre quotient familial fiscal est au plus 700,00\u00a0€, "
         "-50 % : 75,00\u00a0€."
     )
     assert not any("12\u00a0000" in line or "500" in line for line in quote.explanation)

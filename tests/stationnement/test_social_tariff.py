@@ -165,7 +165,7 @@ def test_dgfip_income_through_franceconnect_sets_the_social_tariff(zones, househ
     application = submit(household, application)
     # 21 450 / 12 / 2 = 893,75 ≤ 900: 150 € - 50 % = 75 €, then Euro 6d - 10 %.
     assert application.status == Application.Status.ACCEPTED and application.amount == Decimal("67.50")
-    assert "Tarif social : quotient familial fiscal de 893,75\u00a0€ ≤ 900\u00a0€, -50 % : 75,00\u00a0€." in (
+    assert "Tarif social : quotient familial fiscal de 893,75\u00a0€ ≤ 900,00\u00a0€, -50 % : 75,00\u00a0€." in (
         application.explanation
     )
     income = IncomeFigures.objects.get(application=application)
@@ -195,7 +195,7 @@ def test_caf_income_through_franceconnect_sets_the_social_tariff(zones, househol
         "Quotient familial CAF du mois de novembre 2026 : 715,00\u00a0€ (source : la CAF, via API Particulier)."
         in (application.explanation)
     )
-    assert "Tarif social : quotient familial CAF de 715,00\u00a0€ ≤ 900\u00a0€, -50 % : 75,00\u00a0€." in (
+    assert "Tarif social : quotient familial CAF de 715,00\u00a0€ ≤ 900,00\u00a0€, -50 % : 75,00\u00a0€." in (
         application.explanation
     )
 
@@ -222,7 +222,7 @@ def test_by_numero_fiscal_the_figures_are_never_shown_and_an_agent_issues(zones,
     assert application.status == Application.Status.SUBMITTED  # not at once: an agent checks
     assert application.amount == Decimal("67.50")
     text = " ".join(application.explanation)
-    assert "d'après les revenus transmis, votre quotient familial fiscal est au plus 900\u00a0€" in text
+    assert "d'après les revenus transmis, votre quotient familial fiscal est au plus 900,00\u00a0€" in text
     for figure in ("21\u00a0450", "893,75", "Revenu fiscal de référence :"):
         assert figure not in text
     (section,) = rights.household_data(household)

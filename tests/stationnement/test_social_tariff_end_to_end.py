@@ -45,13 +45,13 @@ def authorise(browser, application, domicile, identity, social):
             "caf",
             ["dgfip_aft", "cnaf_quotient_familial", "cnaf_allocataires", "cnaf_enfants", "identite_pivot"],
             ["dgfip_rfr", "dgfip_nbpart", "cnaf_adresse"],
-            "Tarif social : quotient familial CAF de 715,00\u00a0€ ≤ 900\u00a0€, -50 % : 75,00\u00a0€.",
+            "Tarif social : quotient familial CAF de 715,00\u00a0€ ≤ 900,00\u00a0€, -50 % : 75,00\u00a0€.",
         ),
         (
             "dgfip",
             ["dgfip_aft", "dgfip_rfr", "dgfip_nbpart", "identite_pivot"],
             ["cnaf_"],
-            "Tarif social : quotient familial fiscal de 893,75\u00a0€ ≤ 900\u00a0€, -50 % : 75,00\u00a0€.",
+            "Tarif social : quotient familial fiscal de 893,75\u00a0€ ≤ 900,00\u00a0€, -50 % : 75,00\u00a0€.",
         ),
     ],
     ids=["caf", "dgfip"],
@@ -121,7 +121,7 @@ def test_a_local_account_gets_address_and_income_from_one_numero_fiscal_answer(s
     )
     review = sandbox.get(reverse("stationnement:review", args=[application.pk]))
     assert (
-        "d&#x27;après les revenus transmis, votre quotient familial fiscal est au plus 900\u00a0€"
+        "d&#x27;après les revenus transmis, votre quotient familial fiscal est au plus 900,00\u00a0€"
         in review.text
     )
     assert "21\u00a0450" not in review.text and "893,75" not in review.text
