@@ -127,3 +127,24 @@ def test_a_local_account_gets_address_and_income_from_one_numero_fiscal_answer(s
     assert "21\u00a0450" not in review.text and "893,75" not in review.text
     detail = post_form(sandbox, review, str(review.url))
     assert "un agent la vérifie" in detail.text and not Card.objects.exists()
+
+
+def test_dgfip_down_with_the_social_tariff_asked_keeps_the_draft(sandbox):  # noqa: F811
+    household = HouseholdFactory(owner__email="angela.dubois@example.org")
+    login = sandbox.get(reverse("portal:login"))
+    post_form(
+        sandbox, login, reverse("portal:login"), username="angela.dubois@example.org", password=PASSWORD
+    )
+    application, domicile = start(sandbox, "AB-123-CD")
+    page = post_form(
+        sandbox,
+        domicile,
+        reverse("stationnement:authorize", args=[application.pk]),
+        shown=hidden(domicile.text, "shown"),
+        numero_fiscal="3999990000108",  # the simulator's DGFiP server error, retried once
+        social="dgfip",
+    )
+    assert page.status_code == 200 and "Votre adresse n'a pas pu être obtenue" in page.text
+    assert "ne répond pas" in page.text and "Envoyer un justificatif de domicile" in page.text
+    application.refresh_from_db()
+    assert application.status == Application.Status.DRAFT and not IncomeFigures.objects.exists()
