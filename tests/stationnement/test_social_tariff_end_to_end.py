@@ -130,7 +130,7 @@ def test_a_local_account_gets_address_and_income_from_one_numero_fiscal_answer(s
 
 
 def test_dgfip_down_with_the_social_tariff_asked_keeps_the_draft(sandbox):  # noqa: F811
-    household = HouseholdFactory(owner__email="angela.dubois@example.org")
+    HouseholdFactory(owner__email="angela.dubois@example.org")
     login = sandbox.get(reverse("portal:login"))
     post_form(
         sandbox, login, reverse("portal:login"), username="angela.dubois@example.org", password=PASSWORD
