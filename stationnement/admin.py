@@ -82,7 +82,17 @@ class IncomeInline(admin.StackedInline):
 
     model = IncomeFigures
     extra = 0
-    fields = ("source", "certified", "year", "month", "qf", "rfr", "nb_parts", "identity_mismatch", "obtained_at")
+    fields = (
+        "source",
+        "certified",
+        "year",
+        "month",
+        "qf",
+        "rfr",
+        "nb_parts",
+        "identity_mismatch",
+        "obtained_at",
+    )
     readonly_fields = fields
     can_delete = False
 

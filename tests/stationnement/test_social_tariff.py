@@ -165,8 +165,9 @@ def test_dgfip_income_through_franceconnect_sets_the_social_tariff(zones, househ
     application = submit(household, application)
     # 21 450 / 12 / 2 = 893,75 ≤ 900: 150 € - 50 % = 75 €, then Euro 6d - 10 %.
     assert application.status == Application.Status.ACCEPTED and application.amount == Decimal("67.50")
-    assert "Tarif social : quotient familial fiscal de 893,75\u00a0€ ≤ 900,00\u00a0€, -50 % : 75,00\u00a0€." in (
-        application.explanation
+    assert (
+        "Tarif social : quotient familial fiscal de 893,75\u00a0€ ≤ 900,00\u00a0€, -50 % : 75,00\u00a0€."
+        in (application.explanation)
     )
     income = IncomeFigures.objects.get(application=application)
     assert (income.source, income.certified, income.rfr, income.nb_parts) == (
