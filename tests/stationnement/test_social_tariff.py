@@ -20,7 +20,9 @@ from impot_client.situation import Address, Declarant, TaxAddress, TaxSituation
 from portal.models import OperationalAlert
 from stationnement import rights, selectors, services
 from stationnement.models import Application, IncomeFigures, ParkingGrid
+from tests.cantine.income.test_erasure import Figures
 from tests.factories import HouseholdFactory, UserFactory
+from tests.impot_client.test_encryption import database_dump
 from tests.stationnement.conftest import GRID
 from tests.stationnement.test_services import TODAY, record
 
@@ -447,3 +449,21 @@ def test_withdrawing_erases_even_when_the_new_grid_cannot_price_it(zones, househ
     )
     application = services.application_income_withdraw(user=household.owner, application=application)
     assert not IncomeFigures.objects.exists() and application.amount is None and application.explanation == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_whole_database_dump_shows_no_figure_of_the_social_tariff(zones, household, settings):
+    """sqlite3's .dump, or pg_dump on PostgreSQL: the RFR, parts and QF the card's price quoted, in any form."""
+    settings.PARKING_AUTO_ISSUE = True
+    social_grid()
+    figures = Figures(
+        rfr=2093761, parts="2.75"
+    )  # QF 63 447,30: above the limit, still written in the explanation
+    application = draft(household, income_source="dgfip")
+    services.domicile_store(
+        application=application, found=address(rfr=figures.rfr, parts=figures.parts), mode="franceconnect"
+    )
+    application = submit(household, application)
+    assert figures.found_in(" ".join(application.explanation))  # the explanation quotes them…
+    dump = database_dump()
+    assert "stationnement_incomefigures" in dump and figures.found_in(dump) == []  # …but only encrypted
