@@ -467,3 +467,25 @@ def test_a_whole_database_dump_shows_no_figure_of_the_social_tariff(zones, house
     assert figures.found_in(" ".join(application.explanation))  # the explanation quotes them…
     dump = database_dump()
     assert "stationnement_incomefigures" in dump and figures.found_in(dump) == []  # …but only encrypted
+
+
+def test_the_review_page_says_why_the_social_tariff_does_not_apply_and_offers_to_ask_again(
+    client, zones, household, monkeypatch
+):
+    social_grid()
+
+    def fail(token):
+        raise ProviderUnavailable("502")
+
+    monkeypatch.setattr(services.particulier, "quotient_familial_by_franceconnect", fail)
+    application = draft(household, income_source="caf")
+    services.domicile_store(application=application, found=address(with_income=False), mode="franceconnect")
+    services.caf_income_fetch(application=application, access_token="jeton-fc")
+    services.vehicle_store(application=application, record=record())
+    client.force_login(household.owner)
+    page = client.get(reverse("stationnement:review", args=[application.pk])).content.decode()
+    assert (
+        "Le tarif social ne s&#x27;applique pas (le service n&#x27;a pas pu répondre pour le moment)" in page
+    )
+    assert "Demander à nouveau le tarif social" in page and "Envoyer la demande" in page
+    assert "Montant de la carte : 135,00\u00a0€" in page
