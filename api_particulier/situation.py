@@ -10,6 +10,9 @@ from datetime import date
 
 from django.utils.translation import gettext_lazy as _
 
+# The FranceConnect scopes (FranceConnect's catalogue) of the CAF and MSA data a tariff reads on the france_connect
+# routes: the figure, and the allocataires and children the cross-checks compare (never cnaf_adresse).
+QUOTIENT_FAMILIAL_SCOPES = ("cnaf_quotient_familial", "cnaf_allocataires", "cnaf_enfants")
 FRANCE = "99100"  # codeCogInseePaysNaissance of people born in France
 COG = re.compile(r"[0-9][0-9AB][0-9]{3}")  # 2A/2B: Corsica's communes
 DEPARTEMENT = re.compile(r"[0-9][0-9AB][0-9]?")

@@ -15,6 +15,7 @@ import time
 import uuid
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
 import httpx
 from django.conf import settings
@@ -97,16 +98,21 @@ def fetch_by_numero_fiscal(numero_fiscal: str, *, today: date | None = None) -> 
     return numero_fiscal_lookup(numero_fiscal).run(today)
 
 
-def fetch_address_with_franceconnect(access_token: str, *, today: date | None = None) -> TaxAddress:
-    """The address of the family signed in with FranceConnect (a token with the dgfip_aft scope)."""
+def fetch_address_with_franceconnect(
+    access_token: str, *, today: date | None = None, with_income: bool = False
+) -> TaxAddress:
+    """The address of the family signed in with FranceConnect (a token with the dgfip_aft scope); `with_income`
+    reads the RFR and parts of the same answer too (a token also granted dgfip_rfr and dgfip_nbpart)."""
     lookup = franceconnect_lookup(access_token)
-    return lookup.run(today, read=lookup.parse_address)
+    return lookup.run(today, read=partial(lookup.parse_address, with_income=with_income))
 
 
-def fetch_address_by_numero_fiscal(numero_fiscal: str, *, today: date | None = None) -> TaxAddress:
+def fetch_address_by_numero_fiscal(
+    numero_fiscal: str, *, today: date | None = None, with_income: bool = False
+) -> TaxAddress:
     """The address of the foyer the number belongs to: the caller checks its declarants are the applicant."""
     lookup = numero_fiscal_lookup(numero_fiscal)
-    return lookup.run(today, read=lookup.parse_address)
+    return lookup.run(today, read=partial(lookup.parse_address, with_income=with_income))
 
 
 def _http() -> httpx.Client:
@@ -250,7 +256,9 @@ class Lookup:
                         cache.set(key, token, lifetime - TOKEN_MARGIN_SECONDS)  # zero or less: not cached
                 finally:
                     cache.delete(lease)
-        except CACHE_ERRORS as error:  # without the shared cache every call would ask a token: refused instead
+        except (
+            CACHE_ERRORS
+        ) as error:  # without the shared cache every call would ask a token: refused instead
             raise self.error(ImpotUnavailable, f"token cache: {type(error).__name__}") from error
         return token
 
@@ -379,17 +387,27 @@ class Lookup:
             raise self.error(InvalidResponse, "200 with a body that is not a JSON object")
         return data
 
-    def parse_address(self, response: httpx.Response, year: int) -> TaxAddress:
-        """Only the address and the declarants: without a usable aft (nor aftDetail) the answer proves nothing."""
+    def parse_address(self, response: httpx.Response, year: int, *, with_income: bool = False) -> TaxAddress:
+        """The address and the declarants: without a usable aft (nor aftDetail) the answer proves nothing. With
+        `with_income`, the income situation too when rfr and nbPart are usable (else None: the address stands)."""
         data = self.body(response)
         address = _address(data)
         if address is None or not (address.text or address.street):
             raise self.error(IncompleteAnswer, "200 without aft")
+        income = None
+        if with_income:
+            try:
+                income = self.parse(response, year)
+            except IncompleteAnswer:
+                logger.info(
+                    "impot_client: address without a usable income (correlation=%s)", self.correlation_id
+                )
         return TaxAddress(
             year=year,
             address=address,
             declarants=tuple(declarant for n in (1, 2) if (declarant := _declarant(data, n))),
             correlation_id=self.correlation_id,
+            income=income,
         )
 
     def parse(self, response: httpx.Response, year: int) -> TaxSituation:

@@ -44,12 +44,15 @@ class TaxSituation:
 @dataclass(frozen=True)
 class TaxAddress:
     """The foyer's address declared on 1 January (scope dgfip_aft) and who declares there: the proof of domicile
-    for a resident parking card. Nothing of the income is read from that answer."""
+    for a resident parking card. The income is read from that answer only when asked (`income`)."""
 
     year: int
     address: Address
     declarants: tuple[Declarant, ...]
     correlation_id: str
+    # The same answer's RFR and parts, when they were asked (with_income) and DGFiP sent them usable: a resident
+    # parking card's social tariff. None otherwise; the address stands without them.
+    income: "TaxSituation | None" = None
 
 
 class ImpotError(Exception):
@@ -57,8 +60,12 @@ class ImpotError(Exception):
 
     reason = "unavailable"
     message = _("Le service des impôts n'a pas pu répondre.")
-    alerts_agents = False  # the commune's side must act (habilitation, settings): the alert recipients are told
-    retry_helps = True  # whether the family may usefully press the button again; if not, the notice is the way
+    alerts_agents = (
+        False  # the commune's side must act (habilitation, settings): the alert recipients are told
+    )
+    retry_helps = (
+        True  # whether the family may usefully press the button again; if not, the notice is the way
+    )
 
     def __init__(self, detail: str = "", *, correlation_id: str = ""):
         super().__init__(detail or self.reason)

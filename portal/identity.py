@@ -33,12 +33,20 @@ def identity_key(name: str, first_names: str, birth_date) -> str | None:
 def household_identity_keys(household) -> set[str]:
     """The fingerprints of the household's adults, as typed by the family."""
     keys = {
-        identity_key(adult.last_name, adult.first_names, adult.birth_date)
-        for adult in household.adults.all()
+        identity_key(adult.last_name, adult.first_names, adult.birth_date) for adult in household.adults.all()
     }
     return keys - {None}
 
 
+def people_identity_keys(people) -> list[str]:
+    """The fingerprints of the people a State answer lists (API Particulier's allocataires or children: nom de
+    naissance, nom d'usage, prénoms, date de naissance), each under both names."""
+    keys = {
+        identity_key(name, person.prenoms, person.date_naissance)
+        for person in people
+        for name in (person.nom_naissance, person.nom_usage)
+    }
+    return sorted(keys - {None})
 
 
 @contextmanager

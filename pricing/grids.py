@@ -32,6 +32,9 @@ INCOME_DEFAULTS = {
     "brackets": ("dgfip", "notice"),
     "effort_rate": ("dgfip", "notice"),
     "psu": ("caf", "notice"),
+    # The resident parking card's social tariff (pricing.parking): the DGFiP call that gives the address can give
+    # RFR and parts too; no notice path (the reduction is optional, never a document to read).
+    "parking": ("dgfip",),
 }
 # The unit a price is for, and how a family reads it after an amount.
 UNITS = {
@@ -99,7 +102,7 @@ class PsuGrid:
 Grid = BracketsGrid | EffortRateGrid | PsuGrid
 
 
-class _Errors:
+class Errors:
     """Collects every message of a grid at once, keyed by its field path ("brackets.2.price")."""
 
     def __init__(self):
@@ -131,7 +134,7 @@ class _Errors:
 def parse_grid(data: dict) -> Grid:
     """A grid from its JSON (the admin's import/export format), or GridError naming every faulty field: an agent
     fixes all of them in one go."""
-    errors = _Errors()
+    errors = Errors()
     if not isinstance(data, dict):
         raise GridError(_("La grille doit être un objet JSON ({…})."))
     kind = data.get("kind")
@@ -152,11 +155,11 @@ def parse_grid(data: dict) -> Grid:
                 % {"kind": kind, "keys": ", ".join(sorted(_KIND_KEYS[kind]))},
             )
     unit = _parse_unit(data, kind, errors)
-    income = _parse_income(data, kind, errors)
+    income = parse_income(data, kind, errors)
     if kind == "psu":
         grid = _parse_psu(data, unit, errors)
     else:
-        formula = _parse_formula(data, errors)
+        formula = parse_formula(data, errors)
         if kind == "brackets":
             grid = _parse_brackets(data, formula, unit, errors)
         else:
@@ -165,7 +168,7 @@ def parse_grid(data: dict) -> Grid:
     return dataclasses.replace(grid, income=income)
 
 
-def _parse_income(data, kind, errors) -> tuple[str, ...]:
+def parse_income(data, kind, errors: Errors) -> tuple[str, ...]:
     """The income sources the grid is deliberated on, in the commune's order of fallback."""
     default = INCOME_DEFAULTS[kind]
     value = data.get("income", list(default))
@@ -201,6 +204,15 @@ def _parse_income(data, kind, errors) -> tuple[str, ...]:
             ),
         )
         found.remove("dgfip")
+    if kind == "parking" and "notice" in found:
+        errors.add(
+            "income",
+            _(
+                "Le tarif social du stationnement se fonde sur caf (quotient familial CAF ou MSA) ou dgfip (quotient "
+                "fiscal) : aucun avis d'imposition n'est lu pour une carte résident."
+            ),
+        )
+        found.remove("notice")
     return tuple(found)
 
 
@@ -221,7 +233,7 @@ def _parse_unit(data, kind, errors) -> str:
     return unit
 
 
-def _parse_formula(data, errors) -> str:
+def parse_formula(data, errors: Errors) -> str:
     formula = data.get("qf_formula", QF_FORMULA_DEFAULT)
     if not isinstance(formula, str):
         errors.add("qf_formula", _("La formule du QF doit être un texte, par exemple « rfr/12/parts »."))

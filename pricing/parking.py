@@ -8,6 +8,8 @@ Its JSON:
      "prices_by_rank": {"2": {"month": "30", "quarter": "80", "year": "300"}},   # from that rank on
      "max_vehicles": 2,
      "social": {"qf_up_to": "700", "percent": "-50"},                               # optional
+     "income": ["caf", "dgfip"],            # the social tariff's income sources, in the commune's order
+     "qf_formula": "rfr/12/parts",          # the fiscal QF, as in the canteen grids
      "environment": {"Euro 1": "refused", "Euro 4": "20", "Euro 6d": "-10"},      # percent, or "refused"
      "environment_default": "0"}                                                     # an unknown class
 Pure, like the rest of the engine: the démarche brings the facts, the engine gives the amount and why."""
@@ -21,8 +23,11 @@ from django.utils.translation import gettext_lazy
 
 from pricing.errors import GridError, InvalidFacts, PricingError
 from pricing.explanation import eur, num
-from pricing.facts import Quote
+from pricing.facts import Quote, check_income_source, income_figures
+from pricing.formula import QF_FORMULA_DEFAULT
+from pricing.grids import INCOME_DEFAULTS, Errors, parse_formula, parse_income
 from pricing.numbers import cent, machine, parse_decimal
+from pricing.qf import household_qf
 
 DURATIONS = {
     "month": gettext_lazy("un mois"),
@@ -30,7 +35,23 @@ DURATIONS = {
     "year": gettext_lazy("un an"),
 }
 REFUSED = "refused"
-_KEYS = {"kind", "prices", "prices_by_rank", "max_vehicles", "social", "environment", "environment_default"}
+_KEYS = {
+    "kind",
+    "prices",
+    "prices_by_rank",
+    "max_vehicles",
+    "social",
+    "income",
+    "qf_formula",
+    "environment",
+    "environment_default",
+}
+# How the explanation names the QF the social tariff compared.
+QF_NAMES = {
+    "caf": gettext_lazy("quotient familial CAF"),
+    "msa": gettext_lazy("quotient familial MSA"),
+    "dgfip": gettext_lazy("quotient familial fiscal"),
+}
 
 
 class ParkingRefused(PricingError):
@@ -47,7 +68,13 @@ class ParkingGrid:
     social_percent: Decimal | None = None  # negative: a reduction
     environment: tuple[tuple[str, str | Decimal], ...] = ()  # class code -> percent or "refused"
     environment_default: str | Decimal = Decimal(0)
+    income: tuple[str, ...] = ()  # the social tariff's income sources (pricing.grids.INCOME_KEYS but notice)
+    qf_formula: str = QF_FORMULA_DEFAULT
     kind: ClassVar[str] = "parking"
+
+    @property
+    def has_social_tariff(self) -> bool:
+        return self.social_qf_up_to is not None
 
     def rule_for(self, environmental_class: str) -> str | Decimal:
         wanted = environmental_class.strip().casefold()
@@ -59,11 +86,22 @@ class ParkingGrid:
 
 @dataclass(frozen=True)
 class ParkingFacts:
+    """The income fields read as pricing.Facts's (household_qf reads them): the CAF or MSA QF of a month, or the
+    RFR and parts the grid's formula turns into a QF. `show_figures` False words the social line without them
+    (the resident's identity is not established: figures by numéro fiscal or by identity are never shown)."""
+
     duration: str
     rank: int = 1  # the vehicle's rank among the household's valid cards, this one included
     environmental_class: str = ""  # the ANTS code (« Euro 6d »), empty when unknown
+    income_source: str = (
+        "none"  # "caf", "msa", "dgfip"; "none": not shared (the social tariff does not apply)
+    )
     qf: Decimal | None = None
-    qf_source: str = ""  # how the QF is known, for the explanation (« quotient familial CAF »)
+    qf_year: int | None = None
+    qf_month: int | None = None
+    rfr: Decimal | None = None
+    parts: Decimal | None = None
+    show_figures: bool = True
 
 
 def _percent_rule(value, path: str, errors: dict) -> str | Decimal | None:
@@ -143,6 +181,25 @@ def parse_parking_grid(data: dict) -> ParkingGrid:
             social_percent = _percent_rule(social["percent"], "social.percent", errors)
             if social_percent == REFUSED:
                 errors.setdefault("social.percent", []).append(_("Le tarif social est un pourcentage."))
+    shared = Errors()
+    income = parse_income(
+        {"income": data.get("income", list(INCOME_DEFAULTS["parking"] if social is not None else ()))},
+        "parking",
+        shared,
+    )
+    formula = parse_formula(data, shared)
+    for path, messages in shared.messages.items():
+        errors.setdefault(path, []).extend(messages)
+    if social is not None and not income and "income" not in shared.messages:
+        errors.setdefault("income", []).append(
+            _("Le tarif social a besoin d'au moins une source de revenus : caf ou dgfip.")
+        )
+    if social is None and income:
+        errors.setdefault("income", []).append(
+            _(
+                "Les sources de revenus ne servent qu'au tarif social : indiquez « social », ou retirez « income »."
+            )
+        )
     environment = []
     for code, rule in (data.get("environment") or {}).items():
         parsed = _percent_rule(rule, f"environment.{code}", errors)
@@ -159,6 +216,8 @@ def parse_parking_grid(data: dict) -> ParkingGrid:
         social_percent=social_percent,
         environment=tuple(environment),
         environment_default=default if default is not None else Decimal(0),
+        income=income if social is not None else (),
+        qf_formula=formula,
     )
 
 
@@ -212,34 +271,9 @@ def parking_quote(grid: ParkingGrid, facts: ParkingFacts) -> Quote:
         "rank": facts.rank,
         "environmental_class": facts.environmental_class,
     }
-    qf = facts.qf
-    if grid.social_qf_up_to is not None:
-        if qf is not None and qf <= grid.social_qf_up_to:
-            amount = _adjusted(amount, grid.social_percent)
-            lines.append(
-                _(
-                    "Tarif social : votre %(source)s de %(qf)s est au plus %(limit)s, %(percent)s %% : %(price)s."
-                )
-                % {
-                    "source": facts.qf_source or _("quotient familial"),
-                    "qf": eur(qf),
-                    "limit": eur(grid.social_qf_up_to),
-                    "percent": num(grid.social_percent.normalize()),
-                    "price": eur(amount),
-                }
-            )
-            criteria["social"] = True
-        elif qf is None:
-            lines.append(
-                _(
-                    "Tarif social : votre quotient familial n'est pas connu, le tarif social ne s'applique pas."
-                )
-            )
-        else:
-            lines.append(
-                _("Tarif social : votre quotient familial de %(qf)s dépasse %(limit)s, il ne s'applique pas.")
-                % {"qf": eur(qf), "limit": eur(grid.social_qf_up_to)}
-            )
+    qf = None
+    if grid.has_social_tariff:
+        qf, amount = _social(grid, facts, amount, lines, criteria)
     if rule:
         amount = _adjusted(amount, rule)
         word = _("majoration") if rule > 0 else _("réduction")
@@ -260,6 +294,48 @@ def parking_quote(grid: ParkingGrid, facts: ParkingFacts) -> Quote:
     )
 
 
+def _social(grid: ParkingGrid, facts: ParkingFacts, amount: Decimal, lines: list, criteria: dict):
+    """The social tariff's lines: the QF (shared engine, household_qf) against the limit, or why it does not apply."""
+    check_income_source(facts, grid)
+    criteria["income_source"] = facts.income_source
+    if income_figures(facts, ("rfr", "parts", "qf")) is None:
+        lines.append(
+            _(
+                "Tarif social : vos revenus n'ont pas été communiqués, le tarif social ne s'applique pas (plein tarif)."
+            )
+        )
+        return None, amount
+    qf = household_qf(grid.qf_formula, facts, [] if not facts.show_figures else lines)
+    name = QF_NAMES.get(facts.income_source, _("quotient familial"))
+    criteria["social"] = qf <= grid.social_qf_up_to
+    values = {
+        "name": name,
+        "qf": eur(qf),
+        "limit": eur(cent(grid.social_qf_up_to)),
+        "percent": num(grid.social_percent.normalize()),
+    }
+    if criteria["social"]:
+        amount = _adjusted(amount, grid.social_percent)
+        values["price"] = eur(amount)
+        text = (
+            _("Tarif social : %(name)s de %(qf)s ≤ %(limit)s, %(percent)s %% : %(price)s.")
+            if facts.show_figures
+            else _(
+                "Tarif social : d'après les revenus transmis, votre %(name)s est au plus %(limit)s, %(percent)s %% : %(price)s."
+            )
+        )
+    else:
+        text = (
+            _("Tarif social : %(name)s de %(qf)s > %(limit)s, il ne s'applique pas.")
+            if facts.show_figures
+            else _(
+                "Tarif social : d'après les revenus transmis, votre %(name)s dépasse %(limit)s, il ne s'applique pas."
+            )
+        )
+    lines.append(text % values)
+    return (qf if facts.show_figures else None), amount
+
+
 def parking_grid_to_json(grid: ParkingGrid) -> dict:
     data = {
         "kind": "parking",
@@ -273,6 +349,9 @@ def parking_grid_to_json(grid: ParkingGrid) -> dict:
         }
     if grid.social_qf_up_to is not None:
         data["social"] = {"qf_up_to": machine(grid.social_qf_up_to), "percent": machine(grid.social_percent)}
+        data["income"] = list(grid.income)
+    if grid.qf_formula != QF_FORMULA_DEFAULT:
+        data["qf_formula"] = grid.qf_formula
     if grid.environment:
         data["environment"] = {
             code: rule if rule == REFUSED else machine(rule) for code, rule in grid.environment

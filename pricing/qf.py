@@ -51,7 +51,7 @@ def quote_on_qf(grid: BracketsGrid | EffortRateGrid, facts: Facts) -> Quote:
         return Quote(amount, grid.unit, None, None, tuple(lines), criteria)
 
     rank = whole_fact(facts.rank, "rank", minimum=1)
-    qf = _qf(grid, facts, lines)
+    qf = household_qf(grid.qf_formula, facts, lines)
     criteria["qf"] = machine(qf)
     if isinstance(grid, BracketsGrid):
         index, bracket = next((i, b) for i, b in enumerate(grid.brackets) if b.up_to is None or qf <= b.up_to)
@@ -121,7 +121,9 @@ def quote_on_qf(grid: BracketsGrid | EffortRateGrid, facts: Facts) -> Quote:
     return Quote(amount, grid.unit, qf, None, tuple(lines), criteria)
 
 
-def _qf(grid, facts: Facts, lines: list[str]) -> Decimal:
+def household_qf(qf_formula: str, facts, lines: list[str]) -> Decimal:
+    """The household's QF, given (the CAF or MSA one) or from RFR and parts through the grid's formula, with the
+    lines that say how; every grid on the QF (canteen, the parking card's social tariff) reads it here."""
     source = source_label(facts.income_source)
     if facts.qf is not None:
         qf = decimal_fact(facts.qf, "qf")
@@ -154,7 +156,7 @@ def _qf(grid, facts: Facts, lines: list[str]) -> Decimal:
         raise InvalidFacts(_("Le revenu fiscal de référence ne peut pas être négatif."), field="rfr")
     if parts <= 0:
         raise InvalidFacts(_("Le nombre de parts doit être supérieur à zéro."), field="parts")
-    formula = Formula.parse(grid.qf_formula)  # FormulaError
+    formula = Formula.parse(qf_formula)  # FormulaError
     try:
         exact = formula.evaluate(rfr=rfr, parts=parts)
     except ZeroDivisionError as error:

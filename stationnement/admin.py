@@ -16,6 +16,7 @@ from stationnement.models import (
     Application,
     ApplicationDocument,
     Card,
+    IncomeFigures,
     ParkingGrid,
     StreetSegment,
     Zone,
@@ -193,6 +194,29 @@ class DocumentInline(admin.TabularInline):
     can_delete = False
 
 
+class IncomeInline(admin.StackedInline):
+    """The social tariff's figures, for the agent who checks an application the resident's identity did not settle."""
+
+    model = IncomeFigures
+    extra = 0
+    fields = (
+        "source",
+        "certified",
+        "year",
+        "month",
+        "qf",
+        "rfr",
+        "nb_parts",
+        "identity_mismatch",
+        "obtained_at",
+    )
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 class ParkingAgentsOnly:
     """Resident parking is the parking agents' and the managers' (stationnement.roles)."""
 
@@ -218,7 +242,7 @@ class ApplicationAdmin(ParkingAgentsOnly, admin.ModelAdmin):
     list_select_related = ("household__owner", "zone")
     search_fields = ("plate",)
     readonly_fields = [field.name for field in Application._meta.fields]
-    inlines = [DocumentInline]
+    inlines = [DocumentInline, IncomeInline]
     actions = ["issue_cards"]
 
     def has_add_permission(self, request):

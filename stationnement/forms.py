@@ -30,10 +30,30 @@ class VehicleForm(forms.Form):
             raise forms.ValidationError(error.messages[0], code="bad_plate") from error
 
 
+SOCIAL_CHOICES = {
+    "caf": _("Oui, avec mon quotient familial de la CAF ou de la MSA"),
+    "dgfip": _("Oui, avec mon revenu fiscal de référence et mon nombre de parts (DGFiP)"),
+}
+
+
 class DomicileConsentForm(forms.Form):
-    """`shown` carries the fingerprint of the text the resident read, checked against the current one."""
+    """`shown` carries the fingerprint of the text the resident read, checked against the current one. When the
+    tariff in force has a social tariff, `social` says whether (and with which income) the resident asks for it:
+    optional, the full price otherwise."""
 
     shown = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, sources: tuple[str, ...] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        if sources:
+            self.fields["social"] = forms.ChoiceField(
+                label=_("Demander le tarif social ?"),
+                choices=[("", _("Non, je ne demande pas le tarif social (plein tarif)"))]
+                + [(source, SOCIAL_CHOICES[source]) for source in sources],
+                required=False,
+                initial="",
+                widget=forms.RadioSelect,
+            )
 
 
 class NumeroFiscalDomicileForm(DomicileConsentForm):

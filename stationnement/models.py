@@ -9,7 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from impot_client.models import PrivateStorage
-from portal.fields import EncryptedCharField, EncryptedJSONField
+from portal.fields import (
+    EncryptedCharField,
+    EncryptedDecimalField,
+    EncryptedIntegerField,
+    EncryptedJSONField,
+)
 from stationnement.addresses import commune_key, street_key
 
 
@@ -229,8 +234,10 @@ class Application(models.Model):
             "La carte grise n'est pas à votre nom : une attestation de l'employeur ou du loueur est jointe."
         ),
     )
-    # The consent to ask DGFiP for the address (dgfip_aft) only: when, in which mode, the text read.
+    # The consent to ask DGFiP for the address (dgfip_aft), and the income of the social tariff when the resident
+    # chose to share it: when, in which mode, the fields named, the text read.
     consent_mode = models.CharField(_("mode"), max_length=20, blank=True)
+    consent_fields = models.JSONField(_("données demandées"), default=list, blank=True)
     consent_text_hash = models.CharField(_("empreinte du texte lu"), max_length=64, blank=True)
     consent_at = models.DateTimeField(_("accord donné le"), null=True, blank=True)
     domicile_source = models.CharField(
@@ -252,6 +259,12 @@ class Application(models.Model):
     vehicle_status = models.CharField(_("rattachement au véhicule"), max_length=12, blank=True)
     environmental_class = models.CharField(_("classe environnementale"), max_length=20, blank=True)
     vehicle_problem = models.CharField(_("point à vérifier (véhicule)"), max_length=40, blank=True)
+    income_problem = models.CharField(
+        _("tarif social non appliqué"),
+        max_length=20,
+        blank=True,
+        help_text=_("Pourquoi les revenus demandés pour le tarif social n'ont pas été obtenus ou retenus."),
+    )
     grid = models.ForeignKey(
         ParkingGrid,
         on_delete=models.PROTECT,
@@ -308,6 +321,45 @@ class Application(models.Model):
             and not self.vehicle_problem
             and self.amount is not None
         )
+
+
+class IncomeFigures(models.Model):
+    """What the social tariff reads, from the one source the resident chose: the CAF or MSA quotient familial of a
+    month, or DGFiP's RFR and parts of an income year. Encrypted; erased with the address (rights, purge) or when
+    the resident withdraws the authorisation. Obtained by numéro fiscal or by identity (not `certified`), the
+    figures are never shown to the resident, and set the tariff only when the people match the household."""
+
+    class Source(models.TextChoices):
+        CAF = "caf", _("CAF (API Particulier)")
+        MSA = "msa", _("MSA (API Particulier)")
+        DGFIP = "dgfip", _("DGFiP (API Impôt particulier)")
+
+    application = models.OneToOneField(
+        Application, on_delete=models.CASCADE, related_name="income", verbose_name=_("demande")
+    )
+    source = models.CharField(_("source"), max_length=5, choices=Source.choices)
+    certified = models.BooleanField(
+        _("via FranceConnect"), default=False, help_text=_("L'identité du demandeur est établie.")
+    )
+    year = models.PositiveSmallIntegerField(_("année"), null=True, blank=True)
+    month = models.PositiveSmallIntegerField(_("mois du QF"), null=True, blank=True)
+    qf = EncryptedIntegerField(_("quotient familial (€)"), null=True, blank=True)
+    rfr = EncryptedIntegerField(_("revenu fiscal de référence (€)"), null=True, blank=True)
+    nb_parts = EncryptedDecimalField(_("nombre de parts"), null=True, blank=True)
+    identity_mismatch = models.BooleanField(
+        _("personnes différentes"),
+        default=False,
+        help_text=_("Les déclarants ou allocataires ne sont pas les adultes du foyer : pas de tarif social."),
+    )
+    correlation_id = models.CharField(_("identifiant de corrélation"), max_length=64, blank=True)
+    obtained_at = models.DateTimeField(_("obtenu le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("revenus du tarif social")
+        verbose_name_plural = _("revenus du tarif social")
+
+    def __str__(self):
+        return self.get_source_display()
 
 
 class ApplicationDocument(models.Model):

@@ -10,8 +10,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from portal.demarches import DataItem, DataSection
+from portal.formats import euros, number
+from pricing import month_label
 from stationnement import services
-from stationnement.models import Application, ApplicationDocument, Card
+from stationnement.models import Application, ApplicationDocument, Card, IncomeFigures
 
 
 def _day(value) -> str:
@@ -38,6 +40,9 @@ def household_data(household) -> list[DataSection]:
                 ", ".join(d.get_kind_display() for d in application.documents.all()) or "—",
             ),
         ]
+        income = IncomeFigures.objects.filter(application=application).first()
+        if income is not None:
+            fields.append((_("Revenus du tarif social"), _income_words(income)))
         if card is not None:
             fields += [
                 (_("Carte"), card.number),
@@ -52,6 +57,25 @@ def household_data(household) -> list[DataSection]:
     if not items:
         return []
     return [DataSection(key="stationnement", title=_("Stationnement résidentiel"), items=tuple(items))]
+
+
+def _income_words(income: IncomeFigures) -> str:
+    """The figures only when FranceConnect established who asked; else that they are held, not what they are."""
+    if not income.certified:
+        return _("transmis par %(source)s, non affichés (identité non certifiée par FranceConnect)") % {
+            "source": income.get_source_display()
+        }
+    if income.source == IncomeFigures.Source.DGFIP:
+        return _("revenu fiscal de référence %(rfr)s, %(parts)s parts (revenus %(year)s, DGFiP)") % {
+            "rfr": euros(income.rfr),
+            "parts": number(income.nb_parts),
+            "year": income.year,
+        }
+    return _("quotient familial %(qf)s (%(month)s, %(source)s)") % {
+        "qf": euros(income.qf),
+        "month": month_label(income.year, income.month),
+        "source": income.get_source_display(),
+    }
 
 
 def erasure_refusals(household, today: date | None = None) -> list[str]:
@@ -77,11 +101,17 @@ def household_erase(household) -> dict[str, int]:
     documents = ApplicationDocument.objects.filter(application__household=household)
     files = [document.file.name for document in documents]
     documents_count, _details = documents.delete()
+    income, _details = IncomeFigures.objects.filter(application__household=household).delete()
     cards, _details = Card.objects.filter(household=household).delete()
     applications, _details = Application.objects.filter(household=household).delete()
     storage = ApplicationDocument._meta.get_field("file").storage
     transaction.on_commit(lambda: [storage.delete(name) for name in files])
-    return {"parking_documents": documents_count, "parking_cards": cards, "parking_applications": applications}
+    return {
+        "parking_documents": documents_count,
+        "parking_income": income,
+        "parking_cards": cards,
+        "parking_applications": applications,
+    }
 
 
 def purges(today: date | None = None) -> dict[str, int]:

@@ -9,8 +9,11 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from pricing.errors import GridError
+from pricing.parking import ParkingGrid as Tariff
+from pricing.parking import parse_parking_grid
 from stationnement.addresses import Address, AddressUnreadable, read
-from stationnement.models import Application, Card, StreetSegment, Zone, ZoneMap
+from stationnement.models import Application, Card, ParkingGrid, StreetSegment, Zone, ZoneMap
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,27 @@ def domicile_problem_label(reason: str) -> str:
     ) % {"why": Domicile.REASONS.get(reason, reason)}
 
 
+def grid_in_force() -> ParkingGrid | None:
+    return ParkingGrid.objects.filter(is_active=True).first()
+
+
+def social_tariff_in_force() -> Tariff | None:
+    """The deliberation in force when it has a social tariff (an unreadable grid has none: pricing says why)."""
+    grid = grid_in_force()
+    try:
+        tariff = parse_parking_grid(grid.data) if grid is not None else None
+    except GridError:
+        return None
+    return tariff if tariff is not None and tariff.has_social_tariff else None
+
+
+def social_income_sources() -> tuple[str, ...]:
+    """The income sources the social tariff in force is deliberated on, in the commune's order (caf, dgfip); none
+    without a social tariff: the consent page then names the address only."""
+    tariff = social_tariff_in_force()
+    return tariff.income if tariff is not None else ()
+
+
 def zone_map_in_force() -> ZoneMap | None:
     return ZoneMap.objects.filter(is_active=True).first()
 
@@ -75,9 +99,32 @@ def domicile_locate(
     return Domicile(address=address, zone=zones.pop())
 
 
+INCOME_PROBLEMS = {
+    "incomplete": _(
+        "la DGFiP n'a pas transmis de revenu fiscal de référence et de nombre de parts utilisables"
+    ),
+    "not_found": _("la CAF et la MSA ne connaissent pas de dossier allocataire à votre nom"),
+    "invalid_identity": _(
+        "votre identité est incomplète pour la CAF et la MSA (sexe, lieu de naissance : complétez la page du titulaire)"
+    ),
+    "unavailable": _("le service n'a pas pu répondre pour le moment"),
+    "mismatch": _("les personnes que l'administration connaît ne sont pas les adultes de votre foyer"),
+    "withdrawn": _("vous avez retiré votre accord : vos revenus ont été effacés"),
+}
+
+
+def income_problem_label(reason: str) -> str:
+    """Said plainly: the social tariff does not apply, why, and what the resident can do."""
+    return _(
+        "Le tarif social ne s'applique pas (%(why)s) : vous payez le plein tarif. Vous pouvez le demander à nouveau depuis l'étape « Votre domicile »."
+    ) % {"why": INCOME_PROBLEMS.get(reason, reason)}
+
+
 def application_get_for_family(*, user, pk) -> Application:
     """The application if it belongs to the user's household, 404 otherwise (never 403: ids are not confirmed)."""
-    queryset = Application.objects.select_related("household", "zone", "grid").prefetch_related("documents")
+    queryset = Application.objects.select_related("household", "zone", "grid", "income").prefetch_related(
+        "documents"
+    )
     return get_object_or_404(queryset, pk=pk, household__owner=user)
 
 

@@ -5,8 +5,10 @@ commune's rule issues."""
 import calendar
 import csv
 import io
+import logging
 import secrets
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,29 +17,37 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from api_particulier import client as particulier
+from api_particulier.alerts import alert_agents
+from api_particulier.identity import household_pivot
+from api_particulier.situation import InvalidIdentity, ParticulierError, QuotientFamilial
 from api_particulier.vehicles import VehicleRecord
 from impot_client.services import declarants_match
 from impot_client.situation import TaxAddress
 from portal.audit import audit_record
-from portal.identity import household_identity_keys, identity_key
+from portal.identity import household_identity_keys, identity_key, people_identity_keys
 from portal.models import AuditEntry
 from portal.resilience import enqueue_on_commit
 from portal.uploads import document_content_type
 from portal.versions import next_version, version_activate, version_save
 from pricing.errors import PricingError
+from pricing.facts import SOURCE_KEYS
 from pricing.parking import ParkingFacts, parking_quote, parse_parking_grid
 from stationnement.models import (
     Application,
     ApplicationDocument,
     Card,
+    IncomeFigures,
     ParkingGrid,
     StreetSegment,
     Zone,
     ZoneMap,
 )
 from stationnement.plates import plate_normalise
-from stationnement.selectors import cards_to_remind, domicile_locate
+from stationnement.selectors import cards_to_remind, domicile_locate, grid_in_force, social_income_sources
 from stationnement.tasks import CARD_ISSUED, REFUSED, REMINDER, parking_mail_send
+
+logger = logging.getLogger(__name__)
 
 COLUMNS = ("zone", "nom_voie", "code_postal", "commune", "numero_min", "numero_max", "parite")
 
@@ -255,14 +265,52 @@ def application_vehicle_set(
     return application
 
 
+# What the consent names: the address always; the social tariff's income only when the resident chose a source.
+ADDRESS_FIELDS = ["aft"]
+INCOME_FIELDS = {"caf": ["quotient_familial"], "dgfip": ["rfr", "nb_parts"]}
+
+
+def consent_income_source(application: Application) -> str:
+    """The income source the resident authorised for the social tariff, or "" (the address only)."""
+    return next(
+        (
+            source
+            for source, fields in INCOME_FIELDS.items()
+            if set(fields) <= set(application.consent_fields)
+        ),
+        "",
+    )
+
+
 @transaction.atomic
-def application_consent_record(*, user, application: Application, mode: str, text_hash: str) -> Application:
-    """The resident's « J'autorise » for the address only (dgfip_aft), in the mode their account allows."""
+def application_consent_record(
+    *, user, application: Application, mode: str, text_hash: str, income_source: str = ""
+) -> Application:
+    """The resident's « J'autorise » for the address (dgfip_aft), and for the income of one source the social tariff
+    in force is deliberated on when the resident chose to share it, in the mode their account allows. A new
+    authorisation replaces the figures of the previous one."""
     application_check_owner(application=application, user=user)
     application = _editable(application)
+    if income_source and income_source not in social_income_sources():
+        raise ValidationError(
+            _("Le tarif social en vigueur ne se fonde pas sur ces revenus : relisez la page."),
+            code="bad_source",
+        )
     application.consent_mode, application.consent_text_hash = mode, text_hash
+    application.consent_fields = ADDRESS_FIELDS + INCOME_FIELDS.get(income_source, [])
     application.consent_at = timezone.now()
-    application.save(update_fields=["consent_mode", "consent_text_hash", "consent_at", "updated_at"])
+    application.income_problem = ""
+    IncomeFigures.objects.filter(application=application).delete()
+    application.save(
+        update_fields=[
+            "consent_mode",
+            "consent_text_hash",
+            "consent_fields",
+            "consent_at",
+            "income_problem",
+            "updated_at",
+        ]
+    )
     return application
 
 
@@ -288,6 +336,126 @@ def domicile_store(*, application: Application, found: TaxAddress, mode: str) ->
     application.domicile_problem = domicile.reason
     if mode == "numero_fiscal" and not declarants_match(application.household, found):
         application.domicile_problem = "not_declarant"
+    if consent_income_source(application) == "dgfip":
+        _dgfip_income_store(application, found, mode)
+    application.save()
+    return application
+
+
+def _dgfip_income_store(application: Application, found: TaxAddress, mode: str) -> None:
+    """The RFR and parts of the address's own answer; by numéro fiscal they count only for a declarant."""
+    IncomeFigures.objects.filter(application=application).delete()
+    if found.income is None:
+        application.income_problem = "incomplete"
+        return
+    mismatch = mode == "numero_fiscal" and not declarants_match(application.household, found)
+    application.income_problem = "mismatch" if mismatch else ""
+    IncomeFigures.objects.create(
+        application=application,
+        source=IncomeFigures.Source.DGFIP,
+        certified=mode == "franceconnect",
+        year=found.income.year,
+        rfr=found.income.rfr,
+        nb_parts=found.income.nb_parts,
+        identity_mismatch=mismatch,
+        correlation_id=found.correlation_id[:64],
+    )
+
+
+def caf_income_fetch(*, application: Application, access_token: str = "") -> ParticulierError | None:
+    """The CAF or MSA quotient familial the resident authorised: with the FranceConnect token (the allocataire is the
+    person signed in), else by the holder's identity pivot (the allocataires must be the household's adults). Outside
+    any transaction (the network); a failure is recorded, never raised: the social tariff then does not apply."""
+    try:
+        if access_token:
+            answer = particulier.quotient_familial_by_franceconnect(access_token)
+        else:
+            pivot = household_pivot(application.household)
+            if pivot is None:
+                raise InvalidIdentity("identity pivot incomplete")
+            answer = particulier.quotient_familial_by_identity(pivot)
+    except ParticulierError as error:
+        if error.alerts_agents:  # the commune's token, scope or settings: not the resident's doing
+            alert_agents(error, "france_connect" if access_token else "identite")
+        reason = {"not_found": "not_found", "invalid_identity": "invalid_identity"}.get(
+            error.reason, "unavailable"
+        )
+        _income_problem_record(application, reason)
+        return error
+    try:
+        caf_income_store(application=application, answer=answer, certified=bool(access_token))
+    except ValidationError:  # the authorisation changed while the CAF answered: nothing kept, nothing to say
+        logger.info("stationnement: CAF answer dropped, the consent changed (application=%s)", application.pk)
+    return None
+
+
+@transaction.atomic
+def _income_problem_record(application: Application, reason: str) -> None:
+    IncomeFigures.objects.filter(application=application).delete()
+    Application.objects.filter(pk=application.pk).update(income_problem=reason, updated_at=timezone.now())
+
+
+@transaction.atomic
+def caf_income_store(*, application: Application, answer: QuotientFamilial, certified: bool) -> IncomeFigures:
+    application = _editable(application)
+    if consent_income_source(application) != "caf":  # withdrawn, or another consent, while the CAF answered
+        raise ValidationError(
+            _("Votre accord a changé entre-temps : rien n'a été conservé."), code="withdrawn"
+        )
+    mismatch = not certified and not household_identity_keys(application.household) & set(
+        people_identity_keys(answer.allocataires)
+    )
+    IncomeFigures.objects.filter(application=application).delete()
+    application.income_problem = "mismatch" if mismatch else ""
+    application.save(update_fields=["income_problem", "updated_at"])
+    return IncomeFigures.objects.create(
+        application=application,
+        source=IncomeFigures.Source.MSA if answer.provider == "MSA" else IncomeFigures.Source.CAF,
+        certified=certified,
+        year=answer.year,
+        month=answer.month,
+        qf=answer.value,
+        identity_mismatch=mismatch,
+        correlation_id=answer.correlation_id[:64],
+    )
+
+
+def income_waits_for_agent(application: Application) -> bool:
+    """Figures obtained by numéro fiscal or by identity prove no identity: with the commune's settings (as for the
+    canteen), the card they reduce is issued by an agent, never at once."""
+    income = IncomeFigures.objects.filter(application=application, certified=False).first()
+    if income is None:
+        return False
+    if income.source == IncomeFigures.Source.DGFIP:
+        return settings.IMPOT_NUMERO_FISCAL_NEEDS_AGENT
+    return settings.API_PARTICULIER_IDENTITY_NEEDS_AGENT
+
+
+@transaction.atomic
+def application_income_withdraw(*, user, application: Application, today: date | None = None) -> Application:
+    """The resident withdraws the social tariff's authorisation: the figures and what quotes them are erased. A
+    draft or an application under review is priced again at the full price; an issued card keeps its amount (it is
+    paid), its explanation loses the lines that quoted the income."""
+    application_check_owner(application=application, user=user)
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if not consent_income_source(application):
+        raise ValidationError(_("Aucun revenu n'est autorisé pour cette demande."), code="no_income")
+    IncomeFigures.objects.filter(application=application).delete()
+    application.consent_fields = list(ADDRESS_FIELDS)
+    application.income_problem = "withdrawn"
+    if application.status in (Application.Status.DRAFT, Application.Status.SUBMITTED):
+        application.amount, application.explanation = None, []  # a draft is priced on its review page
+    else:
+        application.explanation = [
+            _(
+                "Vous avez retiré votre accord pour le tarif social : vos revenus et le détail du tarif qui les citait sont effacés ; le montant de la carte délivrée ne change pas."
+            )
+        ]
+    if application.status == Application.Status.SUBMITTED:
+        try:
+            application_quote(application, today or timezone.localdate())
+        except ValidationError:  # the grid changed since: the agent's issuance prices it (card_issue)
+            logger.info("stationnement: no price after withdrawal (application=%s)", application.pk)
     application.save()
     return application
 
@@ -360,20 +528,35 @@ def vehicle_rank(application: Application, today: date) -> int:
     return sum(1 for plates in valid.values_list("plates", flat=True) if application.plate not in plates) + 1
 
 
+def income_facts(application: Application, tariff) -> dict:
+    """The social tariff's facts from the figures the resident shared, when the grid is deliberated on their source
+    and the people matched; nothing otherwise (the full price, said by the engine)."""
+    income = IncomeFigures.objects.filter(application=application).first()
+    if income is None or income.identity_mismatch or SOURCE_KEYS[income.source] not in tariff.income:
+        return {}
+    if income.source == IncomeFigures.Source.DGFIP:
+        figures = {"rfr": Decimal(income.rfr), "parts": income.nb_parts}
+    else:
+        figures = {"qf": Decimal(income.qf), "qf_year": income.year, "qf_month": income.month}
+    return {"income_source": income.source, "show_figures": income.certified, **figures}
+
+
 def application_quote(application: Application, today: date) -> None:
     """The amount and why, with the grid in force; a refusal the deliberation makes is said, not priced."""
-    grid = ParkingGrid.objects.filter(is_active=True).first()
+    grid = grid_in_force()
     if grid is None:
         raise ValidationError(
             _("La commune n'a pas encore publié le tarif des cartes résident."), code="no_grid"
         )
-    facts = ParkingFacts(
-        duration=application.duration,
-        rank=vehicle_rank(application, today),
-        environmental_class=application.environmental_class,
-    )
     try:
-        result = parking_quote(parse_parking_grid(grid.data), facts)
+        tariff = parse_parking_grid(grid.data)
+        facts = ParkingFacts(
+            duration=application.duration,
+            rank=vehicle_rank(application, today),
+            environmental_class=application.environmental_class,
+            **income_facts(application, tariff),
+        )
+        result = parking_quote(tariff, facts)
     except PricingError as error:
         raise ValidationError(error.messages, code="refused") from error
     application.grid, application.amount, application.explanation = (
@@ -397,7 +580,7 @@ def application_submit(*, user, application: Application, today: date | None = N
     application.status = Application.Status.SUBMITTED
     application.submitted_at = timezone.now()
     application.save()
-    if settings.PARKING_AUTO_ISSUE and application.fully_matched:
+    if settings.PARKING_AUTO_ISSUE and application.fully_matched and not income_waits_for_agent(application):
         card_issue(application=application, today=today)
         application.refresh_from_db()
     return application
@@ -531,8 +714,9 @@ DRAFTS_KEPT = timedelta(days=90)
 
 @transaction.atomic
 def parking_data_purge(*, today: date | None = None) -> dict[str, int]:
-    """What the démarche no longer needs: the proofs once the application is decided, the DGFiP address three months
-    after the card ended (or after a refusal), drafts untouched for 90 days. A second run erases nothing."""
+    """What the démarche no longer needs: the proofs once the application is decided, the DGFiP address and the
+    social tariff's figures three months after the card ended (or after a refusal), drafts untouched for 90 days.
+    A second run erases nothing."""
     today = today or timezone.localdate()
     decided = Application.objects.exclude(status__in=(Application.Status.DRAFT, Application.Status.SUBMITTED))
     documents = ApplicationDocument.objects.filter(application__in=decided)
@@ -543,7 +727,14 @@ def parking_data_purge(*, today: date | None = None) -> dict[str, int]:
     closed = Q(
         status__in=(Application.Status.REFUSED, Application.Status.CANCELLED), decided_at__date__lt=cutoff
     )
-    addresses = decided.filter(ended | closed).exclude(address="").update(address="")  # "" is stored in clear
+    over = decided.filter(ended | closed)
+    addresses = over.exclude(address="").update(address="")  # "" is stored in clear
+    # The social tariff's figures go with the address, and the explanation that quoted them (the card keeps its
+    # amount, the enforcement its dates).
+    figures = IncomeFigures.objects.filter(application__in=over)
+    quoted = list(figures.values_list("application_id", flat=True))
+    income, _details = figures.delete()
+    Application.objects.filter(pk__in=quoted).update(explanation=[], consent_fields=list(ADDRESS_FIELDS))
     stale = Application.objects.filter(
         status=Application.Status.DRAFT, updated_at__date__lt=today - DRAFTS_KEPT
     )
@@ -553,4 +744,9 @@ def parking_data_purge(*, today: date | None = None) -> dict[str, int]:
     drafts, _details = stale.delete()
     storage = ApplicationDocument._meta.get_field("file").storage
     transaction.on_commit(lambda: [storage.delete(name) for name in files + stale_files])
-    return {"parking_documents": documents_count, "parking_addresses": addresses, "parking_drafts": drafts}
+    return {
+        "parking_documents": documents_count,
+        "parking_addresses": addresses,
+        "parking_income": income,
+        "parking_drafts": drafts,
+    }

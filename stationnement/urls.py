@@ -14,6 +14,7 @@ urlpatterns = [
     path("stationnement/<int:pk>/verification/", views.review, name="review"),
     path("stationnement/<int:pk>/", views.detail, name="detail"),
     path("stationnement/<int:pk>/carte.pdf", views.card_pdf, name="card_pdf"),
+    path("stationnement/<int:pk>/tarif-social/retirer/", views.income_withdraw, name="income_withdraw"),
     path("stationnement/franceconnect/retour/", views.franceconnect_callback, name="franceconnect_callback"),
     path("stationnement/verifier/<str:token>/", views.verify, name="verify"),
 ]

@@ -7,6 +7,7 @@ draft stays."""
 import functools
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -19,16 +20,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from api_particulier.situation import ParticulierError
+from api_particulier.situation import QUOTIENT_FAMILIAL_SCOPES, ParticulierError
 from api_particulier.vehicles import vehicle_by_franceconnect
 from franceconnect.client import FranceConnectError
 from franceconnect.flows import flow_finish, flow_start, is_account_holder
 from franceconnect.views import error_page, remember_id_token
 from impot_client import client as impot
+from impot_client.services import FIELD_SCOPES
 from impot_client.situation import ImpotError
 from portal.consents import text_hash
 from portal.forms import add_service_errors
 from portal.selectors import household_for, is_certified
+from pricing.formula import Formula
 from stationnement import cards, selectors, services
 from stationnement.forms import DocumentForm, DomicileConsentForm, NumeroFiscalDomicileForm, VehicleForm
 from stationnement.journey import step
@@ -40,6 +43,12 @@ FLOW_PURPOSE = "parking"
 # The address only (and the years DGFiP may answer for), then the identity the ANTS compares with the holder.
 ADDRESS_SCOPES = ("dgfip_aft", "dgfip_annee_n_moins_1", "dgfip_annee_n_moins_2_si_indispo_n_moins_1")
 ANTS_SCOPES = ("identite_pivot",)
+# The social tariff's income, when the resident chose to share it: RFR and parts in DGFiP's same answer, or the
+# CAF or MSA quotient familial (with the allocataires and children its cross-checks read).
+INCOME_SCOPES = {
+    "dgfip": (FIELD_SCOPES["rfr"], FIELD_SCOPES["nb_parts"]),
+    "caf": QUOTIENT_FAMILIAL_SCOPES,
+}
 
 
 def draft(view):
@@ -98,20 +107,35 @@ def vehicle(request, application):
 
 def _consent_context(request, application):
     franceconnect = is_certified(request.user)
+    social = selectors.social_tariff_in_force()
     context = {
         "application": application,
         "franceconnect": franceconnect,
         "ants": franceconnect and not application.company_vehicle,
+        "social": social,
+        "sources": social.income if social is not None else (),
+        "formula": _formula_words(social.qf_formula) if social is not None else "",
+        "agent_checks_income": not franceconnect
+        and (settings.IMPOT_NUMERO_FISCAL_NEEDS_AGENT or settings.API_PARTICULIER_IDENTITY_NEEDS_AGENT),
     }
     text = render_to_string("stationnement/_consent_text.html", context)
     return {**context, "consent_text": text, "shown": text_hash(text)}
 
 
+def _formula_words(text: str) -> str:
+    """« revenu fiscal de référence ÷ 12 ÷ nombre de parts », as the tariff's explanation writes it."""
+    return Formula.parse(text).render(**{name: str(words) for name, words in Formula.VARIABLES.items()})
+
+
+def _consent_form(context, data=None, **kwargs):
+    form_class = DomicileConsentForm if context["franceconnect"] else NumeroFiscalDomicileForm
+    return form_class(data, sources=context["sources"], **kwargs)
+
+
 def _domicile_page(request, application, *, form=None, error="", status=200):
     context = _consent_context(request, application)
     if form is None:
-        form_class = DomicileConsentForm if context["franceconnect"] else NumeroFiscalDomicileForm
-        form = form_class(initial={"shown": context["shown"]})
+        form = _consent_form(context, initial={"shown": context["shown"]})
     return render(
         request,
         "stationnement/domicile.html",
@@ -133,7 +157,7 @@ def domicile(request, application):
 def authorize(request, application):
     """« J'autorise »: through FranceConnect (address, and the vehicle at the ANTS), or by numéro fiscal."""
     context = _consent_context(request, application)
-    form = (DomicileConsentForm if context["franceconnect"] else NumeroFiscalDomicileForm)(request.POST)
+    form = _consent_form(context, request.POST)
     if not form.is_valid():
         return _domicile_page(request, application, form=form, status=400)
     if form.cleaned_data["shown"] != context["shown"]:
@@ -142,11 +166,25 @@ def authorize(request, application):
         )
         return _domicile_page(request, application, form=form, status=400)
     mode = "franceconnect" if context["franceconnect"] else "numero_fiscal"
-    application = services.application_consent_record(
-        user=request.user, application=application, mode=mode, text_hash=context["shown"]
-    )
+    income_source = form.cleaned_data.get("social", "")
+    try:
+        application = services.application_consent_record(
+            user=request.user,
+            application=application,
+            mode=mode,
+            text_hash=context["shown"],
+            income_source=income_source,
+        )
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return _domicile_page(request, application, form=form, status=400)
     if context["franceconnect"]:
-        scopes = ["openid", *ADDRESS_SCOPES, *(ANTS_SCOPES if context["ants"] else ())]
+        scopes = [
+            "openid",
+            *ADDRESS_SCOPES,
+            *INCOME_SCOPES.get(income_source, ()),
+            *(ANTS_SCOPES if context["ants"] else ()),
+        ]
         try:
             return flow_start(
                 request,
@@ -161,10 +199,14 @@ def authorize(request, application):
                 request, application, error=_("FranceConnect ne répond pas. Réessayez dans quelques minutes.")
             )
     try:
-        found = impot.fetch_address_by_numero_fiscal(form.cleaned_data["numero_fiscal"])
+        found = impot.fetch_address_by_numero_fiscal(
+            form.cleaned_data["numero_fiscal"], with_income=income_source == "dgfip"
+        )
     except ImpotError as error:
         return _domicile_page(request, application, form=form, error=str(error.message))
     services.domicile_store(application=application, found=found, mode=mode)
+    if income_source == "caf":
+        services.caf_income_fetch(application=application)
     return _after_checks(request, application)
 
 
@@ -189,11 +231,16 @@ def franceconnect_callback(request):
                 "Vous vous êtes identifié(e) sur FranceConnect avec une autre identité que celle de votre compte : rien n'a été demandé."
             ),
         )
+    income_source = services.consent_income_source(application)
     try:
-        found = impot.fetch_address_with_franceconnect(finished.access_token)
+        found = impot.fetch_address_with_franceconnect(
+            finished.access_token, with_income=income_source == "dgfip"
+        )
     except ImpotError as error:
         return _back(request, application, str(error.message))
     application = services.domicile_store(application=application, found=found, mode="franceconnect")
+    if income_source == "caf":
+        services.caf_income_fetch(application=application, access_token=finished.access_token)
     if not application.company_vehicle:
         try:
             record = vehicle_by_franceconnect(finished.access_token, application.plate)
@@ -215,6 +262,8 @@ def _after_checks(request, application):
     application.refresh_from_db()
     if application.domicile_problem:
         messages.warning(request, selectors.domicile_problem_label(application.domicile_problem))
+    if application.income_problem:
+        messages.warning(request, selectors.income_problem_label(application.income_problem))
     return redirect(
         "stationnement:documents" if services.application_problems(application) else "stationnement:review",
         pk=application.pk,
@@ -287,6 +336,9 @@ def review(request, application):
             "problems": problems,
             "preview": preview,
             "refusal": refusal,
+            "income_problem": selectors.income_problem_label(application.income_problem)
+            if application.income_problem and selectors.social_income_sources()
+            else "",
             "step": step("review"),
         },
         status=400 if request.method == "POST" else 200,
@@ -300,8 +352,29 @@ def detail(request, pk):
     return render(
         request,
         "stationnement/detail.html",
-        {"application": application, "card": getattr(application, "card", None)},
+        {
+            "application": application,
+            "card": getattr(application, "card", None),
+            "income_source": services.consent_income_source(application),
+        },
     )
+
+
+@login_required
+@require_POST
+def income_withdraw(request, pk):
+    """« Retirer mon accord pour le tarif social »: the figures are erased at once, the price is the full one."""
+    application = selectors.application_get_for_family(user=request.user, pk=pk)
+    try:
+        services.application_income_withdraw(user=request.user, application=application)
+    except ValidationError as error:
+        messages.info(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("Votre accord est retiré : vos revenus sont effacés et le tarif social ne s'applique plus."),
+        )
+    return redirect("stationnement:detail", pk=application.pk)
 
 
 @login_required

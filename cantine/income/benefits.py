@@ -14,8 +14,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from api_particulier import client
+from api_particulier.alerts import alert_agents
 from api_particulier.identity import household_pivot
 from api_particulier.situation import (
+    QUOTIENT_FAMILIAL_SCOPES,
     EajeResources,
     InvalidIdentity,
     NotFound,
@@ -25,9 +27,8 @@ from api_particulier.situation import (
 from cantine import services as cantine_services
 from cantine import workflow
 from cantine.models import BenefitRefreshSchedule, Dossier, FamilyBenefitData, Service
-from portal.alerts import alert_raise
 from portal.audit import audit_record
-from portal.identity import household_identity_keys, identity_key
+from portal.identity import household_identity_keys, identity_key, people_identity_keys
 from portal.models import AuditEntry, Consent
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ FIELD_LABELS = {
     ),
 }
 # Besides the figure, the allocataires and children listed are read for the cross-checks (never kept).
-FRANCECONNECT_SCOPES = "openid cnaf_quotient_familial cnaf_allocataires cnaf_enfants"
+FRANCECONNECT_SCOPES = " ".join(["openid", *QUOTIENT_FAMILIAL_SCOPES])
 MODES = {
     Consent.Mode.FRANCECONNECT: FamilyBenefitData.Mode.FRANCECONNECT,
     Consent.Mode.IDENTITE: FamilyBenefitData.Mode.IDENTITE,
@@ -61,19 +62,10 @@ def requested_fields(dossier: Dossier) -> list[str]:
     return list(EAJE_FIELDS if is_eaje(dossier) else QF_FIELDS)
 
 
-def _person_keys(people) -> list[str]:
-    keys = {
-        identity_key(name, person.prenoms, person.date_naissance)
-        for person in people
-        for name in (person.nom_naissance, person.nom_usage)
-    }
-    return sorted(keys - {None})
-
-
 def _child_listed(dossier: Dossier, answer) -> bool:
     child = dossier.child
     key = identity_key(child.last_name, child.first_names, child.birth_date)
-    return key is not None and key in _person_keys(answer.enfants)
+    return key is not None and key in people_identity_keys(answer.enfants)
 
 
 @transaction.atomic
@@ -90,7 +82,7 @@ def _store(
             _("Votre accord a été retiré entre-temps : rien n'a été conservé."), code="withdrawn"
         )
     dossier = consent.dossier
-    keys = _person_keys(answer.allocataires)
+    keys = people_identity_keys(answer.allocataires)
     figures = {}
     if isinstance(answer, QuotientFamilial):
         figures = {"year": answer.year, "month": answer.month, "qf": answer.value}
@@ -132,23 +124,6 @@ def _store(
     )
 
 
-def _alert_agents(error: ParticulierError, mode: str):
-    """What to check, without anything personal: the kind, the mode and the correlation id."""
-    message = "\n".join(
-        [
-            _("API Particulier (CAF, MSA) : %(reason)s") % {"reason": error.reason},
-            _(
-                "Vérifiez le jeton de la commune (API_PARTICULIER_TOKEN), son habilitation (les scopes du quotient "
-                "familial et de la participation familiale EAJE), API_PARTICULIER_URL et API_PARTICULIER_RECIPIENT."
-            ),
-            _("Mode : %(mode)s. Identifiant de corrélation : %(correlation_id)s.")
-            % {"mode": mode or "-", "correlation_id": error.correlation_id or "-"},
-        ]
-    )
-    alert_raise(kind=f"api_particulier_{error.reason}", message=message)
-    logger.error("cantine.income: API Particulier alert %s (mode=%s)", error.reason, mode)
-
-
 @transaction.atomic
 def _mark_not_found(consent: Consent):
     Consent.objects.filter(pk=consent.pk, withdrawn_at__isnull=True).update(not_found_at=timezone.now())
@@ -162,7 +137,7 @@ def _lookup(consent: Consent, fetch, **store) -> FamilyBenefitData:
         raise
     except ParticulierError as error:
         if error.alerts_agents:
-            _alert_agents(error, consent.mode)
+            alert_agents(error, consent.mode)
         raise
     return _store(consent=consent, answer=answer, **store)
 

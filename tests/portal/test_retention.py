@@ -76,6 +76,7 @@ def test_purge_expired_erases_each_kind_once_and_a_second_run_nothing(agent, pri
         "sign_ins": 1,
         "parking_documents": 0,  # resident parking's purge runs too (tests/stationnement/test_services.py)
         "parking_addresses": 0,
+        "parking_income": 0,
         "parking_drafts": 0,
     }
     assert not TaxData.objects.filter(dossier=sent).exists() and sent.quote.__class__.objects.get(dossier=sent).qf is None

@@ -316,17 +316,20 @@ def test_the_purge_erases_proofs_addresses_and_old_drafts_once(zones, grid, appl
     assert services.parking_data_purge(today=TODAY) == {
         "parking_documents": 1,
         "parking_addresses": 0,
+        "parking_income": 0,
         "parking_drafts": 1,
     }
     after_end = card.ends_on + timedelta(days=93)
     assert services.parking_data_purge(today=after_end) == {
         "parking_documents": 0,
         "parking_addresses": 1,
+        "parking_income": 0,
         "parking_drafts": 0,
     }
     assert Application.objects.get(pk=application.pk).address == ""
     assert services.parking_data_purge(today=after_end) == {
         "parking_documents": 0,
         "parking_addresses": 0,
+        "parking_income": 0,
         "parking_drafts": 0,
     }

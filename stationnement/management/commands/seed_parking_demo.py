@@ -4,7 +4,7 @@ The zones cover some of the streets of Beauval where the DGFiP simulator's house
 from django.core.management.base import BaseCommand
 
 from stationnement.models import ParkingGrid, ZoneMap
-from stationnement.services import zone_map_import
+from stationnement.services import next_version, zone_map_import
 
 DEMO_ZONES = """zone;nom_voie;code_postal;commune;numero_min;numero_max;parite
 A;Rue des Écoles;99999;Beauval;;;tous
@@ -19,6 +19,10 @@ DEMO_GRID = {
     "prices": {"month": "15", "quarter": "40", "year": "150"},
     "prices_by_rank": {"2": {"month": "30", "quarter": "80", "year": "300"}},
     "max_vehicles": 2,
+    # Half price up to a quotient familial of 900 €: the CAF's first (Angela DUBOIS, identity « test »: 715 €),
+    # then the fiscal one (RFR ÷ 12 ÷ parts) for a resident the CAF does not know.
+    "social": {"qf_up_to": "900", "percent": "-50"},
+    "income": ["caf", "dgfip"],
     "environment": {
         "Euro 1": "refused",
         "Euro 2": "refused",
@@ -40,4 +44,13 @@ class Command(BaseCommand):
             ParkingGrid.objects.create(
                 version=1, label="Délibération de démonstration", data=DEMO_GRID, is_active=True
             )
-        self.stdout.write("Stationnement résidentiel : zones A et B, tarif en vigueur.")
+        elif not ParkingGrid.objects.filter(data__has_key="social").exists():
+            # A demo database seeded before the social tariff: its grid in force gives way to the new demo grid.
+            ParkingGrid.objects.filter(is_active=True).update(is_active=False)
+            ParkingGrid.objects.create(
+                version=next_version(ParkingGrid),
+                label="Délibération de démonstration (tarif social)",
+                data=DEMO_GRID,
+                is_active=True,
+            )
+        self.stdout.write("Stationnement résidentiel : zones A et B, tarif en vigueur (avec tarif social).")
