@@ -3,8 +3,9 @@ The zones cover some of the streets of Beauval where the DGFiP simulator's house
 
 from django.core.management.base import BaseCommand
 
+from portal.versions import next_version
 from stationnement.models import ParkingGrid, ZoneMap
-from stationnement.services import next_version, zone_map_import
+from stationnement.services import zone_map_import
 
 DEMO_ZONES = """zone;nom_voie;code_postal;commune;numero_min;numero_max;parite
 A;Rue des Écoles;99999;Beauval;;;tous
@@ -48,7 +49,7 @@ class Command(BaseCommand):
             # A demo database seeded before the social tariff: its grid in force gives way to the new demo grid.
             ParkingGrid.objects.filter(is_active=True).update(is_active=False)
             ParkingGrid.objects.create(
-                version=next_version(ParkingGrid),
+                version=next_version(ParkingGrid.objects),
                 label="Délibération de démonstration (tarif social)",
                 data=DEMO_GRID,
                 is_active=True,
