@@ -361,10 +361,19 @@ def detail(request, pk):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def income_withdraw(request, pk):
-    """« Retirer mon accord pour le tarif social »: the figures are erased at once, the price is the full one."""
+    """« Retirer mon accord pour le tarif social »: a page saying what withdrawing does (GET), then the figures are
+    erased at once and the price is the full one (POST)."""
     application = selectors.application_get_for_family(user=request.user, pk=pk)
+    if request.method == "GET":
+        if not services.consent_income_source(application):
+            return redirect("stationnement:detail", pk=application.pk)
+        return render(
+            request,
+            "stationnement/income_withdraw.html",
+            {"application": application, "card": getattr(application, "card", None)},
+        )
     try:
         services.application_income_withdraw(user=request.user, application=application)
     except ValidationError as error:

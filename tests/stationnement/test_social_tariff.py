@@ -333,6 +333,9 @@ def test_withdrawing_erases_the_figures_and_prices_again_at_full_price(client, z
     client.force_login(household.owner)
     detail = client.get(reverse("stationnement:detail", args=[application.pk])).content.decode()
     assert "Retirer mon accord pour le tarif social" in detail
+    confirmation = client.get(reverse("stationnement:income_withdraw", args=[application.pk])).content.decode()
+    assert "Ce qui va se passer" in confirmation and "Oui, retirer mon accord" in confirmation
+    assert IncomeFigures.objects.exists(), "the confirmation page itself erases nothing"
     page = client.post(reverse("stationnement:income_withdraw", args=[application.pk]), follow=True)
     assert "vos revenus sont effacés" in page.content.decode()
     application.refresh_from_db()
