@@ -4,7 +4,6 @@ tariff becomes the one the consent page promised, and the family is told."""
 
 import json
 import re
-import zlib
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -24,6 +23,7 @@ from tests.cantine.backoffice import submitted, under_review, with_grid, with_in
 from tests.cantine.grids import PARIS
 from tests.cantine.income.test_services import PDF
 from tests.cantine.test_creche_places import BABY, START, offer, setting
+from tests.documents import pdf_text
 from tests.factories import DossierFactory, UserFactory, creche_dossier
 
 pytestmark = pytest.mark.django_db
@@ -105,12 +105,6 @@ def quote_row(dossier) -> str:
     """The quote as the model reads it back, decrypted: what any page or export could show."""
     quote = DossierQuote.objects.get(dossier=dossier)
     return json.dumps([str(quote.qf), quote.explanation, quote.criteria], ensure_ascii=False)
-
-
-def pdf_text(content: bytes) -> str:
-    """The text of fpdf2's (deflated) content streams."""
-    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", content, re.DOTALL)
-    return " ".join(zlib.decompress(stream).decode("latin-1") for stream in streams)
 
 
 @pytest.fixture(autouse=True)
