@@ -134,6 +134,14 @@ def formats_day(day) -> str:
     return contracts._day(day)
 
 
+def test_my_data_lists_the_contract_and_links_its_pdf(client):
+    contract = family_contract(confirmed=True)
+    client.force_login(contract.dossier.child.household.owner)
+    page = client.get(reverse("portal:my_data")).content.decode()
+    assert reverse("cantine:creche_contract_pdf", args=[contract.dossier.pk]) in page
+    assert "Contrat confirmé le" in page and formats.euros(contract.monthly_fee) in page
+
+
 class TestFrozenWhenConfirmed:
     def test_confirming_stores_what_it_prints_encrypted(self):
         contract = family_contract(confirmed=True)
