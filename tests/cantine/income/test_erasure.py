@@ -128,7 +128,7 @@ class TestWithdrawal:
         assert "retiré votre accord" in " ".join(quote.explanation)
         assert CANTEEN.found_in(quote_row(dossier)) == []
         page = client.get(reverse("cantine:dossier_detail", args=[dossier.pk])).content.decode()
-        assert "4,61 €" in page and "Vous avez retiré votre accord" in page
+        assert "4,61\xa0€" in page and "Vous avez retiré votre accord" in page
         assert "pas encore indiqué" not in page  # the income block says the same, not « no answer yet »
         assert CANTEEN.found_in(page) == []
         client.force_login(agent)  # a superuser: allowed to see fiscal figures, if any were left
@@ -139,7 +139,7 @@ class TestWithdrawal:
     def test_the_family_is_told_by_a_message_and_an_email(self, django_capture_on_commit_callbacks):
         dossier = withdraw(canteen_sent(), django_capture_on_commit_callbacks)
         message = dossier.messages.get(kind=DossierMessage.Kind.INCOME_WITHDRAWN)
-        assert "4,61 € par repas" in message.body and "le plus élevé" in message.body
+        assert "4,61\xa0€ par repas" in message.body and "le plus élevé" in message.body
         assert CANTEEN.found_in(message.body) == []
         assert [email.subject for email in mail.outbox if "accord retiré" in email.subject] == [
             message.subject
