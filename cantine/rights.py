@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from cantine.income import services as income_services
 from cantine.models import Dossier, DossierMessage, PlaceOffer
 from impot_client.models import TaxData, TaxNotice
+from portal import formats
 from portal.demarches import DataItem, DataSection
 from portal.models import Consent
 
@@ -39,7 +40,7 @@ def _dossier_item(dossier: Dossier) -> DataItem:
         )
     quote = getattr(dossier, "quote", None)
     if quote is not None:
-        fields.append((_("Tarif"), f"{quote.final_amount} € {quote.unit_label}"))
+        fields.append((_("Tarif"), formats.with_unit(quote.final_amount, quote.unit_label)))
     return DataItem(title=f"{dossier.reference} — {dossier.service.name}", fields=tuple(fields))
 
 
@@ -80,8 +81,8 @@ def dossier_income_records(dossier: Dossier) -> list[DataItem]:
         ]
         if tax_data.shown_to_family:
             fields += [
-                (_("Revenu fiscal de référence"), f"{tax_data.rfr} €"),
-                (_("Nombre de parts"), str(tax_data.nb_parts)),
+                (_("Revenu fiscal de référence"), f"{formats.number(tax_data.rfr)}{formats.NBSP}€"),
+                (_("Nombre de parts"), formats.number(tax_data.nb_parts)),
             ]
             if tax_data.nb_pac is not None:
                 fields.append((_("Personnes à charge"), str(tax_data.nb_pac)))
@@ -128,14 +129,27 @@ def _message_item(message: DossierMessage) -> DataItem:
 
 
 def _offer_item(offer: PlaceOffer) -> DataItem:
+    fields = [
+        (_("Crèche"), offer.establishment.name),
+        (_("Date d'entrée"), _day(offer.start_date)),
+        (_("Réponse attendue au plus tard le"), _day(offer.deadline)),
+        (_("Statut"), offer.get_status_display()),
+    ]
+    title = _("Place en crèche — %(reference)s") % {"reference": offer.dossier.reference}
+    contract = getattr(offer, "contract", None)
+    if contract is None:
+        return DataItem(title=title, fields=tuple(fields))
+    fields += [
+        (_("Contrat d'accueil établi le"), _day(contract.drawn_at)),
+        (_("Contrat confirmé le"), _day(contract.confirmed_at)),
+        (_("Mensualité"), formats.euros(contract.monthly_fee)),
+    ]
     return DataItem(
-        title=_("Place en crèche — %(reference)s") % {"reference": offer.dossier.reference},
-        fields=(
-            (_("Crèche"), offer.establishment.name),
-            (_("Date d'entrée"), _day(offer.start_date)),
-            (_("Réponse attendue au plus tard le"), _day(offer.deadline)),
-            (_("Statut"), offer.get_status_display()),
-        ),
+        title=title,
+        fields=tuple(fields),
+        action_url=reverse("cantine:creche_contract_pdf", args=[offer.dossier_id]),
+        action_label=_("Télécharger le contrat d'accueil (PDF)"),
+        action_is_link=True,
     )
 
 
@@ -177,7 +191,7 @@ def household_data(household) -> list[DataSection]:
             tuple(
                 _offer_item(o)
                 for o in PlaceOffer.objects.filter(dossier__child__household=household).select_related(
-                    "dossier", "establishment"
+                    "dossier", "establishment", "contract"
                 )
             ),
         ),

@@ -2,6 +2,7 @@
 
 - `euros(4.2)` → « 4,20 € », `euros(1283.33)` → « 1 283,33 € » (no-break spaces);
 - `number(2.5)` → « 2,5 », `number(2)` → « 2 » (never « 2,0 »), `number(28000)` → « 28 000 »;
+- `clock("08:30")` → « 8 h 30 », `duration(260)` → « 4 h 20 »;
 - `de("Inès")` → « d'Inès », `de("Léa")` → « de Léa »; `a_le("crèche Les Petits Pas")` → « à la crèche Les Petits
   Pas », `a_le("Multi-accueil")` → « au multi-accueil »; `de_le("Année scolaire 2026-2027")` → « de l'année scolaire 2026-2027 », `le(…)` → « l'année scolaire 2026-2027 ».
 """
@@ -46,6 +47,23 @@ def with_unit(value, unit_label: str) -> str:
     """« 4,20 € par repas »."""
     amount = euros(value)
     return f"{amount} {unit_label}".strip() if amount != EMPTY else amount
+
+
+def clock(value) -> str:
+    """A time of day the French way: « 08:30 » (or a `time`) → « 8 h 30 », « 12:00 » → « 12 h »."""
+    if hasattr(value, "hour"):
+        hours, minutes = value.hour, value.minute
+    else:
+        hours, minutes = (int(part) for part in str(value).split(":")[:2])
+    return f"{hours}{NBSP}h{NBSP}{minutes:02d}" if minutes else f"{hours}{NBSP}h"
+
+
+def duration(minutes: int) -> str:
+    """A length of time in minutes: 260 → « 4 h 20 », 540 → « 9 h », 45 → « 45 min »."""
+    hours, rest = divmod(int(minutes), 60)
+    if not hours:
+        return f"{rest}{NBSP}min"
+    return f"{hours}{NBSP}h{NBSP}{rest:02d}" if rest else f"{hours}{NBSP}h"
 
 
 # Words that start with a vowel sound: elided (« d'Inès », « l'année »). An h counts as mute, as in most first

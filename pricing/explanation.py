@@ -36,6 +36,11 @@ def num(value: Decimal) -> str:
     return f"{sign}{grouped},{decimals}" if decimals else f"{sign}{grouped}"
 
 
+def count(value: Decimal) -> str:
+    """Hours, weeks, months: no zeros the database keeps (« 45 semaines », never « 45,0 »), « 22,33 h »."""
+    return num(value.normalize()) if value else "0"
+
+
 def percent(value: Decimal) -> str:
     """A rate as the CNAF writes it, whatever zeros the database keeps: 0,06 rather than 0,0600."""
     return num(value.normalize()) if value else "0"
@@ -103,9 +108,9 @@ def monthly_fee_line(
     return _(
         "Mensualisation = %(hours)s h par semaine × %(weeks)s semaines ÷ %(months)s mois × %(hourly)s = %(monthly)s par mois (arrondi au centime)."
     ) % {
-        "hours": num(hours),
-        "weeks": num(weeks),
-        "months": num(months),
+        "hours": count(hours),
+        "weeks": count(weeks),
+        "months": count(months),
         "hourly": eur(hourly),
         "monthly": eur(monthly),
     }

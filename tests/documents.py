@@ -1,5 +1,5 @@
 """Real, small documents for the upload tests, made by the libraries that read them: a one-page PDF (fpdf2), a
-PNG and a JPEG (Pillow), and their hostile variants (pypdf adds the active content)."""
+PNG and a JPEG (Pillow), and their hostile variants (pypdf adds the active content); and the text of a PDF."""
 
 import io
 
@@ -16,6 +16,13 @@ def pdf(pages: int = 1) -> bytes:
         document.add_page()
         document.cell(text=f"Avis d'imposition 2025 - page {number + 1}")
     return bytes(document.output())
+
+
+def pdf_text(content: bytes) -> str:
+    """The text a reader of the PDF sees, through its fonts' ToUnicode maps (an embedded font codes its glyphs),
+    every run of spaces and line breaks as one space."""
+    pages = PdfReader(io.BytesIO(content)).pages
+    return " ".join(" ".join(page.extract_text() for page in pages).split())
 
 
 def image(kind: str, size=(48, 32)) -> bytes:

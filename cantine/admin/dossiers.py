@@ -40,6 +40,7 @@ class ReadOnlyInline(admin.TabularInline):
 
     extra = 0
     can_delete = False
+    template = "admin/edit_inline/tabular_scrollable.html"  # wide on a phone: scrolls in a focusable region
 
     def has_add_permission(self, request, obj=None):
         return False

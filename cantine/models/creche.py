@@ -171,7 +171,27 @@ class CrecheContract(models.Model):
     explanation = EncryptedJSONField(_("explication"), default=list)
     income_erased_at = models.DateTimeField(_("revenus effacés le"), null=True, blank=True)
     drawn_at = models.DateTimeField(_("établi le"), default=timezone.now)
+    accepted_by = models.ForeignKey(
+        "portal.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("place acceptée par"),
+    )
     confirmed_at = models.DateTimeField(_("confirmé par la famille le"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        "portal.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmé par"),
+    )
+    # What the PDF prints, frozen when the family confirms (cantine.contracts.contract_document): renaming the
+    # child or a new grid never changes a signed contract. Encrypted, its calculation quoting the household's
+    # income; its income lines go with contract.explanation's, and the whole of it with the family's account.
+    document = EncryptedJSONField(_("contrat tel que confirmé"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("contrat d'accueil")

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import pricing
-from cantine import notifications, selectors, workflow
+from cantine import contracts, notifications, selectors, workflow
 from cantine.models import (
     CommitteeSession,
     CrecheCapacity,
@@ -144,6 +144,7 @@ def place_offer_accept(*, offer: PlaceOffer, user, today: date | None = None) ->
         hourly_rate=figures.amount,
         monthly_fee=figures.monthly,
         explanation=list(figures.explanation),
+        accepted_by=user,
     )
     notifications.dossier_notify(
         dossier=offer.dossier, kind=DossierMessage.Kind.CONTRACT_DRAWN, contract=contract
@@ -204,14 +205,22 @@ def creche_contract_quote(offer: PlaceOffer) -> pricing.Quote:
 
 @transaction.atomic
 def creche_contract_confirm(*, contract: CrecheContract, user) -> CrecheContract:
-    """The family's online confirmation of its contract; confirming twice keeps the first date."""
+    """The family's online confirmation of its contract, which freezes what its PDF prints (contracts.
+    contract_document); confirming twice keeps the first date and the first document."""
     locked = (
-        CrecheContract.objects.select_for_update()
-        .select_related("dossier__child__household")
+        CrecheContract.objects.select_for_update(of=("self",))
+        .select_related(
+            "dossier__child__household",
+            "dossier__period",
+            "offer__establishment",
+            "offer__session",
+            "accepted_by",
+        )
         .get(pk=contract.pk)
     )
     dossier_check_owner(dossier=locked.dossier, user=user)
     if locked.confirmed_at is None:
-        locked.confirmed_at = timezone.now()
-        locked.save(update_fields=["confirmed_at"])
+        locked.confirmed_at, locked.confirmed_by = timezone.now(), user
+        locked.document = contracts.contract_document(locked)
+        locked.save(update_fields=["confirmed_at", "confirmed_by", "document"])
     return locked

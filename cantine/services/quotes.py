@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 import pricing
-from cantine import notifications, roles, selectors, workflow
+from cantine import contracts, notifications, roles, selectors, workflow
 from cantine.models import (
     CrecheContract,
     Dossier,
@@ -237,7 +237,7 @@ def dossier_income_erase(*, dossier: Dossier, reason: str) -> DossierQuote | Non
     highest, or waiting for the agent when a tax notice is sent (a dossier not sent loses its quote); an agent's
     override stays, being the amount billed and justified. At the retention's end the period is long over: the
     tariff billed stays, its figures go. A crèche contract keeps its hourly rate and fee, which the family signed and
-    pays, and loses the lines of its computation."""
+    pays, and loses the lines of its computation, in its frozen document too."""
     now = timezone.now()
     quote = DossierQuote.objects.select_for_update().filter(dossier=dossier).first()
     if quote is not None and reason == IncomeErasure.WITHDRAWN:
@@ -283,8 +283,9 @@ def dossier_income_erase(*, dossier: Dossier, reason: str) -> DossierQuote | Non
                 monthly=contract.monthly_fee,
             ),
         ]
+        contract.document = contracts.document_with_calculation(contract.document, contract.explanation)
         contract.income_erased_at = now
-        contract.save(update_fields=["explanation", "income_erased_at"])
+        contract.save(update_fields=["explanation", "document", "income_erased_at"])
     return quote
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from cantine import selectors
 from cantine.income import services as income_services
-from cantine.models import Dossier, DossierMessage
+from cantine.models import CrecheContract, Dossier, DossierMessage
 from portal.models import AuditEntry
 
 Status = Dossier.Status
@@ -71,8 +71,8 @@ def kept_after_erasure() -> list[str]:
 @transaction.atomic
 def household_erase(household) -> dict[str, int]:
     """The account is being erased (portal.services.account_erase, which checked erasure_refusals): consents,
-    figures, notices and messages go; the dossiers no agent acted on go (drafts, cancelled ones); the others stay,
-    without income figures, for billing (kept_after_erasure)."""
+    figures, notices, messages and the contracts' frozen PDFs go; the dossiers no agent acted on go (drafts,
+    cancelled ones); the others stay, without income figures, for billing (kept_after_erasure)."""
     counts = income_services.household_income_erase(household=household)
     dossiers = Dossier.objects.filter(child__household=household)
     counts["messages"] = (
@@ -84,6 +84,11 @@ def household_erase(household) -> dict[str, int]:
     counts["dossiers"] = Dossier.objects.filter(pk__in=list(removable.values_list("pk", flat=True))).delete()[
         1
     ].get("cantine.Dossier", 0)
+    # A contract kept for billing keeps its dates, rate and fee; the PDF frozen for the family, which names the
+    # second parent and the account, goes with the account.
+    counts["contract_documents"] = CrecheContract.objects.filter(
+        dossier__child__household=household, document__isnull=False
+    ).update(document=None)
     counts["dossiers_kept_for_billing"] = dossiers.count()
     return counts
 

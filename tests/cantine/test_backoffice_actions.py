@@ -228,7 +228,7 @@ class TestOverride:
         assert (entry.actor, entry.action, entry.ip_address) == (agent, Action.OVERRODE_TARIFF, AGENT_IP)
         assert "1.00" not in str(entry.detail) and "CCAS" not in str(entry.detail)
         message = dossier.messages.get(kind=DossierMessage.Kind.TARIFF_CHANGED)
-        assert "1,00 € par repas" in message.body and "Situation suivie par le CCAS." in message.body
+        assert "1,00\xa0€ par repas" in message.body and "Situation suivie par le CCAS." in message.body
 
     @pytest.mark.parametrize(
         ("amount", "justification", "field"),

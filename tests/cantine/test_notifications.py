@@ -87,7 +87,7 @@ EVENTS = {
         ),
         Kind.TARIFF_CHANGED,
         "votre tarif change",
-        "1,50 € par repas",
+        "1,50\xa0€ par repas",
     ),
 }
 
@@ -136,7 +136,7 @@ class TestOneEmailPerEvent:
         with django_capture_on_commit_callbacks(execute=True):
             services.dossier_quote_compute(dossier=review, agent=agent)
         [email] = mail.outbox
-        assert "votre tarif change" in email.subject and "3,90 € par repas" in email.body
+        assert "votre tarif change" in email.subject and "3,90\xa0€ par repas" in email.body
         assert "recalculé avec la grille en vigueur" in email.body
 
 

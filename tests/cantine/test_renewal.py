@@ -29,7 +29,7 @@ def accepted(make_dossier, household):
 def test_reinscrire_copies_the_choices_but_not_the_consent(family_client, accepted):
     dossier, next_year = accepted
     page = family_client.get(reverse("cantine:dossier_detail", args=[dossier.pk])).content.decode()
-    assert "Réinscrire pour Année suivante" in page
+    assert "Réinscrire pour l&#x27;année suivante" in page  # « l'année », escaped
     response = family_client.post(reverse("cantine:dossier_renew", args=[dossier.pk]))
     renewed = Dossier.objects.get(period=next_year)
     assert response.url == reverse("cantine:dossier_edit_details", args=[renewed.pk])

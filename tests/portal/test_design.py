@@ -1,6 +1,7 @@
 """The portal's design system: the commune's theme from settings, checked at start and served as CSS; the footer
 pages; French numbers and words; the agents' admin in French."""
 
+from datetime import time
 from decimal import Decimal
 from html import unescape
 
@@ -145,6 +146,20 @@ class TestFrenchNumbers:
     )
     def test_numbers_keep_only_the_decimals_they_need(self, value, text):
         assert formats.number(value) == text
+
+    @pytest.mark.parametrize(
+        "value, text",
+        [("08:30", f"8{NBSP}h{NBSP}30"), ("12:00", f"12{NBSP}h"), (time(17, 5), f"17{NBSP}h{NBSP}05")],
+    )
+    def test_times_of_day(self, value, text):
+        assert formats.clock(value) == text
+
+    @pytest.mark.parametrize(
+        "minutes, text",
+        [(260, f"4{NBSP}h{NBSP}20"), (540, f"9{NBSP}h"), (45, f"45{NBSP}min"), (65, f"1{NBSP}h{NBSP}05")],
+    )
+    def test_lengths_of_time(self, minutes, text):
+        assert formats.duration(minutes) == text
 
 
 class TestFrenchWords:

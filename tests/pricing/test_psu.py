@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from cantine.tariffs.errors import as_validation_error
-from pricing import SHIPPED, Bareme, Facts, ResourceLimits, parse_grid, quote
+from pricing import SHIPPED, Bareme, Facts, ResourceLimits, monthly_fee_line, parse_grid, quote
 from tests.cantine.grids import COLLECTIVE
 from tests.pricing.helpers import D, psu, text
 
@@ -48,6 +48,13 @@ def test_monthly_fee_uses_the_rounded_hourly_rate():
     assert "Mensualisation = 40 h par semaine × 45 semaines ÷ 11 mois × 0,43 € = 70,36 € par mois" in text(
         result
     )
+
+
+def test_the_monthly_fee_line_writes_counts_without_the_zeros_stored():
+    line = monthly_fee_line(
+        hours=D("22.50"), weeks=D("45.0"), months=D("11.0"), hourly=D("1.70"), monthly=D("156.48")
+    )
+    assert "22,5 h par semaine × 45 semaines ÷ 11 mois × 1,70\xa0€" in line
 
 
 def test_monthly_fee_is_rounded_half_up():

@@ -72,7 +72,7 @@ def test_the_franceconnect_family_gets_its_tariffs_from_the_caf(caf_sandbox):
     assert review.url.path == reverse("cantine:dossier_review", args=[dossier.pk])
     data = FamilyBenefitData.objects.get(dossier=dossier)
     assert (data.mode, data.provider, data.qf, data.child_not_found) == ("france_connect", "CAF", 715, False)
-    assert "715 €" in review.text  # FranceConnect certified the identity: the family sees its QF
+    assert "715&nbsp;€" in review.text  # FranceConnect certified the identity: the family sees its QF
     quote = quoted(dossier)
     assert (quote.income_source, quote.qf, quote.amount) == ("caf", Decimal("715.00"), Decimal("1.00"))
     assert "Quotient familial CAF du mois de" in " ".join(quote.explanation)

@@ -4,7 +4,6 @@ tariff becomes the one the consent page promised, and the family is told."""
 
 import json
 import re
-import zlib
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -24,6 +23,7 @@ from tests.cantine.backoffice import submitted, under_review, with_grid, with_in
 from tests.cantine.grids import PARIS
 from tests.cantine.income.test_services import PDF
 from tests.cantine.test_creche_places import BABY, START, offer, setting
+from tests.documents import pdf_text
 from tests.factories import DossierFactory, UserFactory, creche_dossier
 
 pytestmark = pytest.mark.django_db
@@ -107,12 +107,6 @@ def quote_row(dossier) -> str:
     return json.dumps([str(quote.qf), quote.explanation, quote.criteria], ensure_ascii=False)
 
 
-def pdf_text(content: bytes) -> str:
-    """The text of fpdf2's (deflated) content streams."""
-    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", content, re.DOTALL)
-    return " ".join(zlib.decompress(stream).decode("latin-1") for stream in streams)
-
-
 @pytest.fixture(autouse=True)
 def immediate_tasks(settings):
     """The family's email is sent as soon as the action commits, so a test reads it at once."""
@@ -134,7 +128,7 @@ class TestWithdrawal:
         assert "retiré votre accord" in " ".join(quote.explanation)
         assert CANTEEN.found_in(quote_row(dossier)) == []
         page = client.get(reverse("cantine:dossier_detail", args=[dossier.pk])).content.decode()
-        assert "4,61 €" in page and "Vous avez retiré votre accord" in page
+        assert "4,61\xa0€" in page and "Vous avez retiré votre accord" in page
         assert "pas encore indiqué" not in page  # the income block says the same, not « no answer yet »
         assert CANTEEN.found_in(page) == []
         client.force_login(agent)  # a superuser: allowed to see fiscal figures, if any were left
@@ -145,7 +139,7 @@ class TestWithdrawal:
     def test_the_family_is_told_by_a_message_and_an_email(self, django_capture_on_commit_callbacks):
         dossier = withdraw(canteen_sent(), django_capture_on_commit_callbacks)
         message = dossier.messages.get(kind=DossierMessage.Kind.INCOME_WITHDRAWN)
-        assert "4,61 € par repas" in message.body and "le plus élevé" in message.body
+        assert "4,61\xa0€ par repas" in message.body and "le plus élevé" in message.body
         assert CANTEEN.found_in(message.body) == []
         assert [email.subject for email in mail.outbox if "accord retiré" in email.subject] == [
             message.subject

@@ -117,7 +117,7 @@ class TestFiguresStayHidden:
         income = income_status(dossier)
         assert (income.state, income.family_sees_figures) == ("obtained", True)
         page = family_client.get(reverse("cantine:dossier_review", args=[dossier.pk])).content.decode()
-        assert "28\xa0000 €" in page
+        assert "28\xa0000&nbsp;€" in page
 
 
 @pytest.fixture

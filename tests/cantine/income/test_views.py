@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils.html import escape
 
 from cantine.income import services as income_services
 from cantine.models import Dossier
@@ -17,6 +18,7 @@ from impot_client.situation import (
     NoDeclaration,
     QuotaReached,
 )
+from portal import formats
 from portal.models import AuditEntry, Consent
 from tests.cantine.income.test_services import PDF
 from tests.factories import DossierFactory, HouseholdFactory, UserFactory
@@ -59,7 +61,7 @@ class TestConsentPage:
             "nombre de parts",
             "Direction générale des Finances publiques",
             dossier.service.name,
-            dossier.period.label,
+            escape(formats.le(dossier.period.label)),  # « pour l'année scolaire 2026-2027 »
             "conservées chiffrées jusqu",
             "retirer votre accord",
             "Envoyer mon avis d'imposition",
