@@ -10,16 +10,14 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from cantine import roles, services
 from cantine.income.services import consent_record
 from cantine.management.commands.seed_demo import DEMO_AGENT, DEMO_AGENTS, DEMO_FAMILY
 from cantine.models import AgeGroup, CommitteeSession, CrecheCapacity, Establishment, Period, PlaceOffer
-from portal.management.commands.demo_totp import current_code
 from portal.models import Consent, User
-from tests.browser.test_agent_journey import DESKTOP
+from tests.browser.conftest import admin_sign_in
 from tests.browser.test_family_journey import open_school_year_label
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -46,7 +44,7 @@ def application_of_the_demo_family():
 
 
 def test_application_committee_offer_acceptance_contract(
-    browser, page, live_server, assert_accessible, migrations_data
+    agent_page, page, live_server, assert_accessible, screenshot, migrations_data
 ):
     call_command("seed_demo", force=True, stdout=StringIO())
     dossier = application_of_the_demo_family()
@@ -68,38 +66,39 @@ def test_application_committee_offer_acceptance_contract(
     assert_accessible(page)
 
     # The crèche agent signs in with the code, opens the session and offers the place.
-    agent_context = browser.new_context(**DESKTOP)
-    admin = agent_context.new_page()
-    admin.goto(live_server.url + "/admin/")
-    admin.get_by_label("Adresse électronique").fill(AGENT)
-    admin.get_by_label("Mot de passe").fill(DEMO_AGENT[1])
-    admin.get_by_label("Code à 6 chiffres").fill(current_code(TOTPDevice.objects.get(user__email=AGENT)))
-    admin.get_by_role("button", name="Se connecter").click()
+    admin = agent_page
+    admin_sign_in(admin, live_server.url, AGENT, DEMO_AGENT[1])
     admin.goto(live_server.url + reverse("admin:cantine_committeesession_change", args=[session.pk]))
     row = admin.locator(".field-candidates tr").filter(has_text=dossier.reference)
     expect(row).to_contain_text("Hugo Martin")
+    assert_accessible(admin)
+    screenshot(admin, "agents-commission")
     row.get_by_role("link", name="Proposer une place").click()
+    assert_accessible(admin)
     admin.get_by_label("Commission").select_option(str(session.pk))
     admin.get_by_label("Crèche").select_option(label="Crèche Les Petits Pas")
     admin.get_by_label("Réponse attendue au plus tard le").fill(f"{today + timedelta(days=10):%d/%m/%Y}")
     admin.get_by_role("button", name="Proposer la place").click()
     expect(admin.locator(".messagelist")).to_contain_text(f"Demande {dossier.reference} : place proposée")
-    agent_context.close()
+    assert_accessible(admin)
 
     # The family accepts, reads its contract, downloads it and confirms it.
     page.reload()
     expect(place).to_contain_text("La commission vous propose une place à la crèche Les Petits Pas")
     assert_accessible(page)
+    screenshot(page, "creche-offre-de-place")
     page.get_by_role("button", name="J'accepte la place").click()
     expect(page.get_by_role("heading", name="Votre contrat d'accueil", exact=True)).to_be_visible()
     contract = PlaceOffer.objects.get(dossier=dossier).contract
     expect(place).to_contain_text(f"{contract.monthly_fee}".replace(".", ","))
     assert_accessible(page)
+    screenshot(page, "creche-contrat")
     with page.expect_download() as download:
         page.get_by_role("link", name="Télécharger le contrat (PDF)").click()
     assert download.value.suggested_filename == f"contrat-{dossier.reference}.pdf"
     assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
     page.get_by_role("button", name="Je confirme ce contrat").click()
     expect(place).to_contain_text(f"Contrat confirmé le {today:%d/%m/%Y}")
+    assert_accessible(page)
     contract.refresh_from_db()
     assert contract.confirmed_at is not None
