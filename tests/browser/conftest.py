@@ -60,6 +60,7 @@ PHONE_CONTEXT = {**FRENCH, **VIEWPORTS["phone"]}
 WCAG_21_AA_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 SCREENSHOTS = ARTIFACTS.parent / "screenshots"
+EXPECT_TIMEOUT_MS = 10_000  # a locator that finds nothing fails in 10 s, not Playwright's 30
 
 
 def pytest_configure(config):
@@ -133,6 +134,7 @@ def context_options(viewport):
 def page(browser, context_options, request):
     """A new page in its own context (own cookies): French, at the test's viewport."""
     context = browser.new_context(**context_options)
+    context.set_default_timeout(EXPECT_TIMEOUT_MS)
     page = context.new_page()
     yield page
     call = request.node.stash.get(_REPORTS, {}).get("call")
@@ -167,6 +169,7 @@ def format_violations(url: str, violations: list[dict]) -> str:
 def agent_page(browser):
     """An agent's browser: a desktop screen, its own cookies (the family's `page` stays signed in)."""
     context = browser.new_context(**DESKTOP_CONTEXT)
+    context.set_default_timeout(EXPECT_TIMEOUT_MS)
     yield context.new_page()
     context.close()
 
