@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from cantine.management.commands.seed_demo import DEMO_AGENT, DEMO_FAMILY
 from stationnement.models import Application, Card
-from tests.browser.conftest import admin_sign_in
+from tests.browser.conftest import SCREENSHOTS, admin_sign_in, viewport_name
 from tests.documents import pdf
 from tests.franceconnect.live import use_sandbox
 
@@ -116,6 +116,9 @@ def test_a_franceconnect_resident_gets_a_card_at_once(
     with page.expect_download() as download:
         page.get_by_role("link", name="Télécharger la carte (PDF)").click()
     assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
+    download.value.save_as(
+        SCREENSHOTS / viewport_name(page) / "carte-stationnement.pdf"
+    )  # for the README's capture
 
     # Its public check: « Valide », the zone and the end date; no name, no plate, no card number.
     check_the_public_page(page, live_server.url, card.token, "Valide", assert_accessible, screenshot)
