@@ -42,9 +42,13 @@ def apply_for_hugo(page, assert_accessible, period, start):
     """The family's application, in the browser: Hugo (ten months old) at the crèche Les Petits Pas on Mondays,
     Tuesdays and Thursdays, 8:30 to 17:00, income not given."""
     page.get_by_role("main").get_by_role("link", name="Inscrire un enfant").click()
+    expect(page.get_by_text("Étape 1 sur 5")).to_be_visible()
     page.get_by_role("group", name="Enfant").get_by_role("radio", name="Hugo Martin").check()
     page.get_by_role("group", name="Service").get_by_role("radio", name="Crèche municipale").check()
+    assert_accessible(page)
     page.get_by_role("button", name="Continuer").click()
+    expect(page.get_by_text("Étape 2 sur 5")).to_be_visible()
+    assert_accessible(page)
     page.get_by_role("group", name="Période").get_by_role(
         "radio", name=re.compile("^" + re.escape(period.label))
     ).check()

@@ -43,10 +43,13 @@ def eight_years_ago(today: date) -> str:
 def enrol_at_the_canteen(page, assert_accessible, child: str):
     """Steps 1 to 3 for `child`: the canteen, the open school year, the school preselected, Monday and Thursday."""
     page.get_by_role("main").get_by_role("link", name="Inscrire un enfant").click()
+    expect(page.get_by_text("Étape 1 sur 5")).to_be_visible()
+    assert_accessible(page)
     page.get_by_role("group", name="Enfant").get_by_role("radio", name=child).check()
     page.get_by_role("group", name="Service").get_by_role("radio", name="Restauration scolaire").check()
     page.get_by_role("button", name="Continuer").click()
     expect(page.get_by_text("Étape 2 sur 5")).to_be_visible()
+    assert_accessible(page)
     period = open_school_year_label(timezone.localdate())
     page.get_by_role("group", name="Période").get_by_role(
         "radio", name=re.compile("^" + re.escape(period))

@@ -77,6 +77,7 @@ def test_a_family_enrols_and_declines_with_the_keyboard_only(page, live_server, 
 
     # Home: the skip link first, then the main content's « Se connecter ».
     page.goto(live_server.url + "/")
+    assert_accessible(page)
     press(page, "Tab")
     expect(page.get_by_role("link", name="Aller au contenu")).to_be_focused()
     press(page, "Enter")
@@ -86,6 +87,7 @@ def test_a_family_enrols_and_declines_with_the_keyboard_only(page, live_server, 
 
     # Sign-in, typed; Enter sends the form.
     expect(page.get_by_role("heading", level=1)).to_have_text("Se connecter")
+    assert_accessible(page)
     tab_to(page, page.get_by_label("Adresse électronique"))
     page.keyboard.type(email)
     press(page, "Tab")
@@ -101,6 +103,7 @@ def test_a_family_enrols_and_declines_with_the_keyboard_only(page, live_server, 
 
     # Step 1: the child and the service.
     expect(page.get_by_text("Étape 1 sur 5")).to_be_visible()
+    assert_accessible(page)
     children = page.get_by_role("group", name="Enfant")
     choose(page, children, children.get_by_role("radio", name="Léa Martin"))
     services = page.get_by_role("group", name="Service")
@@ -110,6 +113,7 @@ def test_a_family_enrols_and_declines_with_the_keyboard_only(page, live_server, 
 
     # Step 2: the open school year.
     expect(page.get_by_text("Étape 2 sur 5")).to_be_visible()
+    assert_accessible(page)
     periods = page.get_by_role("group", name="Période")
     label = open_school_year_label(timezone.localdate())
     choose(page, periods, periods.get_by_role("radio", name=re.compile("^" + re.escape(label))))
@@ -133,9 +137,11 @@ def test_a_family_enrols_and_declines_with_the_keyboard_only(page, live_server, 
 
     # Step 4: neither the CAF nor DGFiP; the highest price then applies.
     expect(page.get_by_role("heading", level=1)).to_have_text("Vos revenus pour le calcul du tarif")
+    assert_accessible(page)
     tab_to(page, page.get_by_role("button", name="Ne pas interroger la CAF ni la MSA"))
     follow(page, "Enter")
     expect(page.get_by_text("Direction générale des Finances publiques", exact=False)).to_be_visible()
+    assert_accessible(page)
     tab_to(page, page.get_by_role("button", name="Je ne communique pas mes revenus"))
     follow(page, "Space")
 
