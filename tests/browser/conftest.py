@@ -70,8 +70,11 @@ def pytest_configure(config):
 
 
 def pytest_generate_tests(metafunc):
-    """Every test that takes `page` (or `viewport`) once per viewport, ids `desktop` and `phone`."""
+    """Every test that takes `page` (or `viewport`) once per viewport, ids `desktop` and `phone`; a test that
+    parametrizes `viewport` itself keeps its own values."""
     if "viewport" not in metafunc.fixturenames:
+        return
+    if any("viewport" in marker.args[0] for marker in metafunc.definition.iter_markers("parametrize")):
         return
     marker = metafunc.definition.get_closest_marker("viewports")
     names = list(marker.args) if marker else list(VIEWPORTS)

@@ -16,12 +16,13 @@ from cantine.income.services import consent_record
 from cantine.management.commands.seed_demo import DEMO_AGENT, DEMO_AGENTS, DEMO_FAMILY
 from cantine.models import Dossier, Period
 from portal.models import Consent, User
-from tests.browser.conftest import admin_sign_in
+from tests.browser.conftest import DESKTOP_CONTEXT, admin_sign_in
 from tests.browser.test_family_journey import open_school_year_label
 from tests.migrations_data import restore_groups
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 AGENT = next(email for email, group in DEMO_AGENTS.items() if group == roles.CANTEEN_AGENTS)
+DESKTOP = DESKTOP_CONTEXT  # an agent's screen, as the other admin tests import it from here
 
 
 def dossier_sent_by_the_demo_family():
