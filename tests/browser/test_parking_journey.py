@@ -65,7 +65,7 @@ def begin_application(page, assert_accessible, plate, screenshot=None):
     expect(page.get_by_role("heading", level=1)).to_have_text("Votre domicile")
     consent = page.get_by_role("region", name="Ce que la commune demande, et pourquoi")
     expect(consent).to_contain_text("votre adresse déclarée aux impôts au 1er janvier")
-    expect(consent).to_contain_text("ni vos revenus")
+    expect(consent).to_contain_text("Vous n'êtes pas obligé(e) d'accepter")
     assert_accessible(page)
     if screenshot:
         screenshot(page, "stationnement-consentement")
