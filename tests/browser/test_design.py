@@ -10,8 +10,6 @@ from tests.factories import PASSWORD, AdultFactory, ChildFactory, DossierFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
 # 147 letters without a space nor a hyphen, where a browser could break the line: the recette's longest name.
 LONG_WORD = "Wolfeschlegelsteinhausenbergerdorffwelchevoralternwarengewissenhaftschaferswessenschafewarenwohlgepflegeundsorgfaltigkeitbeschutzenvonangreifendurc"
 assert len(LONG_WORD) == 147
@@ -33,13 +31,13 @@ def no_sideways_scroll(page):
     assert width <= viewport, f"{page.url} : {width} px de large pour un écran de {viewport} px"
 
 
-@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280x800", "390x844"])
-def test_public_and_footer_pages_pass_axe(page, live_server, assert_accessible, viewport):
-    page.set_viewport_size(viewport)
+def test_public_and_footer_pages_pass_axe(page, live_server, assert_accessible):
     for name, heading in PUBLIC_PAGES:
         page.goto(live_server.url + reverse(name))
         expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
-        expect(page.locator(".site-header")).to_have_css("background-color", "rgb(11, 93, 75)")  # theme.css served
+        expect(page.locator(".site-header")).to_have_css(
+            "background-color", "rgb(11, 93, 75)"
+        )  # theme.css served
         footer = page.get_by_role("navigation", name="Pied de page")
         expect(footer.get_by_role("link", name="Mentions légales")).to_be_visible()
         expect(footer.get_by_role("link", name="Accessibilité : partiellement conforme")).to_be_visible()
@@ -47,6 +45,7 @@ def test_public_and_footer_pages_pass_axe(page, live_server, assert_accessible, 
         no_sideways_scroll(page)
 
 
+@pytest.mark.viewports("desktop")
 def test_the_commune_colours_reach_the_page(page, live_server, settings):
     settings.COMMUNE_PRIMARY_COLOR = "#1f4e8c"
     page.goto(live_server.url + "/")
@@ -56,13 +55,11 @@ def test_the_commune_colours_reach_the_page(page, live_server, settings):
     )
 
 
-@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280x800", "390x844"])
-def test_a_147_character_name_never_scrolls_sideways(page, live_server, assert_accessible, viewport):
+def test_a_147_character_name_never_scrolls_sideways(page, live_server, assert_accessible):
     household = HouseholdFactory(holder=None)
     AdultFactory(household=household, role="holder", first_names=LONG_WORD, last_name=LONG_WORD)
     child = ChildFactory(household=household, first_names=LONG_WORD, last_name=LONG_WORD)
     dossier = DossierFactory(child=child)
-    page.set_viewport_size(viewport)
 
     page.goto(live_server.url + reverse("portal:login"))
     page.get_by_label("Adresse électronique").fill(household.owner.email)
@@ -82,8 +79,8 @@ def test_a_147_character_name_never_scrolls_sideways(page, live_server, assert_a
         assert_accessible(page)
 
 
+@pytest.mark.viewports("desktop")
 def test_the_keyboard_focus_is_always_visible_in_the_footer(page, live_server):
-    page.set_viewport_size(DESKTOP)
     page.goto(live_server.url + reverse("portal:accessibility"))
     link = page.get_by_role("navigation", name="Pied de page").get_by_role("link", name="Plan du site")
     for _ in range(80):  # Tab through the page, as a keyboard user does, to the footer's link
@@ -98,11 +95,11 @@ def test_the_keyboard_focus_is_always_visible_in_the_footer(page, live_server):
     expect(page.get_by_role("heading", level=1)).to_have_text("Plan du site")
 
 
-@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280x800", "390x844"])
-def test_cancelling_goes_through_a_confirmation_page(page, live_server, assert_accessible, make_dossier, viewport):
+def test_cancelling_goes_through_a_confirmation_page(page, live_server, assert_accessible, make_dossier):
     household = HouseholdFactory()
-    dossier = make_dossier(Dossier.Status.SUBMITTED, child=ChildFactory(household=household, first_names="Inès"))
-    page.set_viewport_size(viewport)
+    dossier = make_dossier(
+        Dossier.Status.SUBMITTED, child=ChildFactory(household=household, first_names="Inès")
+    )
     page.goto(live_server.url + reverse("portal:login"))
     page.get_by_label("Adresse électronique").fill(household.owner.email)
     page.get_by_label("Mot de passe").fill(PASSWORD)

@@ -1,4 +1,5 @@
-"""A family signs in on a phone and enrols Léa at the canteen, in real Chromium, each page checked by axe."""
+"""A local family signs in and enrols Léa at the canteen with its numéro fiscal, in real Chromium (on a phone and on
+a computer), each page checked by axe."""
 
 import re
 from io import StringIO
@@ -26,7 +27,7 @@ def open_school_year_label(today):
     return f"Année scolaire {year}-{year + 1}"
 
 
-def test_family_enrols_a_child_at_the_canteen(page, live_server, settings, assert_accessible):
+def test_family_enrols_a_child_at_the_canteen(page, live_server, settings, assert_accessible, screenshot):
     use_sandbox(settings, live_server.url)  # the DGFiP simulator answers the income step
     call_command("seed_demo", force=True, stdout=StringIO())
     email, password = DEMO_FAMILY
@@ -37,6 +38,7 @@ def test_family_enrols_a_child_at_the_canteen(page, live_server, settings, asser
     expect(page.get_by_role("heading", level=1)).to_have_text("Vos démarches enfance en ligne")
     expect(page.locator(".site-header")).to_have_css("background-color", "rgb(11, 93, 75)")  # CSS served
     assert_accessible(page)
+    screenshot(page, "accueil")
     page.keyboard.press("Tab")
     skip_link = page.get_by_role("link", name="Aller au contenu")
     expect(skip_link).to_be_focused()
@@ -52,6 +54,7 @@ def test_family_enrols_a_child_at_the_canteen(page, live_server, settings, asser
     expect(page).to_have_url(live_server.url + "/compte/connexion/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Se connecter")
     assert_accessible(page)
+    screenshot(page, "connexion")
     page.get_by_label("Adresse électronique").fill(email)
     page.get_by_label("Mot de passe").fill("pas-le-bon-mot-de-passe")
     page.get_by_role("main").get_by_role("button", name="Se connecter").click()
@@ -65,6 +68,7 @@ def test_family_enrols_a_child_at_the_canteen(page, live_server, settings, asser
     expect(page.get_by_role("heading", level=1)).to_have_text("Mon espace famille")
     expect(page.get_by_text("Vous n'avez encore aucune demande.")).to_be_visible()
     assert_accessible(page)
+    screenshot(page, "espace-famille")
     page.get_by_role("main").get_by_role("link", name="Inscrire un enfant").click()
 
     # Step 1: child and service, each a group of radio buttons named by its legend.
@@ -112,6 +116,7 @@ def test_family_enrols_a_child_at_the_canteen(page, live_server, settings, asser
     # The DGFiP consent text; a mistyped numéro fiscal is explained before any call.
     expect(page.get_by_text("Direction générale des Finances publiques", exact=False)).to_be_visible()
     assert_accessible(page)
+    screenshot(page, "consentement-dgfip")
     page.get_by_label("Numéro fiscal").fill("3999 9900 0002")
     page.get_by_role("button", name="J'autorise").click()
     summary = page.get_by_role("alert")
@@ -131,6 +136,7 @@ def test_family_enrols_a_child_at_the_canteen(page, live_server, settings, asser
     expect(page.get_by_text("38500", exact=False)).to_have_count(0)
     expect(page.get_by_text("Lundi, Mardi, Jeudi, Vendredi")).to_be_visible()
     assert_accessible(page)
+    screenshot(page, "verification-avant-envoi")
     page.get_by_role("button", name="Envoyer ma demande").click()
 
     # The dossier page.
@@ -148,6 +154,7 @@ def test_family_enrols_a_child_at_the_canteen(page, live_server, settings, asser
     expect(page.locator(".tariff")).to_have_text("4,20 € par repas")
     expect(page.get_by_text("1283,33", exact=False)).to_have_count(0)
     assert_accessible(page)
+    screenshot(page, "demande-envoyee")
 
     assert dossier.status == Dossier.Status.SUBMITTED
     assert dossier.period.label == period_label

@@ -10,7 +10,6 @@ from playwright.sync_api import expect
 
 from cantine.models import PsuEffortRate, PsuResourceLimit
 from pricing import SHIPPED
-from tests.browser.conftest import PHONE_CONTEXT
 from tests.cantine.backoffice import grid_for, submitted, with_income
 from tests.cantine.grids import COLLECTIVE as PSU
 from tests.cantine.grids import PARIS
@@ -42,9 +41,9 @@ def tariffs(bareme):
 
 
 @pytest.fixture
-def no_js_page(browser):
-    """Like the harness's `page` (French, phone), with JavaScript switched off."""
-    context = browser.new_context(**PHONE_CONTEXT, java_script_enabled=False)
+def no_js_page(browser, context_options):
+    """Like the harness's `page` (French, at the test's viewport), with JavaScript switched off."""
+    context = browser.new_context(**context_options, java_script_enabled=False)
     page = context.new_page()
     yield page
     context.close()
