@@ -27,6 +27,13 @@ class TestIncomePage:
         assert "31\xa0245\xa0€" in page and "31245" not in page
         assert "2,5" in page and "2,50" not in page
 
+    def test_the_income_year_is_a_year_not_a_grouped_number(self, family_client, dossier):
+        with_income(dossier, rfr=31245, parts="2.5")
+        dossier.refresh_from_db()
+        year = dossier.tax_data.year
+        page = income_page(family_client, dossier)
+        assert f"{year} —" in page and formats.number(year) not in page
+
     @pytest.mark.parametrize(("first_names", "of_child"), [("Inès", "d'Inès"), ("Léa", "de Léa")])
     def test_the_consent_text_elides_the_name_and_puts_the_article(
         self, family_client, dossier, first_names, of_child
