@@ -37,7 +37,7 @@ def num(value: Decimal) -> str:
 
 
 def count(value: Decimal) -> str:
-    """Hours, weeks, months: no zeros the database keeps (« 45 semaines », never « 45,0 »), « 22,33 h »."""
+    """Hours, weeks, months, tax parts: no zeros the database keeps (« 45 semaines », never « 45,0 »), « 22,33 h »."""
     return num(value.normalize()) if value else "0"
 
 

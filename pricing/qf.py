@@ -9,9 +9,9 @@ from pricing.eligibility import highest_price
 from pricing.errors import InvalidFacts, MissingFacts
 from pricing.explanation import (
     bracket_range,
+    count,
     eur,
     month_label,
-    num,
     percent,
     source_label,
     unknown_income_line,
@@ -165,12 +165,12 @@ def household_qf(qf_formula: str, facts, lines: list[str]) -> Decimal:
     lines.append(
         _("Revenu fiscal de référence : %(rfr)s (%(source)s).") % {"rfr": eur(rfr), "source": source}
     )
-    lines.append(_("Nombre de parts : %(parts)s (%(source)s).") % {"parts": num(parts), "source": source})
+    lines.append(_("Nombre de parts : %(parts)s (%(source)s).") % {"parts": count(parts), "source": source})
     lines.append(
         _("Quotient familial (QF) = %(words)s = %(numbers)s = %(qf)s (arrondi au centime).")
         % {
             "words": formula.render(**{name: str(words) for name, words in Formula.VARIABLES.items()}),
-            "numbers": formula.render(rfr=eur(rfr), parts=num(parts)),
+            "numbers": formula.render(rfr=eur(rfr), parts=count(parts)),
             "qf": eur(qf),
         }
     )

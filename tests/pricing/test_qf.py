@@ -116,3 +116,10 @@ def test_effort_rate_rounds_the_price_half_up():
         parse_grid(SENE), Facts(qf=D("300.99"))
     )  # 0.5 % × 300.99 = 1.50495 → 1.50; 301 → 1.505 → 1.51
     assert (result.amount, quote(parse_grid(SENE), Facts(qf=D("301"))).amount) == (D("1.50"), D("1.51"))
+
+
+def test_whole_parts_are_written_without_the_zero_the_database_keeps():
+    """DGFiP sends « 2.0 » parts and the column keeps « 2.00 »: the family reads « 2 parts », never « 2,0 »."""
+    result = quote(parse_grid(PARIS), Facts(rfr=D("28000"), parts=D("2.00")))
+    assert "Nombre de parts : 2 (" in text(result)
+    assert "2,0" not in text(result)
