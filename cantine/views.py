@@ -18,6 +18,7 @@ from cantine.journey import step
 from cantine.models import Service
 from portal.forms import add_service_errors
 from portal.selectors import child_get_for_family, children_for_household, household_for
+from portal.submissions import create_once
 
 
 @login_required
@@ -40,6 +41,7 @@ def enrol_start(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@create_once
 def enrol_period(request, service_slug):
     """Step 2: the period; choosing it opens the draft dossier."""
     service = get_object_or_404(selectors.services_offered(), slug=service_slug)
@@ -185,6 +187,7 @@ def dossier_cancel(request, pk):
 
 @login_required
 @require_POST
+@create_once
 def dossier_renew(request, pk):
     """« Réinscrire »: a new draft for the next period, then the details to check and a fresh consent."""
     dossier = selectors.dossier_get_for_family(user=request.user, pk=pk)
@@ -225,6 +228,7 @@ def _act(request, pk, action, success: str):
 
 @login_required
 @require_POST
+@create_once
 def place_offer_accept(request, pk):
     offer = _family_offer(request, pk)
     return _act(
@@ -261,6 +265,7 @@ def _family_contract(request, pk):
 
 @login_required
 @require_POST
+@create_once
 def creche_contract_confirm(request, pk):
     contract = _family_contract(request, pk)
     return _act(

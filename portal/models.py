@@ -383,3 +383,26 @@ class SignIn(models.Model):
 
     def __str__(self):
         return f"{self.at:%d/%m/%Y %H:%M} — {self.get_method_display()}"
+
+
+class FormSubmission(models.Model):
+    """A creating form's one-time token (portal.submissions), claimed by the request that acted on it: the same
+    form sent again (a double click, a reload, a replayed POST) is answered with the first result, the address it
+    led to, instead of creating again. The unique constraint is what settles two requests arriving together.
+    Nothing personal is kept; purge_expired erases them after portal.submissions.KEPT_DAYS."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("compte")
+    )
+    token = models.CharField(_("jeton"), max_length=64)
+    result_url = models.CharField(_("résultat"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(_("le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("envoi de formulaire")
+        verbose_name_plural = _("envois de formulaires")
+        constraints = [models.UniqueConstraint(fields=["user", "token"], name="form_token_used_once")]
+        indexes = [models.Index(fields=["created_at"], name="form_submission_created")]
+
+    def __str__(self):
+        return f"{self.created_at:%d/%m/%Y %H:%M} — {self.result_url}"

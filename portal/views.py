@@ -18,6 +18,7 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from portal import cog, health, selectors, services
+from portal.submissions import create_once
 from portal.audit import client_ip
 from portal.demarches import demarches
 from portal.forms import (
@@ -153,6 +154,7 @@ def dashboard(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@create_once
 def adult_edit(request, role):
     household = selectors.household_for(request.user)
     if role not in Adult.Role.values:
@@ -209,6 +211,7 @@ def second_parent_remove(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@create_once
 def child_add(request):
     household = selectors.household_for(request.user)
     form = ChildForm(request.POST or None)

@@ -35,6 +35,7 @@ from portal.audit import client_ip
 from portal.forms import add_service_errors
 from portal.models import Consent
 from portal.selectors import is_certified
+from portal.submissions import create_once
 
 logger = logging.getLogger(__name__)
 
@@ -361,6 +362,7 @@ def consent_withdraw(request, pk):
 @uploads.form_shown_again_when_too_large
 @login_required
 @require_http_methods(["GET", "POST"])
+@create_once
 @editable_dossier
 def notice_upload(request, dossier):
     if request.method == "POST":  # the file streamed through portal.uploads' size limit
