@@ -7,7 +7,9 @@ from decimal import Decimal
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+import pricing
 from cantine.income.selectors import income_order, income_status
 from cantine.models import (
     AgeGroup,
@@ -23,6 +25,7 @@ from cantine.models import (
     TariffGrid,
     WaitingListCriterion,
 )
+from cantine.tariffs.errors import error_messages
 from pricing import Bareme, EffortRate, Facts, ResourceLimits
 
 
@@ -348,3 +351,57 @@ def queue_place(dossier, today: date | None = None) -> QueuePlace | None:
 
 def place_offer_current(dossier) -> PlaceOffer | None:
     return dossier.place_offers.select_related("establishment", "contract").first()
+
+
+@dataclasses.dataclass(frozen=True)
+class TariffPreview:
+    """What the review step tells the family of its tariff before it sends the dossier: the amount the grid in
+    force gives with the facts known today and how it is reached, or, plainly, why it cannot be told yet."""
+
+    amount: Decimal | None = None
+    unit_label: str = ""
+    explanation: tuple[str, ...] = ()
+    explanation_hidden: bool = False  # it quotes figures a local account never sees (numéro fiscal, identity)
+    pending: str = ""
+
+    @property
+    def known(self) -> bool:
+        return self.amount is not None
+
+
+def tariff_preview(dossier) -> TariffPreview:
+    """Computed, never stored: the quote is only written when the dossier is sent (services.dossier_submit)."""
+    grid = active_grid(dossier.period)
+    if grid is None:
+        return TariffPreview(
+            pending=_("La grille tarifaire de cette période n'est pas encore en vigueur : le tarif sera calculé "
+                      "dès qu'elle le sera, et vous en serez informé(e).")
+        )
+    income = income_status(dossier)
+    if not income.settled:
+        return TariffPreview(pending=_("Le tarif dépend de vos revenus : indiquez-les d'abord (étape « revenus »)."))
+    if income.state == "notice":
+        return TariffPreview(
+            pending=_("Un agent de la commune lira votre avis d'imposition et saisira ses montants : le tarif "
+                      "sera calculé ensuite, et vous en serez informé(e).")
+        )
+    if income.needs_agent:
+        return TariffPreview(
+            pending=_("Vos revenus sont reçus : un agent de la commune les vérifie avant tout calcul. Le tarif "
+                      "sera calculé ensuite, et vous en serez informé(e).")
+        )
+    try:
+        parsed = pricing.parse_grid(grid.data)
+        facts = tariff_facts(dossier, parsed)
+        result = pricing.quote(parsed, facts, bareme=psu_bareme() if grid.kind == "psu" else None)
+    except pricing.PricingError as error:
+        return TariffPreview(
+            pending=_("Le tarif ne peut pas encore être calculé : %(why)s")
+            % {"why": " ".join(error_messages(error))}
+        )
+    return TariffPreview(
+        amount=result.amount,
+        unit_label=str(pricing.UNITS.get(result.unit, result.unit)),
+        explanation=tuple(result.explanation),
+        explanation_hidden=not income.family_sees_figures and facts.income_source in ("dgfip", "caf", "msa"),
+    )

@@ -139,6 +139,7 @@ def dossier_review(request, pk):
             "missing": missing,
             "errors": errors,
             "income": income_status(dossier),
+            "tariff": selectors.tariff_preview(dossier),
             "step": step("review"),
         },
     )

@@ -46,7 +46,9 @@ def create_once(view):
                     claim = FormSubmission.objects.create(user=request.user, token=token)
             except IntegrityError:
                 first = FormSubmission.objects.get(user=request.user, token=token)
-                messages.info(request, _("Ce formulaire était déjà envoyé : il n'a été pris en compte qu'une fois."))
+                messages.info(
+                    request, _("Ce formulaire était déjà envoyé : il n'a été pris en compte qu'une fois.")
+                )
                 return HttpResponseRedirect(first.result_url)
             response = view(request, *args, **kwargs)
             if response.status_code in _REDIRECTS:

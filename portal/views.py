@@ -18,7 +18,6 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from portal import cog, health, selectors, services
-from portal.submissions import create_once
 from portal.audit import client_ip
 from portal.demarches import demarches
 from portal.forms import (
@@ -32,6 +31,7 @@ from portal.forms import (
     add_service_errors,
 )
 from portal.models import Adult, User
+from portal.submissions import create_once
 from portal.theme import current_theme
 
 logger = logging.getLogger(__name__)

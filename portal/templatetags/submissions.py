@@ -11,4 +11,6 @@ register = template.Library()
 
 @register.simple_tag
 def submission_token():
-    return format_html('<input type="hidden" name="{}" value="{}">', submissions.FIELD, submissions.token_new())
+    return format_html(
+        '<input type="hidden" name="{}" value="{}">', submissions.FIELD, submissions.token_new()
+    )

@@ -51,7 +51,9 @@ class TestTheMechanism:
     def test_each_page_serves_a_new_token_so_a_second_child_is_a_second_form(self, family_client, household):
         url = reverse("portal:child_add")
         for first_names in ("Léa", "Hugo"):
-            family_client.post(url, {**CHILD, "first_names": first_names, FIELD: token_of(family_client.get(url))})
+            family_client.post(
+                url, {**CHILD, "first_names": first_names, FIELD: token_of(family_client.get(url))}
+            )
         assert sorted(household.children.values_list("first_names", flat=True)) == ["Hugo", "Léa"]
 
     def test_a_form_shown_again_with_its_errors_keeps_its_token_usable(self, family_client, household):
@@ -81,7 +83,9 @@ class TestTheMechanism:
         post_three_times(family_client, reverse("portal:child_add"), CHILD)
         today = timezone.localdate()
         assert portal_services.purge_expired(today=today)["form_submissions"] == 0
-        assert portal_services.purge_expired(today=today + timezone.timedelta(days=8))["form_submissions"] == 1
+        assert (
+            portal_services.purge_expired(today=today + timezone.timedelta(days=8))["form_submissions"] == 1
+        )
 
 
 class TestEveryCreatingForm:
@@ -90,7 +94,12 @@ class TestEveryCreatingForm:
         post_three_times(
             family_client,
             url,
-            {"first_names": "Karim", "last_name": "Martin", "birth_date": "1985-02-01", "email": "k@example.org"},
+            {
+                "first_names": "Karim",
+                "last_name": "Martin",
+                "birth_date": "1985-02-01",
+                "email": "k@example.org",
+            },
         )
         assert household.adults.filter(role=Adult.Role.SECOND_PARENT).count() == 1
 
@@ -100,7 +109,9 @@ class TestEveryCreatingForm:
         url = reverse("cantine:enrol_period", args=[period.service.slug]) + f"?child={child.pk}"
         responses = post_three_times(family_client, url, {"period": period.pk})
         dossier = Dossier.objects.get(child=child)
-        assert {r["Location"] for r in responses} == {reverse("cantine:dossier_edit_details", args=[dossier.pk])}
+        assert {r["Location"] for r in responses} == {
+            reverse("cantine:dossier_edit_details", args=[dossier.pk])
+        }
 
     def test_the_renewal(self, family_client, household, make_dossier):
         dossier = make_dossier(Dossier.Status.ACCEPTED, child__household=household)
@@ -128,5 +139,7 @@ class TestEveryCreatingForm:
         assert TaxNotice.objects.filter(dossier=dossier).count() == 1
 
     def test_the_parking_application(self, family_client, household):
-        post_three_times(family_client, reverse("stationnement:start"), {}, page=reverse("stationnement:begin"))
+        post_three_times(
+            family_client, reverse("stationnement:start"), {}, page=reverse("stationnement:begin")
+        )
         assert ParkingApplication.objects.filter(household=household).count() == 1
