@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, Value, When
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +27,8 @@ from cantine.models import (
     WaitingListCriterion,
 )
 from cantine.tariffs.errors import error_messages
+from portal import formats
+from portal.demarches import PendingAction
 from pricing import Bareme, EffortRate, Facts, ResourceLimits
 
 
@@ -405,3 +408,64 @@ def tariff_preview(dossier) -> TariffPreview:
         explanation=tuple(result.explanation),
         explanation_hidden=not income.family_sees_figures and facts.income_source in ("dgfip", "caf", "msa"),
     )
+
+
+def pending_actions(household, today: date | None = None) -> list[PendingAction]:
+    """What the family must do on its enrolments (portal.demarches' hook, the top of its dashboard): a place to
+    answer before its deadline, a contract to read and confirm, documents an agent asked for, a draft to finish
+    before enrolment closes. Two queries whatever the number of dossiers."""
+    today = today or timezone.localdate()
+    actions = []
+    offers = (
+        PlaceOffer.objects.filter(dossier__child__household=household)
+        .filter(
+            Q(status=PlaceOffer.Status.OFFERED, deadline__gte=today)
+            | Q(status=PlaceOffer.Status.ACCEPTED, contract__isnull=False, contract__confirmed_at__isnull=True)
+        )
+        .select_related("dossier__child", "establishment")
+    )
+    for offer in offers:
+        url = reverse("cantine:dossier_detail", args=[offer.dossier_id]) + "#titre-place"
+        child = offer.dossier.child.first_names
+        if offer.status == PlaceOffer.Status.OFFERED:
+            actions.append(
+                PendingAction(
+                    label=_("Une place vous est proposée pour %(child)s %(at_creche)s : acceptez-la ou refusez-la.")
+                    % {"child": child, "at_creche": formats.a_le(offer.establishment.name)},
+                    url=url,
+                    action_label=_("Répondre à la proposition"),
+                    deadline=offer.deadline,
+                )
+            )
+        else:
+            actions.append(
+                PendingAction(
+                    label=_("Le contrat d'accueil %(of_child)s est prêt : lisez-le et confirmez-le.")
+                    % {"of_child": formats.de(child)},
+                    url=url,
+                    action_label=_("Lire et confirmer le contrat"),
+                )
+            )
+    editable = Dossier.objects.filter(
+        child__household=household, status__in=[Dossier.Status.DRAFT, Dossier.Status.AWAITING_DOCUMENTS]
+    ).select_related("child", "service", "period")
+    for dossier in editable:
+        values = {"ref": dossier.reference, "service": dossier.service.name, "child": dossier.child.first_names}
+        if dossier.status == Dossier.Status.AWAITING_DOCUMENTS:
+            actions.append(
+                PendingAction(
+                    label=_("Des pièces sont demandées pour la demande %(ref)s (%(service)s, %(child)s).") % values,
+                    url=reverse("cantine:dossier_detail", args=[dossier.pk]) + "#titre-messages",
+                    action_label=_("Voir les pièces demandées"),
+                )
+            )
+        elif dossier.period.enrolment_closes_on >= today:
+            actions.append(
+                PendingAction(
+                    label=_("La demande %(ref)s (%(service)s, %(child)s) n'est pas encore envoyée.") % values,
+                    url=reverse("cantine:dossier_review", args=[dossier.pk]),
+                    action_label=_("Terminer et envoyer la demande"),
+                    deadline=dossier.period.enrolment_closes_on,
+                )
+            )
+    return actions

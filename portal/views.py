@@ -147,6 +147,7 @@ def dashboard(request):
             "second_parent": selectors.adult_for_role(household, Adult.Role.SECOND_PARENT),
             "children": selectors.children_for_household(household),
             "dossiers": selectors.dossier_rows_for_household(household),
+            "pending_actions": selectors.pending_actions_for_household(household),
             "demarches": demarches(),
         },
     )
