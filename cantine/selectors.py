@@ -469,3 +469,42 @@ def pending_actions(household, today: date | None = None) -> list[PendingAction]
                 )
             )
     return actions
+
+
+@dataclasses.dataclass(frozen=True)
+class CriterionPoints:
+    label: str
+    points: int
+    met: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class WaitingListPoints:
+    """The waiting list's published criteria as the family reads them, each with whether its application meets it,
+    and its total: what ranks it (ties go to the earliest application)."""
+
+    criteria: tuple[CriterionPoints, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(criterion.points for criterion in self.criteria if criterion.met)
+
+
+def waiting_list_points(dossier, today: date | None = None) -> WaitingListPoints:
+    """The same criteria and points as waiting_list and queue_place count, for one crèche application."""
+    sibling = (
+        offers_holding_places(today=today)
+        .filter(
+            status=PlaceOffer.Status.ACCEPTED,
+            dossier__service=dossier.service_id,
+            dossier__child__household=dossier.child.household_id,
+        )
+        .exists()
+    )
+    met = _criteria_met(dossier, {dossier.child.household_id} if sibling else set())
+    return WaitingListPoints(
+        tuple(
+            CriterionPoints(criterion.get_code_display(), criterion.points, met[criterion.code])
+            for criterion in WaitingListCriterion.objects.filter(is_active=True)
+        )
+    )

@@ -150,6 +150,7 @@ def dossier_review(request, pk):
 def dossier_detail(request, pk):
     dossier = selectors.dossier_get_for_family(user=request.user, pk=pk)
     offer = selectors.place_offer_current(dossier)
+    creche = dossier.service.kind == Service.Kind.CRECHE
     return render(
         request,
         "cantine/dossier_detail.html",
@@ -160,7 +161,8 @@ def dossier_detail(request, pk):
             "can_edit": dossier.status in workflow.EDITABLE,
             "income": income_status(dossier),
             "renewal_period": selectors.renewal_period(dossier),
-            "queue": selectors.queue_place(dossier) if dossier.service.kind == Service.Kind.CRECHE else None,
+            "queue": selectors.queue_place(dossier) if creche else None,
+            "points": selectors.waiting_list_points(dossier) if creche else None,
             "offer": offer,
             "offer_open": offer is not None and offer.is_open(timezone.localdate()),
         },
