@@ -29,6 +29,7 @@ from cantine.models import (
 from cantine.tariffs.errors import error_messages
 from portal import formats
 from portal.demarches import PendingAction
+from portal.models import Child
 from pricing import Bareme, EffortRate, Facts, ResourceLimits
 
 
@@ -99,7 +100,9 @@ def tariff_facts(dossier, grid=None) -> Facts:
     none; the child's rank; for a crèche, the PSU inputs. `grid` (parsed): the one to quote on (a draft the council
     compares), else the period's grid in force. Batch jobs read the same facts with cantine.tariffs.bulk_facts."""
     income = income_status(dossier)
-    children = dossier.child.household.children.all()
+    children, aeeh = children_counted(
+        dossier.child.household.children.values_list("added_at", "has_disability"), dossier.children_counted_at
+    )
     return facts_of(
         order=grid.income if grid is not None else income_order(dossier),
         state=income.state,
@@ -108,9 +111,30 @@ def tariff_facts(dossier, grid=None) -> Facts:
         creche=dossier.service.kind == Service.Kind.CRECHE,
         rank=child_rank(dossier),
         on=dossier.creche_start_date or dossier.period.starts_on,
-        children=len(children),
-        aeeh=sum(1 for child in children if child.has_disability),
+        children=children,
+        aeeh=aeeh,
     )
+
+
+def children_counted(children, counted_at) -> tuple[int, int]:
+    """(children, of whom with AEEH) a crèche rate counts, from the household's (added_at, has_disability): those
+    added before `counted_at`, the dossier's children_counted_at (all of them while it is not set). A child added
+    after stays out until an agent counts it (services.dossier_children_count)."""
+    counted = [disabled for added, disabled in children if counted_at is None or added is None or added <= counted_at]
+    return len(counted), sum(1 for disabled in counted if disabled)
+
+
+def children_to_count() -> Exists:
+    """On dossiers: a sent crèche dossier's household has a child it does not count yet (the agents' flag)."""
+    added = Child.objects.filter(household=OuterRef("child__household"), added_at__gt=OuterRef("children_counted_at"))
+    return Exists(added) & Q(service__kind=Service.Kind.CRECHE)
+
+
+def children_added_since_counted(dossier):
+    """The household's children a sent crèche dossier does not count yet: for the agent to check."""
+    if dossier.children_counted_at is None or dossier.service.kind != Service.Kind.CRECHE:
+        return dossier.child.household.children.none()
+    return dossier.child.household.children.filter(added_at__gt=dossier.children_counted_at)
 
 
 def facts_of(*, order, state, tax_data, benefit, creche, rank, on, children, aeeh) -> Facts:

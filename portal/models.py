@@ -181,6 +181,9 @@ class Child(models.Model):
         default=False,
         help_text=_("Allergie ou trouble de santé qui demande un protocole validé par le médecin scolaire."),
     )
+    # When the family added the child (empty for children added before this was recorded): a crèche rate counts
+    # the household's children, and one added after a dossier was sent waits for an agent before it counts.
+    added_at = models.DateTimeField(_("ajouté le"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("enfant")

@@ -140,7 +140,7 @@ def second_parent_remove(*, household: Household) -> None:
 
 @transaction.atomic
 def child_create(*, household: Household, **fields) -> Child:
-    child = Child(household=household, **fields)
+    child = Child(household=household, added_at=timezone.now(), **fields)
     child.full_clean()
     child.save()
     return child

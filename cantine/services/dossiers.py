@@ -273,6 +273,9 @@ def dossier_submit(*, dossier: Dossier, user) -> Dossier:
     dossier = dossier_transition(
         dossier=dossier, to_status=Status.SUBMITTED, actor=user, actor_kind=workflow.Actor.FAMILY
     )
+    if dossier.children_counted_at is None:  # sent again after documents were asked: the count stands
+        dossier.children_counted_at = timezone.now()
+        dossier.save(update_fields=["children_counted_at"])
     dossier_quote_compute(dossier=dossier)
     notifications.dossier_notify(dossier=dossier, kind=DossierMessage.Kind.SUBMITTED)
     return dossier
