@@ -414,8 +414,8 @@ def tariff_preview(dossier) -> TariffPreview:
         )
     if income.needs_agent:
         return TariffPreview(
-            pending=_("Vos revenus sont reçus : un agent de la commune les vérifie avant tout calcul. Le tarif "
-                      "sera calculé ensuite, et vous en serez informé(e).")
+            pending=_("Vos revenus sont reçus : un agent de la commune vérifie qu'ils sont bien ceux de votre foyer "
+                      "avant qu'ils servent à votre tarif. Il sera calculé ensuite, et vous en serez informé(e).")
         )
     try:
         parsed = pricing.parse_grid(grid.data)

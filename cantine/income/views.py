@@ -254,8 +254,8 @@ def _after_numero_fiscal_lookup(request, tax_data):
     if tax_data.awaiting_agent:
         message = _(
             "Le service des impôts a transmis des revenus pour ce numéro fiscal. Pour protéger les données de chaque "
-            "foyer, un agent de la commune vérifie qu'ils sont bien ceux de votre foyer avant de calculer votre "
-            "tarif ; il pourra vous demander votre avis d'imposition. Vous pouvez déjà envoyer votre demande : "
+            "foyer, un agent de la commune vérifie qu'ils sont bien ceux de votre foyer avant qu'ils servent à "
+            "votre tarif ; il pourra vous demander votre avis d'imposition. Vous pouvez déjà envoyer votre demande : "
             "vous serez informé(e) de votre tarif sur le portail et par courriel."
         )
     else:
@@ -486,7 +486,7 @@ def _after_benefit_lookup(request, data):
     if data.awaiting_agent or not data.shown_to_family:
         message = _(
             "La CAF ou la MSA a transmis les informations de votre foyer. Un agent de la commune vérifie qu'elles "
-            "sont bien celles de votre foyer avant de calculer votre tarif ; elles ne sont pas affichées sur le "
+            "sont bien celles de votre foyer avant qu'elles servent à votre tarif ; elles ne sont pas affichées sur le "
             "portail. Vous pouvez déjà envoyer votre demande : vous serez informé(e) de votre tarif."
         )
     else:
