@@ -61,6 +61,21 @@ def periods_for_service(service, today=None):
     return Period.objects.filter(service=service, ends_on__gte=today).order_by("starts_on")
 
 
+def periods_open_for_enrolment(service, today=None):
+    """The periods a family may apply for today: only these are offered at step 2."""
+    today = today or timezone.localdate()
+    return periods_for_service(service, today).filter(enrolment_opens_on__lte=today, enrolment_closes_on__gte=today)
+
+
+def periods_not_open(service, today=None):
+    """Periods not over whose enrolment has not opened yet or has closed: step 2 says when instead of offering
+    them."""
+    today = today or timezone.localdate()
+    return periods_for_service(service, today).filter(
+        Q(enrolment_opens_on__gt=today) | Q(enrolment_closes_on__lt=today)
+    )
+
+
 def active_grid(period) -> TariffGrid | None:
     return TariffGrid.objects.filter(period=period, is_active=True).first()
 

@@ -49,7 +49,7 @@ def enrol_period(request, service_slug):
     if not child_id.isdigit():
         raise Http404("no child chosen")
     child = child_get_for_family(user=request.user, pk=int(child_id))
-    form = PeriodForm(request.POST or None, periods=selectors.periods_for_service(service))
+    form = PeriodForm(request.POST or None, periods=selectors.periods_open_for_enrolment(service))
     if request.method == "POST" and form.is_valid():
         try:
             dossier = services.dossier_create(
@@ -62,7 +62,14 @@ def enrol_period(request, service_slug):
     return render(
         request,
         "cantine/enrol_period.html",
-        {"form": form, "service": service, "child": child, "step": step("period")},
+        {
+            "form": form,
+            "service": service,
+            "child": child,
+            "not_open": selectors.periods_not_open(service),
+            "today": timezone.localdate(),
+            "step": step("period"),
+        },
     )
 
 

@@ -199,6 +199,26 @@ class Child(models.Model):
             raise ValidationError({"birth_date": _("La date de naissance ne peut pas être dans le futur.")})
         if self.class_level and not self.school_id:
             raise ValidationError({"school": _("Indiquez l'école de l'enfant pour préciser sa classe.")})
+        if self.class_level and self.birth_date and not self.class_fits_age():
+            raise ValidationError(
+                {
+                    "class_level": _(
+                        "Un enfant né en %(year)s n'est pas en %(level)s : vérifiez la classe ou la date de naissance."
+                    )
+                    % {"year": self.birth_date.year, "level": self.get_class_level_display()}
+                }
+            )
+
+    # The age a child turns during the school year of each class (TPS: 2 years, CM2: 10), give or take a year
+    # ahead or behind, and a year for a class given for the next school year.
+    CLASS_AGES = {"TPS": 2, "PS": 3, "MS": 4, "GS": 5, "CP": 6, "CE1": 7, "CE2": 8, "CM1": 9, "CM2": 10}
+
+    def class_fits_age(self, today=None) -> bool:
+        today = today or timezone.localdate()
+        school_year = today.year if today.month >= 9 else today.year - 1
+        age = school_year - self.birth_date.year
+        expected = self.CLASS_AGES[self.class_level]
+        return expected - 1 <= age <= expected + 2
 
     def age_on(self, day):
         """Age in whole years on the given day."""

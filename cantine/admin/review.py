@@ -364,6 +364,9 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
     @admin.display(description=_("revenus"))
     def income(self, obj):
         income = income_status(obj)
+        return format_html("{}{}", self._income_line(obj, income), self._notice_links(income))
+
+    def _income_line(self, obj, income):
         checked = income.benefit_data if income.state.startswith("caf_") else income.tax_data
         confirmed = checked is not None and checked.confirmed_by
         if confirmed:
@@ -373,6 +376,23 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
             return income.label
         url = reverse("admin:cantine_dossier_confirm_declarants", args=[obj.pk])
         return format_html('{} — <a href="{}">{}</a>', income.label, url, _("Confirmer les déclarants"))
+
+    @staticmethod
+    def _notice_links(income):
+        """Each tax notice the family sent, linked to its page (where an agent allowed to reads it and types its
+        figures)."""
+        return format_html_join(
+            "",
+            '<br><a href="{}">{}</a> ({})',
+            (
+                (
+                    reverse("admin:impot_client_taxnotice_change", args=[notice.pk]),
+                    _("Avis d'imposition envoyé le %(day)s") % {"day": _date(notice.uploaded_at, with_time=True)},
+                    notice.get_status_display(),
+                )
+                for notice in income.notices
+            ),
+        )
 
     def get_urls(self):
         confirm = self.admin_site.admin_view(self.confirm_declarants_view)
