@@ -2,9 +2,13 @@
 created three children. Each form below is posted three times with the token its page served; one thing exists."""
 
 import re
+import threading
+import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, connections
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -143,3 +147,42 @@ class TestEveryCreatingForm:
             family_client, reverse("stationnement:start"), {}, page=reverse("stationnement:begin")
         )
         assert ParkingApplication.objects.filter(household=household).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
+def test_three_clicks_at_the_same_moment_add_one_child(monkeypatch):
+    """The three requests arrive together: each waits in the creation, so without the token's unique constraint
+    each would add its child; the two later ones wait for the first and are sent to its result."""
+    household = HouseholdFactory()
+    creating = portal_services.child_create
+
+    def slow_create(**fields):
+        child = creating(**fields)
+        time.sleep(0.5)
+        return child
+
+    monkeypatch.setattr(portal_services, "child_create", slow_create)
+    url = reverse("portal:child_add")
+    browser = Client()
+    browser.force_login(household.owner)
+    token = token_of(browser.get(url))
+    barrier = threading.Barrier(3)
+    answers = []
+
+    def click():
+        client = Client()
+        client.force_login(household.owner)
+        try:
+            barrier.wait()
+            answers.append(client.post(url, {**CHILD, FIELD: token}).status_code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=click) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [302, 302, 302]
+    assert household.children.count() == 1
