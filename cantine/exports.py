@@ -34,8 +34,9 @@ COLUMNS = [
     ("unit", _("Unité")),
     ("qf_bracket", _("Tranche de QF")),
     ("grid_version", _("Version de la grille")),
+    ("monthly_fee", _("Mensualité du contrat d'accueil (€)")),
 ]
-AMOUNT_COLUMNS = {"tariff", "hours_per_week"}
+AMOUNT_COLUMNS = {"tariff", "hours_per_week", "monthly_fee"}
 # The « Unité » column in words: the grid's unit codes (pricing.UNITS) are the engine's, not the agents'.
 UNIT_NAMES = {
     "meal": _("repas"),
@@ -51,9 +52,9 @@ XLSX_NUMBER_FORMAT = "0.00"
 def accepted_dossiers(*, service: Service, period):
     return (
         Dossier.objects.filter(service=service, period=period, status=Dossier.Status.ACCEPTED)
-        .select_related("child__household__owner", "service", "establishment", "quote__grid")
+        .select_related("child__household__owner", "service", "establishment", "quote__grid", "creche_contract")
         .prefetch_related("child__household__adults")
-        .defer("quote__qf", "quote__explanation", "quote__grid__data")
+        .defer("quote__qf", "quote__explanation", "quote__grid__data", "creche_contract__explanation")
         .order_by("child__last_name", "child__first_names", "pk")
     )
 
@@ -75,6 +76,7 @@ def row_for(dossier: Dossier) -> dict:
     holder = next((adult for adult in dossier.child.household.adults.all() if adult.role == "holder"), None)
     quote = getattr(dossier, "quote", None)
     creche = dossier.service.kind == Service.Kind.CRECHE
+    contract = getattr(dossier, "creche_contract", None) if creche else None
     return {
         "reference": dossier.reference,
         "child_last_name": dossier.child.last_name,
@@ -89,6 +91,7 @@ def row_for(dossier: Dossier) -> dict:
         "unit": str(UNIT_NAMES.get(quote.unit, quote.unit)) if quote else "",
         "qf_bracket": _bracket(quote) if quote else "",
         "grid_version": quote.grid.version if quote else None,
+        "monthly_fee": contract.monthly_fee if contract else None,
     }
 
 

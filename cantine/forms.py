@@ -37,7 +37,10 @@ class PeriodForm(forms.Form):
         queryset=Period.objects.none(),
         widget=forms.RadioSelect,
         empty_label=None,
-        error_messages={"required": _("Choisissez une période.")},
+        error_messages={
+            "required": _("Choisissez une période."),
+            "invalid_choice": _("Cette période n'est pas ouverte aux inscriptions : choisissez-en une dans la liste."),
+        },
     )
 
     def __init__(self, *args, periods, **kwargs):

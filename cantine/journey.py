@@ -39,4 +39,5 @@ def enrolment_demarche() -> Demarche:
         child_in_use=rights_services.child_in_use,
         purges=rights_services.purges,
         kept_after_erasure=rights_services.kept_after_erasure,
+        pending_actions=selectors.pending_actions,
     )

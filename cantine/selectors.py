@@ -6,8 +6,11 @@ from decimal import Decimal
 
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, Value, When
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+import pricing
 from cantine.income.selectors import income_order, income_status
 from cantine.models import (
     AgeGroup,
@@ -23,6 +26,10 @@ from cantine.models import (
     TariffGrid,
     WaitingListCriterion,
 )
+from cantine.tariffs.errors import error_messages
+from portal import formats
+from portal.demarches import PendingAction
+from portal.models import Child
 from pricing import Bareme, EffortRate, Facts, ResourceLimits
 
 
@@ -52,6 +59,21 @@ def periods_for_service(service, today=None):
     """Periods not yet over, with the open ones first so families see what they can apply for."""
     today = today or timezone.localdate()
     return Period.objects.filter(service=service, ends_on__gte=today).order_by("starts_on")
+
+
+def periods_open_for_enrolment(service, today=None):
+    """The periods a family may apply for today: only these are offered at step 2."""
+    today = today or timezone.localdate()
+    return periods_for_service(service, today).filter(enrolment_opens_on__lte=today, enrolment_closes_on__gte=today)
+
+
+def periods_not_open(service, today=None):
+    """Periods not over whose enrolment has not opened yet or has closed: step 2 says when instead of offering
+    them."""
+    today = today or timezone.localdate()
+    return periods_for_service(service, today).filter(
+        Q(enrolment_opens_on__gt=today) | Q(enrolment_closes_on__lt=today)
+    )
 
 
 def active_grid(period) -> TariffGrid | None:
@@ -93,7 +115,9 @@ def tariff_facts(dossier, grid=None) -> Facts:
     none; the child's rank; for a crèche, the PSU inputs. `grid` (parsed): the one to quote on (a draft the council
     compares), else the period's grid in force. Batch jobs read the same facts with cantine.tariffs.bulk_facts."""
     income = income_status(dossier)
-    children = dossier.child.household.children.all()
+    children, aeeh = children_counted(
+        dossier.child.household.children.values_list("added_at", "has_disability"), dossier.children_counted_at
+    )
     return facts_of(
         order=grid.income if grid is not None else income_order(dossier),
         state=income.state,
@@ -102,9 +126,30 @@ def tariff_facts(dossier, grid=None) -> Facts:
         creche=dossier.service.kind == Service.Kind.CRECHE,
         rank=child_rank(dossier),
         on=dossier.creche_start_date or dossier.period.starts_on,
-        children=len(children),
-        aeeh=sum(1 for child in children if child.has_disability),
+        children=children,
+        aeeh=aeeh,
     )
+
+
+def children_counted(children, counted_at) -> tuple[int, int]:
+    """(children, of whom with AEEH) a crèche rate counts, from the household's (added_at, has_disability): those
+    added before `counted_at`, the dossier's children_counted_at (all of them while it is not set). A child added
+    after stays out until an agent counts it (services.dossier_children_count)."""
+    counted = [disabled for added, disabled in children if counted_at is None or added is None or added <= counted_at]
+    return len(counted), sum(1 for disabled in counted if disabled)
+
+
+def children_to_count() -> Exists:
+    """On dossiers: a sent crèche dossier's household has a child it does not count yet (the agents' flag)."""
+    added = Child.objects.filter(household=OuterRef("child__household"), added_at__gt=OuterRef("children_counted_at"))
+    return Exists(added) & Q(service__kind=Service.Kind.CRECHE)
+
+
+def children_added_since_counted(dossier):
+    """The household's children a sent crèche dossier does not count yet: for the agent to check."""
+    if dossier.children_counted_at is None or dossier.service.kind != Service.Kind.CRECHE:
+        return dossier.child.household.children.none()
+    return dossier.child.household.children.filter(added_at__gt=dossier.children_counted_at)
 
 
 def facts_of(*, order, state, tax_data, benefit, creche, rank, on, children, aeeh) -> Facts:
@@ -348,3 +393,157 @@ def queue_place(dossier, today: date | None = None) -> QueuePlace | None:
 
 def place_offer_current(dossier) -> PlaceOffer | None:
     return dossier.place_offers.select_related("establishment", "contract").first()
+
+
+@dataclasses.dataclass(frozen=True)
+class TariffPreview:
+    """What the review step tells the family of its tariff before it sends the dossier: the amount the grid in
+    force gives with the facts known today and how it is reached, or, plainly, why it cannot be told yet."""
+
+    amount: Decimal | None = None
+    unit_label: str = ""
+    explanation: tuple[str, ...] = ()
+    explanation_hidden: bool = False  # it quotes figures a local account never sees (numéro fiscal, identity)
+    pending: str = ""
+
+    @property
+    def known(self) -> bool:
+        return self.amount is not None
+
+
+def tariff_preview(dossier) -> TariffPreview:
+    """Computed, never stored: the quote is only written when the dossier is sent (services.dossier_submit)."""
+    grid = active_grid(dossier.period)
+    if grid is None:
+        return TariffPreview(
+            pending=_("La grille tarifaire de cette période n'est pas encore en vigueur : le tarif sera calculé "
+                      "dès qu'elle le sera, et vous en serez informé(e).")
+        )
+    income = income_status(dossier)
+    if not income.settled:
+        return TariffPreview(pending=_("Le tarif dépend de vos revenus : indiquez-les d'abord (étape « revenus »)."))
+    if income.state == "notice":
+        return TariffPreview(
+            pending=_("Un agent de la commune lira votre avis d'imposition et saisira ses montants : le tarif "
+                      "sera calculé ensuite, et vous en serez informé(e).")
+        )
+    if income.needs_agent:
+        return TariffPreview(
+            pending=_("Vos revenus sont reçus : un agent de la commune vérifie qu'ils sont bien ceux de votre foyer "
+                      "avant qu'ils servent à votre tarif. Il sera calculé ensuite, et vous en serez informé(e).")
+        )
+    try:
+        parsed = pricing.parse_grid(grid.data)
+        facts = tariff_facts(dossier, parsed)
+        result = pricing.quote(parsed, facts, bareme=psu_bareme() if grid.kind == "psu" else None)
+    except pricing.PricingError as error:
+        return TariffPreview(
+            pending=_("Le tarif ne peut pas encore être calculé : %(why)s")
+            % {"why": " ".join(error_messages(error))}
+        )
+    return TariffPreview(
+        amount=result.amount,
+        unit_label=str(pricing.UNITS.get(result.unit, result.unit)),
+        explanation=tuple(result.explanation),
+        explanation_hidden=not income.family_sees_figures and facts.income_source in ("dgfip", "caf", "msa"),
+    )
+
+
+def pending_actions(household, today: date | None = None) -> list[PendingAction]:
+    """What the family must do on its enrolments (portal.demarches' hook, the top of its dashboard): a place to
+    answer before its deadline, a contract to read and confirm, documents an agent asked for, a draft to finish
+    before enrolment closes. Two queries whatever the number of dossiers."""
+    today = today or timezone.localdate()
+    actions = []
+    offers = (
+        PlaceOffer.objects.filter(dossier__child__household=household)
+        .filter(
+            Q(status=PlaceOffer.Status.OFFERED, deadline__gte=today)
+            | Q(status=PlaceOffer.Status.ACCEPTED, contract__isnull=False, contract__confirmed_at__isnull=True)
+        )
+        .select_related("dossier__child", "establishment")
+    )
+    for offer in offers:
+        url = reverse("cantine:dossier_detail", args=[offer.dossier_id]) + "#titre-place"
+        child = offer.dossier.child.first_names
+        if offer.status == PlaceOffer.Status.OFFERED:
+            actions.append(
+                PendingAction(
+                    label=_("Une place vous est proposée pour %(child)s %(at_creche)s : acceptez-la ou refusez-la.")
+                    % {"child": child, "at_creche": formats.a_le(offer.establishment.name)},
+                    url=url,
+                    action_label=_("Répondre à la proposition"),
+                    deadline=offer.deadline,
+                )
+            )
+        else:
+            actions.append(
+                PendingAction(
+                    label=_("Le contrat d'accueil %(of_child)s est prêt : lisez-le et confirmez-le.")
+                    % {"of_child": formats.de(child)},
+                    url=url,
+                    action_label=_("Lire et confirmer le contrat"),
+                )
+            )
+    editable = Dossier.objects.filter(
+        child__household=household, status__in=[Dossier.Status.DRAFT, Dossier.Status.AWAITING_DOCUMENTS]
+    ).select_related("child", "service", "period")
+    for dossier in editable:
+        values = {"ref": dossier.reference, "service": dossier.service.name, "child": dossier.child.first_names}
+        if dossier.status == Dossier.Status.AWAITING_DOCUMENTS:
+            actions.append(
+                PendingAction(
+                    label=_("Des pièces sont demandées pour la demande %(ref)s (%(service)s, %(child)s).") % values,
+                    url=reverse("cantine:dossier_detail", args=[dossier.pk]) + "#titre-messages",
+                    action_label=_("Voir les pièces demandées"),
+                )
+            )
+        elif dossier.period.enrolment_closes_on >= today:
+            actions.append(
+                PendingAction(
+                    label=_("La demande %(ref)s (%(service)s, %(child)s) n'est pas encore envoyée.") % values,
+                    url=reverse("cantine:dossier_review", args=[dossier.pk]),
+                    action_label=_("Terminer et envoyer la demande"),
+                    deadline=dossier.period.enrolment_closes_on,
+                )
+            )
+    return actions
+
+
+@dataclasses.dataclass(frozen=True)
+class CriterionPoints:
+    label: str
+    points: int
+    met: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class WaitingListPoints:
+    """The waiting list's published criteria as the family reads them, each with whether its application meets it,
+    and its total: what ranks it (ties go to the earliest application)."""
+
+    criteria: tuple[CriterionPoints, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(criterion.points for criterion in self.criteria if criterion.met)
+
+
+def waiting_list_points(dossier, today: date | None = None) -> WaitingListPoints:
+    """The same criteria and points as waiting_list and queue_place count, for one crèche application."""
+    sibling = (
+        offers_holding_places(today=today)
+        .filter(
+            status=PlaceOffer.Status.ACCEPTED,
+            dossier__service=dossier.service_id,
+            dossier__child__household=dossier.child.household_id,
+        )
+        .exists()
+    )
+    met = _criteria_met(dossier, {dossier.child.household_id} if sibling else set())
+    return WaitingListPoints(
+        tuple(
+            CriterionPoints(criterion.get_code_display(), criterion.points, met[criterion.code])
+            for criterion in WaitingListCriterion.objects.filter(is_active=True)
+        )
+    )

@@ -18,6 +18,7 @@ from cantine.journey import step
 from cantine.models import Service
 from portal.forms import add_service_errors
 from portal.selectors import child_get_for_family, children_for_household, household_for
+from portal.submissions import create_once
 
 
 @login_required
@@ -40,6 +41,7 @@ def enrol_start(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@create_once
 def enrol_period(request, service_slug):
     """Step 2: the period; choosing it opens the draft dossier."""
     service = get_object_or_404(selectors.services_offered(), slug=service_slug)
@@ -47,7 +49,7 @@ def enrol_period(request, service_slug):
     if not child_id.isdigit():
         raise Http404("no child chosen")
     child = child_get_for_family(user=request.user, pk=int(child_id))
-    form = PeriodForm(request.POST or None, periods=selectors.periods_for_service(service))
+    form = PeriodForm(request.POST or None, periods=selectors.periods_open_for_enrolment(service))
     if request.method == "POST" and form.is_valid():
         try:
             dossier = services.dossier_create(
@@ -60,7 +62,14 @@ def enrol_period(request, service_slug):
     return render(
         request,
         "cantine/enrol_period.html",
-        {"form": form, "service": service, "child": child, "step": step("period")},
+        {
+            "form": form,
+            "service": service,
+            "child": child,
+            "not_open": selectors.periods_not_open(service),
+            "today": timezone.localdate(),
+            "step": step("period"),
+        },
     )
 
 
@@ -137,6 +146,7 @@ def dossier_review(request, pk):
             "missing": missing,
             "errors": errors,
             "income": income_status(dossier),
+            "tariff": selectors.tariff_preview(dossier),
             "step": step("review"),
         },
     )
@@ -147,6 +157,7 @@ def dossier_review(request, pk):
 def dossier_detail(request, pk):
     dossier = selectors.dossier_get_for_family(user=request.user, pk=pk)
     offer = selectors.place_offer_current(dossier)
+    creche = dossier.service.kind == Service.Kind.CRECHE
     return render(
         request,
         "cantine/dossier_detail.html",
@@ -157,7 +168,8 @@ def dossier_detail(request, pk):
             "can_edit": dossier.status in workflow.EDITABLE,
             "income": income_status(dossier),
             "renewal_period": selectors.renewal_period(dossier),
-            "queue": selectors.queue_place(dossier) if dossier.service.kind == Service.Kind.CRECHE else None,
+            "queue": selectors.queue_place(dossier) if creche else None,
+            "points": selectors.waiting_list_points(dossier) if creche else None,
             "offer": offer,
             "offer_open": offer is not None and offer.is_open(timezone.localdate()),
         },
@@ -185,6 +197,7 @@ def dossier_cancel(request, pk):
 
 @login_required
 @require_POST
+@create_once
 def dossier_renew(request, pk):
     """« Réinscrire »: a new draft for the next period, then the details to check and a fresh consent."""
     dossier = selectors.dossier_get_for_family(user=request.user, pk=pk)
@@ -225,6 +238,7 @@ def _act(request, pk, action, success: str):
 
 @login_required
 @require_POST
+@create_once
 def place_offer_accept(request, pk):
     offer = _family_offer(request, pk)
     return _act(
@@ -261,6 +275,7 @@ def _family_contract(request, pk):
 
 @login_required
 @require_POST
+@create_once
 def creche_contract_confirm(request, pk):
     contract = _family_contract(request, pk)
     return _act(

@@ -4,6 +4,7 @@ reads them here and never imports a démarche."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,17 @@ class DataSection:
 
 
 @dataclass(frozen=True)
+class PendingAction:
+    """Something the family must do, shown first on its dashboard: what and for whom (`label`), the link that does
+    it, and by when if there is a deadline."""
+
+    label: str
+    url: str
+    action_label: str
+    deadline: date | None = None
+
+
+@dataclass(frozen=True)
 class Demarche:
     key: str
     journey: Journey
@@ -81,6 +93,7 @@ class Demarche:
     child_in_use: Callable | None = None  # child -> bool: the child has a dossier here (it cannot be deleted)
     purges: Callable | None = None  # today -> dict[str, int]: its retention purges, counts by kind
     kept_after_erasure: Callable | None = None  # () -> list[str]: what it keeps of an erased account, how long
+    pending_actions: Callable | None = None  # household -> list[PendingAction]: what the family must do now
 
 
 _demarches: dict[str, Demarche] = {}

@@ -181,6 +181,9 @@ class Child(models.Model):
         default=False,
         help_text=_("Allergie ou trouble de santé qui demande un protocole validé par le médecin scolaire."),
     )
+    # When the family added the child (empty for children added before this was recorded): a crèche rate counts
+    # the household's children, and one added after a dossier was sent waits for an agent before it counts.
+    added_at = models.DateTimeField(_("ajouté le"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("enfant")
@@ -196,6 +199,26 @@ class Child(models.Model):
             raise ValidationError({"birth_date": _("La date de naissance ne peut pas être dans le futur.")})
         if self.class_level and not self.school_id:
             raise ValidationError({"school": _("Indiquez l'école de l'enfant pour préciser sa classe.")})
+        if self.class_level and self.birth_date and not self.class_fits_age():
+            raise ValidationError(
+                {
+                    "class_level": _(
+                        "Un enfant né en %(year)s n'est pas en %(level)s : vérifiez la classe ou la date de naissance."
+                    )
+                    % {"year": self.birth_date.year, "level": self.get_class_level_display()}
+                }
+            )
+
+    # The age a child turns during the school year of each class (TPS: 2 years, CM2: 10), give or take a year
+    # ahead or behind, and a year for a class given for the next school year.
+    CLASS_AGES = {"TPS": 2, "PS": 3, "MS": 4, "GS": 5, "CP": 6, "CE1": 7, "CE2": 8, "CM1": 9, "CM2": 10}
+
+    def class_fits_age(self, today=None) -> bool:
+        today = today or timezone.localdate()
+        school_year = today.year if today.month >= 9 else today.year - 1
+        age = school_year - self.birth_date.year
+        expected = self.CLASS_AGES[self.class_level]
+        return expected - 1 <= age <= expected + 2
 
     def age_on(self, day):
         """Age in whole years on the given day."""
@@ -383,3 +406,26 @@ class SignIn(models.Model):
 
     def __str__(self):
         return f"{self.at:%d/%m/%Y %H:%M} — {self.get_method_display()}"
+
+
+class FormSubmission(models.Model):
+    """A creating form's one-time token (portal.submissions), claimed by the request that acted on it: the same
+    form sent again (a double click, a reload, a replayed POST) is answered with the first result, the address it
+    led to, instead of creating again. The unique constraint is what settles two requests arriving together.
+    Nothing personal is kept; purge_expired erases them after portal.submissions.KEPT_DAYS."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("compte")
+    )
+    token = models.CharField(_("jeton"), max_length=64)
+    result_url = models.CharField(_("résultat"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(_("le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("envoi de formulaire")
+        verbose_name_plural = _("envois de formulaires")
+        constraints = [models.UniqueConstraint(fields=["user", "token"], name="form_token_used_once")]
+        indexes = [models.Index(fields=["created_at"], name="form_submission_created")]
+
+    def __str__(self):
+        return f"{self.created_at:%d/%m/%Y %H:%M} — {self.result_url}"

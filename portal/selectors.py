@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from portal.demarches import DataItem, DataSection, demarches
+from portal.demarches import DataItem, DataSection, PendingAction, demarches
 from portal.models import Adult, Child, Household, SignIn
 
 
@@ -55,6 +55,18 @@ def dossier_rows_for_household(household) -> list[DossierRow]:
         for dossier in demarche.dossiers_for_household(household)
     ]
     return sorted(rows, key=lambda row: row.dossier.created_at, reverse=True)
+
+
+def pending_actions_for_household(household) -> list[PendingAction]:
+    """What the family must do in every démarche, those with a deadline first (soonest first): the top of its
+    dashboard, before the dossiers' statuses."""
+    actions = [
+        action
+        for demarche in demarches()
+        if demarche.pending_actions
+        for action in demarche.pending_actions(household)
+    ]
+    return sorted(actions, key=lambda action: (action.deadline is None, action.deadline or timezone.localdate()))
 
 
 def _day(value) -> str:

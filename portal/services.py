@@ -17,7 +17,8 @@ from portal import tasks
 from portal.audit import audit_record
 from portal.demarches import demarches
 from portal.identity import identity_watched
-from portal.models import Adult, AuditEntry, Child, Household, SignIn, User
+from portal.models import Adult, AuditEntry, Child, FormSubmission, Household, SignIn, User
+from portal.submissions import KEPT_DAYS
 from portal.tokens import account_confirmation_token as account_confirmation_token  # views read it here
 
 
@@ -139,7 +140,7 @@ def second_parent_remove(*, household: Household) -> None:
 
 @transaction.atomic
 def child_create(*, household: Household, **fields) -> Child:
-    child = Child(household=household, **fields)
+    child = Child(household=household, added_at=timezone.now(), **fields)
     child.full_clean()
     child.save()
     return child
@@ -285,6 +286,13 @@ def sign_ins_purge(*, today=None) -> int:
     return SignIn.objects.filter(at__lt=_midnight(today - timedelta(days=settings.RETENTION_SIGN_IN_DAYS))).delete()[0]
 
 
+@transaction.atomic
+def form_submissions_purge(*, today=None) -> int:
+    """The creating forms' used tokens (portal.submissions), KEPT_DAYS days after their use."""
+    today = today or timezone.localdate()
+    return FormSubmission.objects.filter(created_at__lt=_midnight(today - timedelta(days=KEPT_DAYS))).delete()[0]
+
+
 def sign_in_record(*, user: User, method: str) -> None:
     """A family sign-in, for « Mes données »; signing in also cancels an inactivity warning."""
     if user.is_staff:
@@ -307,4 +315,5 @@ def purge_expired(*, today=None) -> dict[str, int]:
     counts["inactive_accounts_warned"] = inactive_accounts_warn(today=today)
     counts["inactive_accounts"] = inactive_accounts_purge(today=today)
     counts["sign_ins"] = sign_ins_purge(today=today)
+    counts["form_submissions"] = form_submissions_purge(today=today)
     return counts

@@ -31,6 +31,7 @@ from portal.forms import (
     add_service_errors,
 )
 from portal.models import Adult, User
+from portal.submissions import create_once
 from portal.theme import current_theme
 
 logger = logging.getLogger(__name__)
@@ -146,6 +147,7 @@ def dashboard(request):
             "second_parent": selectors.adult_for_role(household, Adult.Role.SECOND_PARENT),
             "children": selectors.children_for_household(household),
             "dossiers": selectors.dossier_rows_for_household(household),
+            "pending_actions": selectors.pending_actions_for_household(household),
             "demarches": demarches(),
         },
     )
@@ -153,6 +155,7 @@ def dashboard(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@create_once
 def adult_edit(request, role):
     household = selectors.household_for(request.user)
     if role not in Adult.Role.values:
@@ -209,6 +212,7 @@ def second_parent_remove(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@create_once
 def child_add(request):
     household = selectors.household_for(request.user)
     form = ChildForm(request.POST or None)

@@ -34,4 +34,5 @@ def parking_demarche() -> Demarche:
         erasure_refusals=rights.erasure_refusals,
         household_erase=rights.household_erase,
         purges=rights.purges,
+        pending_actions=selectors.pending_actions,
     )

@@ -6,9 +6,11 @@ from datetime import date, timedelta
 
 from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.demarches import PendingAction
 from pricing.errors import GridError
 from pricing.parking import ParkingGrid as Tariff
 from pricing.parking import parse_parking_grid
@@ -130,6 +132,18 @@ def application_get_for_family(*, user, pk) -> Application:
 
 def applications_for_household(household):
     return Application.objects.filter(household=household).select_related("zone").order_by("-created_at")
+
+
+def pending_actions(household) -> list[PendingAction]:
+    """What the resident must do (portal.demarches' hook, the top of the dashboard): a draft to finish. One query."""
+    return [
+        PendingAction(
+            label=_("Votre demande de carte de stationnement résident n'est pas encore envoyée."),
+            url=reverse("stationnement:vehicle", args=[application.pk]),
+            action_label=_("Reprendre la demande"),
+        )
+        for application in Application.objects.filter(household=household, status=Application.Status.DRAFT)
+    ]
 
 
 def card_verify(token: str, *, today: date | None = None) -> tuple[str, Card | None]:

@@ -31,6 +31,7 @@ from impot_client.situation import ImpotError
 from portal.consents import text_hash
 from portal.forms import add_service_errors
 from portal.selectors import household_for, is_certified
+from portal.submissions import create_once
 from pricing.formula import Formula
 from stationnement import cards, selectors, services
 from stationnement.forms import DocumentForm, DomicileConsentForm, NumeroFiscalDomicileForm, VehicleForm
@@ -67,6 +68,7 @@ def draft(view):
 
 @login_required
 @require_POST
+@create_once
 def start(request):
     household = household_for(request.user)
     replaces = None
@@ -272,6 +274,7 @@ def _after_checks(request, application):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@create_once
 @draft
 def documents(request, application):
     form = DocumentForm(request.POST or None, request.FILES or None)

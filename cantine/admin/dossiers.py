@@ -127,9 +127,14 @@ class PlaceOfferForm(forms.Form):
     def __init__(self, *args, dossier, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["session"].queryset = CommitteeSession.objects.filter(period=dossier.period)
-        self.fields["establishment"].queryset = Establishment.objects.filter(
-            pk__in=dossier.creche_choices.values("establishment")
-        )
+        # The family's crèches in its order of preference, each named with its rank.
+        ranks = dict(dossier.creche_choices.values_list("establishment", "rank"))
+        field = self.fields["establishment"]
+        field.queryset = Establishment.objects.filter(crechechoice__dossier=dossier).order_by("crechechoice__rank")
+        field.label_from_instance = lambda creche: _("Choix n° %(rank)s : %(name)s") % {
+            "rank": ranks[creche.pk],
+            "name": creche.name,
+        }
         self.fields["start_date"].initial = dossier.creche_start_date
 
 

@@ -15,6 +15,7 @@ from cantine.income.selectors import (
     tax_data_awaiting_agent,
 )
 from cantine.models import Dossier, Establishment, Period, Service
+from cantine.selectors import children_to_count
 from impot_client.models import TaxNotice
 
 
@@ -51,6 +52,7 @@ class FlagFilter(TableFilter):
         "identite": ({"income_state__in": DECLARANTS_TO_CHECK}, _("identité à vérifier")),
         "avis": ({"income_state": "notice"}, _("avis d'imposition à vérifier")),
         "famille": ({"status": Dossier.Status.AWAITING_DOCUMENTS}, _("en attente de la famille")),
+        "enfants": ({}, _("enfant ajouté au foyer à compter")),
     }
 
     def prepare(self, queryset):
@@ -62,6 +64,8 @@ class FlagFilter(TableFilter):
             return Q(Exists(tax_data_awaiting_agent().filter(dossier=dossier))) | Q(
                 Exists(benefit_data_awaiting_agent().filter(dossier=dossier))
             )
+        if value == "enfants":
+            return children_to_count()
         if value == "avis":
             return Q(Exists(TaxNotice.objects.filter(dossier=dossier, status=TaxNotice.Status.TO_CHECK)))
         return Q()

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 import pricing
+from cantine import selectors, services
 from cantine.admin.filters import AgeFilter, FlagFilter, SmallTableFilter, TariffFilter
 from cantine.admin.paginators import EstimatedCountPaginator
 from cantine.income import benefits
@@ -55,6 +56,17 @@ class DeclarantsConfirmForm(forms.Form):
 
     def __init__(self, *args, dossier, **kwargs):  # the dossier action views give every form its dossier
         super().__init__(*args, **kwargs)
+
+
+class ChildrenCountForm(forms.Form):
+    checked = forms.BooleanField(
+        label=_("J'ai vérifié que ces enfants sont à la charge du foyer (livret de famille, attestation CAF)."),
+        error_messages={"required": _("Cochez la case une fois la vérification faite.")},
+    )
+
+    def __init__(self, *args, dossier, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.added = selectors.children_added_since_counted(dossier)
 
 
 def _date(value, with_time=False) -> str:
@@ -171,8 +183,14 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
             .annotate(state=income_state())
             .values_list("pk", "state")
         )
+        to_count = set(
+            Dossier.objects.filter(selectors.children_to_count(), pk__in=[row.pk for row in rows]).values_list(
+                "pk", flat=True
+            )
+        )
         for row in rows:
             row.income_state = states.get(row.pk)
+            row.children_to_count = row.pk in to_count
         return changelist
 
     # The list's columns.
@@ -202,6 +220,9 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
                 Dossier.objects.filter(pk=obj.pk).annotate(state=income_state()).values_list("state", flat=True).get()
             )
         raised = {
+            "enfants": obj.children_to_count
+            if hasattr(obj, "children_to_count")
+            else selectors.children_added_since_counted(obj).exists(),
             "identite": obj.income_state in DECLARANTS_TO_CHECK,
             "avis": obj.income_state == "notice",
             "famille": obj.status == Status.AWAITING_DOCUMENTS,
@@ -300,10 +321,19 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
                 _("PAI") if child.has_pai else "",
                 _("AEEH") if child.has_disability else "",
                 _("enfant de cette demande") if child.pk == obj.child_id else "",
+                _("ajouté(e) après l'envoi le %(day)s : pas encore compté(e) dans le tarif")
+                % {"day": _date(child.added_at, with_time=True)}
+                if child.pk in added
+                else "",
             )
 
         children = obj.child.household.children.select_related("school").order_by("birth_date")
-        return _lines("{} : {}", map(details, children))
+        added = set(selectors.children_added_since_counted(obj).values_list("pk", flat=True))
+        lines = _lines("{} : {}", map(details, children))
+        if not added:
+            return lines
+        url = reverse("admin:cantine_dossier_count_children", args=[obj.pk])
+        return format_html('{}<br><a href="{}">{}</a>', lines, url, _("Vérifier et compter les enfants ajoutés"))
 
     @admin.display(description=_("jours de repas"))
     def canteen_days_text(self, obj):
@@ -334,6 +364,9 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
     @admin.display(description=_("revenus"))
     def income(self, obj):
         income = income_status(obj)
+        return format_html("{}{}", self._income_line(obj, income), self._notice_links(income))
+
+    def _income_line(self, obj, income):
         checked = income.benefit_data if income.state.startswith("caf_") else income.tax_data
         confirmed = checked is not None and checked.confirmed_by
         if confirmed:
@@ -344,10 +377,32 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
         url = reverse("admin:cantine_dossier_confirm_declarants", args=[obj.pk])
         return format_html('{} — <a href="{}">{}</a>', income.label, url, _("Confirmer les déclarants"))
 
+    @staticmethod
+    def _notice_links(income):
+        """Each tax notice the family sent, linked to its page (where an agent allowed to reads it and types its
+        figures)."""
+        return format_html_join(
+            "",
+            '<br><a href="{}">{}</a> ({})',
+            (
+                (
+                    reverse("admin:impot_client_taxnotice_change", args=[notice.pk]),
+                    _("Avis d'imposition envoyé le %(day)s") % {"day": _date(notice.uploaded_at, with_time=True)},
+                    notice.get_status_display(),
+                )
+                for notice in income.notices
+            ),
+        )
+
     def get_urls(self):
         confirm = self.admin_site.admin_view(self.confirm_declarants_view)
         return [
             path("<int:pk>/declarants/", confirm, name="cantine_dossier_confirm_declarants"),
+            path(
+                "<int:pk>/enfants/",
+                self.admin_site.admin_view(self.count_children_view),
+                name="cantine_dossier_count_children",
+            ),
             *super().get_urls(),
         ]
 
@@ -378,6 +433,22 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
             act=confirm,
             title=_("Confirmer les déclarants de la demande %(ref)s"),
             template="admin/cantine/dossier/confirm_declarants.html",
+        )
+
+    def count_children_view(self, request, pk):
+        """Children added after the crèche dossier was sent count only once an agent has checked them."""
+
+        def count(dossier, data):
+            services.dossier_children_count(dossier=dossier, agent=request.user, ip=client_ip(request))
+            return _("Demande %(ref)s : enfants ajoutés comptés, tarif recalculé.") % {"ref": dossier.reference}
+
+        return self._dossier_action_view(
+            request,
+            pk,
+            form_class=ChildrenCountForm,
+            act=count,
+            title=_("Compter les enfants ajoutés au foyer, demande %(ref)s"),
+            template="admin/cantine/dossier/count_children.html",
         )
 
     @admin.display(description=_("consentement"))

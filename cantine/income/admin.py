@@ -125,9 +125,10 @@ class TaxNoticeAdmin(DossierRowAdmin):
                 form.add_error(None, error)
             else:
                 self.message_user(
-                    request, _("Montants enregistrés pour la demande %s.") % notice.dossier.reference
+                    request,
+                    _("Montants enregistrés pour la demande %s : son tarif est recalculé.") % notice.dossier.reference,
                 )
-                return redirect(reverse("admin:impot_client_taxnotice_change", args=[notice.pk]))
+                return redirect(reverse("admin:cantine_dossier_change", args=[notice.dossier_id]))
         context = {
             **self.admin_site.each_context(request),
             "title": _("Saisir les montants de l'avis"),

@@ -334,8 +334,9 @@ def tax_data_enter_from_notice(
     nb_pac: int | None = None,
     ip: str | None = None,
 ) -> TaxData:
-    """An agent read the notice and types its figures: they replace whatever the dossier had. The figures record
-    who checked them; the audit log, when and from where (never the figures)."""
+    """An agent read the notice and types its figures: they replace whatever the dossier had, and a sent dossier is
+    quoted on them at once (the family is told if the amount it is billed changes). The figures record who checked
+    them; the audit log, when and from where (never the figures)."""
     notice = TaxNotice.objects.select_for_update().get(pk=notice.pk)
     TaxData.objects.filter(dossier=notice.dossier).delete()
     notice.status = TaxNotice.Status.CHECKED
@@ -343,7 +344,7 @@ def tax_data_enter_from_notice(
     audit_record(
         actor=agent, action=AuditEntry.Action.ENTERED_FIGURES, dossier=notice.dossier, ip=ip, notice=notice.pk
     )
-    return TaxData.objects.create(
+    tax_data = TaxData.objects.create(
         dossier=notice.dossier,
         household=notice.household,
         notice=notice,
@@ -354,6 +355,9 @@ def tax_data_enter_from_notice(
         nb_pac=nb_pac,
         checked_by=agent,
     )
+    if notice.dossier.status not in workflow.NOT_BILLED:
+        cantine_services.dossier_quote_compute(dossier=notice.dossier, agent=agent, ip=ip)
+    return tax_data
 
 
 @transaction.atomic

@@ -35,6 +35,7 @@ from portal.audit import client_ip
 from portal.forms import add_service_errors
 from portal.models import Consent
 from portal.selectors import is_certified
+from portal.submissions import create_once
 
 logger = logging.getLogger(__name__)
 
@@ -253,8 +254,8 @@ def _after_numero_fiscal_lookup(request, tax_data):
     if tax_data.awaiting_agent:
         message = _(
             "Le service des impôts a transmis des revenus pour ce numéro fiscal. Pour protéger les données de chaque "
-            "foyer, un agent de la commune vérifie qu'ils sont bien ceux de votre foyer avant de calculer votre "
-            "tarif ; il pourra vous demander votre avis d'imposition. Vous pouvez déjà envoyer votre demande : "
+            "foyer, un agent de la commune vérifie qu'ils sont bien ceux de votre foyer avant qu'ils servent à "
+            "votre tarif ; il pourra vous demander votre avis d'imposition. Vous pouvez déjà envoyer votre demande : "
             "vous serez informé(e) de votre tarif sur le portail et par courriel."
         )
     else:
@@ -361,6 +362,7 @@ def consent_withdraw(request, pk):
 @uploads.form_shown_again_when_too_large
 @login_required
 @require_http_methods(["GET", "POST"])
+@create_once
 @editable_dossier
 def notice_upload(request, dossier):
     if request.method == "POST":  # the file streamed through portal.uploads' size limit
@@ -484,7 +486,7 @@ def _after_benefit_lookup(request, data):
     if data.awaiting_agent or not data.shown_to_family:
         message = _(
             "La CAF ou la MSA a transmis les informations de votre foyer. Un agent de la commune vérifie qu'elles "
-            "sont bien celles de votre foyer avant de calculer votre tarif ; elles ne sont pas affichées sur le "
+            "sont bien celles de votre foyer avant qu'elles servent à votre tarif ; elles ne sont pas affichées sur le "
             "portail. Vous pouvez déjà envoyer votre demande : vous serez informé(e) de votre tarif."
         )
     else:

@@ -56,6 +56,11 @@ class Dossier(models.Model):
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
     submitted_at = models.DateTimeField(_("envoyée le"), null=True, blank=True, editable=False)
+    # The crèche rate counts the household's children added until then: set when the family sends the dossier,
+    # moved on when an agent checks the children added since (a child added later changes nothing by itself).
+    children_counted_at = models.DateTimeField(
+        _("enfants du foyer comptés jusqu'au"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("demande d'inscription")

@@ -1,5 +1,7 @@
 """What the commune offers: establishments, services and their periods."""
 
+from datetime import time
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -55,6 +57,9 @@ class Service(models.Model):
     max_age_years_with_disability = models.PositiveSmallIntegerField(
         _("âge maximal avec AEEH (ans)"), null=True, blank=True
     )
+    # The hours a crèche takes children in: a schedule outside them is refused at the details step.
+    opens_at = models.TimeField(_("ouverture (crèche)"), default=time(7, 30))
+    closes_at = models.TimeField(_("fermeture (crèche)"), default=time(18, 30))
     is_active = models.BooleanField(_("proposé"), default=True)
 
     class Meta:

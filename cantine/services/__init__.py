@@ -28,6 +28,7 @@ from cantine.services.jobs import job_execute, job_start, jobs_purge
 from cantine.services.quotes import (
     FiscalData,
     IncomeErasure,
+    dossier_children_count,
     dossier_income_erase,
     dossier_quote_compute,
     dossier_quote_override,
@@ -56,6 +57,7 @@ __all__ = [
     "dossier_renew",
     "tariff_grid_save",
     "tariff_grid_activate",
+    "dossier_children_count",
     "dossier_quote_compute",
     "IncomeErasure",
     "dossier_income_erase",

@@ -21,11 +21,13 @@ from cantine.models import (
     Weekday,
 )
 from cantine.services.quotes import dossier_quote_compute
+from portal import formats
 from portal.audit import audit_record
 from portal.models import AuditEntry
 
 Status = Dossier.Status
 MAX_CRECHE_CHOICES = 3
+SCHOOL_AGE = 2  # toute petite section: a school canteen takes no younger child
 
 
 def _duplicate_error():
@@ -57,6 +59,7 @@ def dossier_create(*, child, service: Service, period: Period, today: date | Non
             % {"period": period.label, "day": period.enrolment_closes_on.strftime("%d/%m/%Y")},
             code="closed",
         )
+    _check_age(child=child, service=service, period=period, today=today)
     live = Dossier.objects.filter(child=child, service=service, period=period).exclude(
         status=Status.CANCELLED
     )
@@ -80,6 +83,36 @@ def dossier_create(*, child, service: Service, period: Period, today: date | Non
         dossier=dossier, from_status="", to_status=Status.DRAFT, actor=child.household.owner
     )
     return dossier
+
+
+def _check_age(*, child, service: Service, period: Period, today: date) -> None:
+    """At step 2, not after the family has filled in the details: a crèche takes children under its age limit at
+    the period's start, a school canteen children of school age during the period."""
+    if service.kind == Service.Kind.CANTEEN and child.age_on(period.ends_on) < SCHOOL_AGE:
+        raise ValidationError(
+            _(
+                "La restauration scolaire accueille les enfants scolarisés : %(child)s n'aura pas %(age)s ans pendant "
+                "%(period)s."
+            )
+            % {"child": child.first_names, "age": SCHOOL_AGE, "period": formats.le(period.label)},
+            code="too_young",
+        )
+    limit = service.max_age_years_with_disability if child.has_disability else service.max_age_years
+    first_day = max(period.starts_on, today)
+    if service.kind == Service.Kind.CRECHE and limit and child.age_on(first_day) >= limit:
+        raise ValidationError(
+            _(
+                "Le %(day)s, premier jour d'accueil possible, %(child)s aura %(age)s ans : la crèche accueille les "
+                "enfants de moins de %(limit)s ans."
+            )
+            % {
+                "day": first_day.strftime("%d/%m/%Y"),
+                "child": child.first_names,
+                "age": child.age_on(first_day),
+                "limit": limit,
+            },
+            code="too_old",
+        )
 
 
 def dossier_check_owner(*, dossier: Dossier, user) -> None:
@@ -142,6 +175,14 @@ def _check_creche_details(dossier, *, start_date, schedule, choices, today):
             elif start >= end:
                 errors["schedule"] = _("%(day)s : l'heure d'arrivée doit précéder l'heure de départ.") % {
                     "day": Weekday(day).label
+                }
+            elif start < f"{service.opens_at:%H:%M}" or end > f"{service.closes_at:%H:%M}":
+                errors["schedule"] = _(
+                    "%(day)s : la crèche accueille les enfants de %(opens)s à %(closes)s."
+                ) % {
+                    "day": Weekday(day).label,
+                    "opens": f"{service.opens_at:%H:%M}",
+                    "closes": f"{service.closes_at:%H:%M}",
                 }
     if not choices:
         errors["choices"] = _("Choisissez au moins une crèche.")
@@ -273,6 +314,9 @@ def dossier_submit(*, dossier: Dossier, user) -> Dossier:
     dossier = dossier_transition(
         dossier=dossier, to_status=Status.SUBMITTED, actor=user, actor_kind=workflow.Actor.FAMILY
     )
+    if dossier.children_counted_at is None:  # sent again after documents were asked: the count stands
+        dossier.children_counted_at = timezone.now()
+        dossier.save(update_fields=["children_counted_at"])
     dossier_quote_compute(dossier=dossier)
     notifications.dossier_notify(dossier=dossier, kind=DossierMessage.Kind.SUBMITTED)
     return dossier

@@ -96,6 +96,29 @@ def dossier_quote_compute(*, dossier: Dossier, agent=None, ip: str | None = None
     return quote
 
 
+@transaction.atomic
+def dossier_children_count(*, dossier: Dossier, agent, ip: str | None = None) -> DossierQuote | None:
+    """The agent checked the children the family added after sending its crèche dossier: they count from now on
+    and the rate is quoted again (one audit row: the re-quote, naming the children counted). Until then, a child
+    added changed nothing (cantine.selectors.children_counted)."""
+    dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    added = list(selectors.children_added_since_counted(dossier))
+    if not added:
+        raise ValidationError(_("Aucun enfant n'a été ajouté au foyer depuis l'envoi de la demande."), code="none_added")
+    dossier.children_counted_at = timezone.now()
+    dossier.save(update_fields=["children_counted_at"])
+    quote = dossier_quote_compute(dossier=dossier)
+    audit_record(
+        actor=agent,
+        action=AuditEntry.Action.RECOMPUTED_TARIFF,
+        dossier=dossier,
+        ip=ip,
+        children_counted=[child.pk for child in added],
+        grid_version=quote.grid.version if quote is not None else None,
+    )
+    return quote
+
+
 def _quote_store(*, dossier: Dossier, grid: TariffGrid, agent=None, erased_at=None) -> DossierQuote:
     """The engine's quote for the dossier's tariff facts today, stored over the previous one (its override kept).
     `erased_at`: the figures it replaces were erased then (kept only when the new quote quotes none)."""

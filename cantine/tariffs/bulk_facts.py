@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from cantine.income.selectors import grid_income_order, income_state
 from cantine.models import Dossier, FamilyBenefitData, Service, TariffGrid
-from cantine.selectors import facts_of
+from cantine.selectors import children_counted, facts_of
 from impot_client.models import TaxData
 from portal.models import Child
 from pricing import Facts
@@ -52,11 +52,11 @@ def tariff_facts_bulk(dossiers, grid=None) -> dict[int, Facts]:
     )
     tax_data = {data.dossier_id: data for data in TaxData.objects.filter(dossier__in=pks)}
     benefits = {data.dossier_id: data for data in FamilyBenefitData.objects.filter(dossier__in=pks)}
-    children = defaultdict(list)  # household → has_disability of each child
-    for household, disabled in Child.objects.filter(
+    children = defaultdict(list)  # household → (added_at, has_disability) of each child
+    for household, added, disabled in Child.objects.filter(
         household__in={dossier.child.household_id for dossier in dossiers}
-    ).values_list("household_id", "has_disability"):
-        children[household].append(disabled)
+    ).values_list("household_id", "added_at", "has_disability"):
+        children[household].append((added, disabled))
     in_force = (
         {}
         if grid is not None
@@ -73,7 +73,7 @@ def tariff_facts_bulk(dossiers, grid=None) -> dict[int, Facts]:
             if grid is not None
             else grid_income_order(in_force.get(dossier.period_id), dossier.service.kind)
         )
-        household_children = children[dossier.child.household_id]
+        counted, aeeh = children_counted(children[dossier.child.household_id], dossier.children_counted_at)
         facts[dossier.pk] = facts_of(
             order=order,
             state=states[dossier.pk],
@@ -82,7 +82,7 @@ def tariff_facts_bulk(dossiers, grid=None) -> dict[int, Facts]:
             creche=dossier.service.kind == Service.Kind.CRECHE,
             rank=ranks[dossier.pk],
             on=dossier.creche_start_date or dossier.period.starts_on,
-            children=len(household_children),
-            aeeh=sum(1 for disabled in household_children if disabled),
+            children=counted,
+            aeeh=aeeh,
         )
     return facts

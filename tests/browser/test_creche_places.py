@@ -111,7 +111,7 @@ def test_application_committee_offer_acceptance_contract(
     row.get_by_role("link", name="Proposer une place").click()
     assert_accessible(admin)
     admin.get_by_label("Commission").select_option(str(session.pk))
-    admin.get_by_label("Crèche").select_option(label="Crèche Les Petits Pas")
+    admin.get_by_label("Crèche").select_option(label="Choix n° 1 : Crèche Les Petits Pas")  # the family's order
     admin.get_by_label("Réponse attendue au plus tard le").fill(f"{today + timedelta(days=10):%d/%m/%Y}")
     admin.get_by_role("button", name="Proposer la place").click()
     expect(admin.locator(".messagelist")).to_contain_text(f"Demande {dossier.reference} : place proposée")

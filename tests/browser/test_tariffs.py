@@ -50,10 +50,36 @@ def no_js_page(browser, context_options):
 
 
 def check_with_axe(page, url, assert_accessible):
-    """axe is a script: on a page with JavaScript off it never answers. The same address (GET: the address
-    is the whole state) is checked in the harness's JavaScript-enabled page."""
+    """axe is a script: on a page with JavaScript off it never answers. The same address is checked in the
+    harness's JavaScript-enabled page (the service step: a GET, its address is its state)."""
     page.goto(url)
     assert_accessible(page)
+
+
+def check_sent_with_axe(page, url, assert_accessible, fill, button="Estimer mon tarif"):
+    """A page the figures' form answers (a POST, issue 16: incomes stay out of addresses) cannot be loaded by its
+    address: the JavaScript-enabled page opens the service's form, types the same, sends it, and axe checks it."""
+    page.goto(url)
+    fill(page)
+    page.get_by_role("button", name=button).click()
+    assert_accessible(page)
+
+
+def canteen_figures(rfr="28 000", parts="2,5"):
+    def fill(p):
+        p.get_by_label("Revenu fiscal de référence (€)").fill(rfr)
+        p.get_by_label("Nombre de parts").fill(parts)
+
+    return fill
+
+
+def creche_figures(p):
+    p.get_by_label("Date d'entrée souhaitée en crèche").fill("2025-10-06")
+    p.get_by_label("Ou ressources mensuelles du foyer (€)").fill("3000")
+    p.get_by_label("Nombre d'enfants à charge dans le foyer").fill("2")
+    p.get_by_label("Heures réservées par semaine").fill("40")
+    p.get_by_label("Semaines d'accueil par an").fill("45")
+    p.get_by_label("Nombre de mois facturés").fill("11")
 
 
 def test_a_family_estimates_its_tariff_with_javascript_off(
@@ -75,9 +101,9 @@ def test_a_family_estimates_its_tariff_with_javascript_off(
 
     # Step 2: the tax notice's figures, typed the French way, sent with the Enter key.
     expect(page_no_js.get_by_role("heading", name="Vos informations")).to_be_visible()
-    check_with_axe(page, page_no_js.url, assert_accessible)
-    page_no_js.get_by_label("Revenu fiscal de référence (€)").fill("28 000")
-    page_no_js.get_by_label("Nombre de parts").fill("2,5")
+    canteen_form = page_no_js.url
+    check_with_axe(page, canteen_form, assert_accessible)
+    canteen_figures()(page_no_js)
     page_no_js.get_by_label("Nombre de parts").press("Enter")
 
     # The quote and why: reference case 9.
@@ -92,9 +118,8 @@ def test_a_family_estimates_its_tariff_with_javascript_off(
     expect(steps.filter(has_text="Tranche 4 sur 6")).to_be_visible()
     expect(result.get_by_text(NOTICE)).to_be_visible()
     expect(page_no_js.get_by_label("Revenu fiscal de référence (€)")).to_have_value("28 000")
-    shared = page_no_js.url  # the address holds the figures: it can be shared
-    assert "rfr=28+000" in shared and "parts=2%2C5" in shared
-    check_with_axe(page, shared, assert_accessible)
+    assert "rfr" not in page_no_js.url and "parts" not in page_no_js.url  # sent by POST, not in the address
+    check_sent_with_axe(page, canteen_form, assert_accessible, canteen_figures())
     expect(page.get_by_role("region", name="Votre tarif estimé")).to_contain_text("2,28")
 
     # A typo: the same page, HTTP 400, a French summary whose link leads to the field, the text kept.
@@ -109,33 +134,36 @@ def test_a_family_estimates_its_tariff_with_javascript_off(
     expect(page_no_js.get_by_role("region", name="Votre tarif estimé")).to_have_count(0)
     summary.get_by_role("link", name=re.compile("Revenu fiscal de référence")).click()
     expect(page_no_js.get_by_label("Revenu fiscal de référence (€)")).to_be_focused()
-    page.goto(page_no_js.url.split("#")[0])
+    check_sent_with_axe(page, canteen_form, assert_accessible, canteen_figures(rfr="28 000 euros"))
     expect(page.get_by_role("alert")).to_be_visible()
-    assert_accessible(page)
 
     # Declining: the highest price of the grid.
     page_no_js.get_by_role("button", name="Je ne souhaite pas indiquer mes revenus").click()
     result = page_no_js.get_by_role("region", name="Votre tarif estimé")
     expect(result.locator(".estimate-amount")).to_have_text(re.compile(r"4,61\s€\s+par repas"))
     expect(result).to_contain_text("le tarif le plus élevé de la grille s'applique")
-    check_with_axe(page, page_no_js.url, assert_accessible)
+    check_sent_with_axe(
+        page, canteen_form, assert_accessible, lambda p: None, button="Je ne souhaite pas indiquer mes revenus"
+    )
 
     # The crèche: the CNAF barème, reference case 7.
     page_no_js.get_by_role("link", name="Changer de service").click()
     page_no_js.get_by_role("group", name="Service").get_by_role("radio", name=re.compile("^Crèche")).check()
     page_no_js.get_by_role("button", name="Continuer").click()
-    page_no_js.get_by_label("Date d'entrée souhaitée en crèche").fill("2025-10-06")
-    page_no_js.get_by_label("Ou ressources mensuelles du foyer (€)").fill("3000")
-    page_no_js.get_by_label("Nombre d'enfants à charge dans le foyer").fill("2")
-    page_no_js.get_by_label("Heures réservées par semaine").fill("40")
-    page_no_js.get_by_label("Semaines d'accueil par an").fill("45")
-    page_no_js.get_by_label("Nombre de mois facturés").fill("11")
+    creche_form = page_no_js.url
+    creche_figures(page_no_js)
     page_no_js.get_by_role("button", name="Estimer mon tarif").click()
     result = page_no_js.get_by_role("region", name="Votre tarif estimé")
     expect(result.locator(".estimate-amount")).to_contain_text("1,55")
     expect(result.locator(".estimate-amount")).to_contain_text("253,64")
     expect(result.get_by_role("listitem").filter(has_text="Mensualisation")).to_be_visible()
-    check_with_axe(page, page_no_js.url, assert_accessible)
+    check_sent_with_axe(page, creche_form, assert_accessible, creche_figures)
+    expect(page.get_by_role("region", name="Votre tarif estimé")).to_contain_text("253,64")
+
+    # « Continuer » with no service chosen says so (issue 16: the page came back the same, silently).
+    page_no_js.goto(live_server.url + ESTIMATE)
+    page_no_js.get_by_role("button", name="Continuer").click()
+    expect(page_no_js.get_by_role("alert")).to_contain_text("Choisissez un service.")
 
 
 def signed_in_as(page, live_server, user):

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cantine import roles, selectors, services
+from cantine.admin.dossiers import PlaceOfferForm
 from cantine.models import (
     AgeGroup,
     CommitteeSession,
@@ -497,3 +498,18 @@ def test_two_agents_never_give_one_application_two_places(monkeypatch, migration
     )
     assert outcomes == ["already_offered", "offered"]
     assert PlaceOffer.objects.count() == 1
+
+
+def test_the_offer_form_lists_the_familys_creches_in_its_order(client):
+    """Issue 16, « Journeys »: measured before, the offer form listed them by name, not by the family's ranking."""
+    period, _creche, _session = setting()
+    dossier = waiting(period)
+    dossier.creche_choices.all().delete()
+    first, second, third = period.service.establishments.order_by("-name")  # against the alphabet
+    for rank, creche in enumerate((first, second, third), start=1):
+        dossier.creche_choices.create(establishment=creche, rank=rank)
+    field = PlaceOfferForm(dossier=dossier).fields["establishment"]
+    assert list(field.queryset) == [first, second, third]
+    assert [label for _value, label in field.choices][1:] == [
+        f"Choix n° {rank} : {creche.name}" for rank, creche in enumerate((first, second, third), start=1)
+    ]

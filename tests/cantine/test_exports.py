@@ -17,6 +17,7 @@ from cantine.models import JOB_RETENTION, Dossier, Job, TariffGrid
 from portal.models import AuditEntry, Child
 from tests.cantine.backoffice import with_income
 from tests.cantine.grids import PARIS
+from tests.cantine.test_creche_places import offer, setting, waiting
 from tests.factories import ChildFactory, DossierFactory, PeriodFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +42,7 @@ HEADER = [
     "Unité",
     "Tranche de QF",
     "Version de la grille",
+    "Mensualité du contrat d'accueil (€)",
 ]
 
 
@@ -200,3 +202,17 @@ def test_a_name_that_looks_like_a_formula_stays_text_in_both_formats(accepted, a
     assert name.replace("\r", "\n") in [cell.value for cell in cells]  # XML stores a lone CR as LF
     assert all(cell.data_type == "s" for cell in cells)
     assert not any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row)
+
+
+def test_a_creche_export_gives_the_contracts_monthly_fee(agent):
+    """Issue 16, « Journeys »: measured before, the crèche export had the hourly rate but not the monthly fee."""
+    period, creche, session = setting()
+    dossier = waiting(period)
+    contract = services.place_offer_accept(
+        offer=offer(dossier, session, creche), user=dossier.child.household.owner
+    )
+    Dossier.objects.filter(pk=dossier.pk).update(status=Dossier.Status.ACCEPTED)
+    content, _type = exports.dossiers_export(agent=agent, service=period.service, period=period, file_format="csv")
+    header, row = rows_of_csv(content)[:2]
+    assert header == HEADER
+    assert Decimal(row[-1]) == contract.monthly_fee > 0

@@ -102,7 +102,9 @@ def test_closed_period_message_on_the_form(family_client, household):
         {"period": period.pk},
     )
     assert response.status_code == 200
-    assert "sont closes depuis le" in response.content.decode()
+    page = response.content.decode()
+    assert "sont closes depuis le" in page and "pas ouverte aux inscriptions" in page
+    assert f'value="{period.pk}"' not in page  # not offered (issue 16): only said closed
     assert not Dossier.objects.exists()
 
 

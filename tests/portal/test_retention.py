@@ -74,6 +74,7 @@ def test_purge_expired_erases_each_kind_once_and_a_second_run_nothing(agent, pri
         "inactive_accounts_warned": 1,
         "inactive_accounts": 0,  # warned today: erased 30 days later
         "sign_ins": 1,
+        "form_submissions": 0,  # tests/portal/test_submissions.py
         "parking_documents": 0,  # resident parking's purge runs too (tests/stationnement/test_services.py)
         "parking_addresses": 0,
         "parking_income": 0,

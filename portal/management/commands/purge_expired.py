@@ -15,6 +15,7 @@ LABELS = {
     "inactive_accounts_warned": "comptes inactifs prévenus par courriel",
     "inactive_accounts": "comptes inactifs effacés",
     "sign_ins": "connexions anciennes",
+    "form_submissions": "jetons de formulaires déjà envoyés",
 }
 
 

@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -18,6 +19,14 @@ from tests.factories import CrecheServiceFactory, PeriodFactory
 pytestmark = pytest.mark.django_db
 
 URL = reverse("cantine:estimate")
+
+
+def ask(client, data):
+    """The estimator as a browser uses it: the service chosen by GET, the figures sent by POST (issue 16: the
+    estimator's income no longer goes in the address)."""
+    if set(data) <= {"period", "etape"}:
+        return client.get(URL, data)
+    return client.post(URL, data)
 
 
 def text(response):
@@ -54,7 +63,7 @@ class TestEstimateForFamilies:
         assert 'method="get"' in page and "csrfmiddlewaretoken" not in page
 
     def test_choosing_a_canteen_asks_for_the_tax_notice_figures_without_errors_yet(self, client, canteen):
-        response = client.get(URL, {"period": canteen.pk})
+        response = ask(client, {"period": canteen.pk})
         page = response.content.decode()
         assert response.status_code == 200
         assert 'name="rfr"' in page and 'name="parts"' in page and 'name="start_date"' not in page
@@ -63,7 +72,7 @@ class TestEstimateForFamilies:
         assert f'<input type="hidden" name="period" value="{canteen.pk}">' in page
 
     def test_paris_case_9_with_the_explanation(self, client, canteen):
-        response = client.get(URL, {"period": canteen.pk, "rfr": "28 000", "parts": "2,5"})
+        response = ask(client, {"period": canteen.pk, "rfr": "28 000", "parts": "2,5"})
         page = text(response)
         assert response.status_code == 200
         assert "2,28 € par repas" in page
@@ -82,23 +91,25 @@ class TestEstimateForFamilies:
     def test_an_effort_rate_grid_says_which_clamp_applied(self, client):
         period = PeriodFactory()
         grid_for(period, FAY)
-        page = text(client.get(URL, {"period": period.pk, "rfr": "12000", "parts": "2"}))
-        assert "QF) = revenu fiscal de référence ÷ 12 ÷ nombre de parts = 12 000 € ÷ 12 ÷ 2 = 500,00 €" in page
+        page = text(ask(client, {"period": period.pk, "rfr": "12000", "parts": "2"}))
+        assert (
+            "QF) = revenu fiscal de référence ÷ 12 ÷ nombre de parts = 12 000 € ÷ 12 ÷ 2 = 500,00 €" in page
+        )
         assert "le minimum s'applique, 2,60 € par repas" in page
 
     def test_the_rank_is_asked_when_the_grid_prices_by_rank(self, client):
         period = PeriodFactory()
         grid_for(period, BUBRY)
-        assert 'name="rank"' in client.get(URL, {"period": period.pk}).content.decode()
-        page = text(client.get(URL, {"period": period.pk, "rfr": "54000", "parts": "3", "rank": "3"}))
+        assert 'name="rank"' in ask(client, {"period": period.pk}).content.decode()
+        page = text(ask(client, {"period": period.pk, "rfr": "54000", "parts": "3", "rank": "3"}))
         assert "1,58 € par repas" in page and "à partir du 3e enfant inscrit" in page
         assert "3,15 € par repas" in text(
-            client.get(URL, {"period": period.pk, "rfr": "54000", "parts": "3", "rank": ""})
+            ask(client, {"period": period.pk, "rfr": "54000", "parts": "3", "rank": ""})
         )
 
     def test_psu_case_7_october_2025_two_children_3000(self, client, creche):
-        response = client.get(
-            URL,
+        response = ask(
+            client,
             {"period": creche.pk, "start_date": "2025-10-06", "monthly_resources": "3000", "children": "2"},
         )
         page = text(response)
@@ -108,8 +119,8 @@ class TestEstimateForFamilies:
         assert "Taux d'effort pour 2 enfants" in page and "0,0516 % par heure" in page
 
     def test_psu_from_annual_resources_with_the_monthly_fee(self, client, creche):
-        response = client.get(
-            URL,
+        response = ask(
+            client,
             {
                 "period": creche.pk,
                 "start_date": "2025-10-06",
@@ -128,8 +139,8 @@ class TestEstimateForFamilies:
 
     def test_aeeh_counts_one_more_child(self, client, creche):
         page = text(
-            client.get(
-                URL,
+            ask(
+                client,
                 {
                     "period": creche.pk,
                     "start_date": "2025-10-06",
@@ -142,15 +153,15 @@ class TestEstimateForFamilies:
         assert "1,55 € de l'heure" in page  # the 2-children rate
 
     def test_declining_shows_the_highest_price_of_the_grid(self, client, canteen):
-        response = client.get(URL, {"period": canteen.pk, "rfr": "abc", "parts": "", "income": "declined"})
+        response = ask(client, {"period": canteen.pk, "rfr": "abc", "parts": "", "income": "declined"})
         page = text(response)
         assert response.status_code == 200
         assert "4,61 € par repas" in page and "le tarif le plus élevé de la grille s'applique" in page
         assert 'value="abc"' not in response.content.decode()  # income not used, not shown back
 
     def test_declining_at_the_creche_uses_the_ceiling(self, client, creche):
-        response = client.get(
-            URL, {"period": creche.pk, "start_date": "2025-10-06", "children": "2", "income": "declined"}
+        response = ask(
+            client, {"period": creche.pk, "start_date": "2025-10-06", "children": "2", "income": "declined"}
         )
         page = text(response)
         assert response.status_code == 200
@@ -158,7 +169,7 @@ class TestEstimateForFamilies:
         assert "plafond de ressources de la CNAF (8 500,00 € par mois depuis le 01/09/2025)" in page
 
     def test_bad_input_gives_400_a_french_summary_and_keeps_what_was_typed(self, client, canteen):
-        response = client.get(URL, {"period": canteen.pk, "rfr": "28 000 euros", "parts": "0,5"})
+        response = ask(client, {"period": canteen.pk, "rfr": "28 000 euros", "parts": "0,5"})
         page = response.content.decode()
         assert response.status_code == 400
         assert 'class="error-summary" role="alert"' in page
@@ -174,7 +185,7 @@ class TestEstimateForFamilies:
         assert "Votre tarif estimé" not in page
 
     def test_missing_figures_are_asked_for(self, client, canteen):
-        response = client.get(URL, {"period": canteen.pk, "rfr": "", "parts": ""})
+        response = ask(client, {"period": canteen.pk, "rfr": "", "parts": ""})
         assert response.status_code == 400
         page = response.content.decode()
         assert "Indiquez votre revenu fiscal de référence." in page
@@ -199,12 +210,12 @@ class TestEstimateForFamilies:
     )
     def test_creche_input_errors(self, client, creche, data, message):
         query = {"period": creche.pk, "start_date": "2025-10-06", "children": "2", **data}
-        response = client.get(URL, query)
+        response = ask(client, query)
         assert response.status_code == 400
         assert message in response.content.decode()
 
     def test_an_unknown_service_is_refused_with_400(self, client, canteen):
-        response = client.get(URL, {"period": "999999"})
+        response = ask(client, {"period": "999999"})
         assert response.status_code == 400
         assert "Ce service n&#x27;a pas de tarif publié" in response.content.decode()
 
@@ -213,11 +224,11 @@ class TestEstimateForFamilies:
         with CaptureQueriesContext(connection) as queries:
             responses = [
                 client.get(URL),
-                client.get(URL, {"period": canteen.pk, "rfr": "28000", "parts": "2,5"}),
-                client.get(URL, {"period": canteen.pk, "rfr": "x"}),
-                client.get(URL, {"period": canteen.pk, "income": "declined"}),
-                client.get(
-                    URL,
+                ask(client, {"period": canteen.pk, "rfr": "28000", "parts": "2,5"}),
+                ask(client, {"period": canteen.pk, "rfr": "x"}),
+                ask(client, {"period": canteen.pk, "income": "declined"}),
+                ask(
+                    client,
                     {
                         "period": creche.pk,
                         "start_date": "2025-10-06",
@@ -229,11 +240,28 @@ class TestEstimateForFamilies:
         writes = [q["sql"] for q in queries if re.match(r"\s*(INSERT|UPDATE|DELETE|REPLACE)", q["sql"], re.I)]
         assert writes == []
         assert [response.status_code for response in responses] == [200, 200, 400, 200, 200]
-        assert all(not response.cookies for response in responses)  # no session, no CSRF cookie
+        # No session; the figures' form sets only the CSRF cookie, which holds nothing of the family's.
+        assert {name for response in responses for name in response.cookies} <= {"csrftoken"}
         assert (Dossier.objects.count(), TariffGrid.objects.count()) == counts
 
-    def test_post_is_refused(self, client, canteen):
-        assert client.post(URL, {"period": canteen.pk}).status_code == 405
+    def test_figures_stay_out_of_the_address(self, client, canteen):
+        """Issue 16, « Journeys »: measured before, the estimate was a GET, incomes in the address and the logs."""
+        form = client.get(URL, {"period": canteen.pk}).content.decode()
+        assert 'method="post"' in form and "csrfmiddlewaretoken" in form
+        old_link = client.get(URL, {"period": canteen.pk, "rfr": "28000", "parts": "2,5"})  # a link of before
+        page = old_link.content.decode()
+        assert old_link.status_code == 200 and "2,28" not in page and "28000" not in page
+
+    def test_continuer_with_no_service_chosen_says_so(self, client, canteen):
+        """Issue 16: measured before, « Continuer » with nothing chosen showed the same page again, silently."""
+        page = client.get(URL).content.decode()
+        assert '<input type="hidden" name="etape" value="service">' in page
+        response = client.get(URL, {"etape": "service"})
+        assert response.status_code == 400 and "Choisissez un service." in response.content.decode()
+
+    def test_a_post_without_the_csrf_token_is_refused(self, canteen):
+        strict = Client(enforce_csrf_checks=True)
+        assert strict.post(URL, {"period": canteen.pk, "rfr": "28000", "parts": "2,5"}).status_code == 403
 
     def test_the_home_page_links_to_it(self, client):
         assert f'href="{URL}"' in client.get(reverse("portal:home")).content.decode()

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cantine', '0014_dossier_list_indexes_and_admin_jobs'),
+        ('cantine', '0015_children_counted_and_creche_hours'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
