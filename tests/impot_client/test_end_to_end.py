@@ -134,7 +134,7 @@ def test_a_franceconnect_family_gets_its_figures_through_franceconnect(sandbox):
     assert "dgfip_rfr" in str(franceconnect.url)
     review = post_form(sandbox, franceconnect, str(franceconnect.url), identity="test")
     assert review.url.path == reverse("cantine:dossier_review", args=[sandbox.dossier.pk])
-    assert "21\xa0450 €" in review.text
+    assert "21\xa0450\xa0€" in html.unescape(review.text)
     tax_data = TaxData.objects.get()
     assert tax_data.source == "dgfip_franceconnect" and tax_data.consent.mode == Consent.Mode.FRANCECONNECT
 
