@@ -184,5 +184,8 @@ def test_dgfip_down_the_family_sends_its_notice_and_an_agent_enters_the_figures(
     main = page.get_by_role("main")
     expect(main).to_contain_text("Avis d'imposition vérifié par un agent")
     expect(main).to_contain_text("28 000 €")
-    expect(page.get_by_role("heading", name="Votre tarif")).to_be_visible()
+    expect(page.get_by_role("heading", name="Votre tarif", exact=True)).to_be_visible()
+    # Entering the figures re-quoted the dossier at once (QF 28 000 € ÷ 12 ÷ 2,5), and the family was told.
+    expect(main).to_contain_text("933,33")
+    expect(page.get_by_role("heading", name=f"demande {dossier.reference} : votre tarif change")).to_be_visible()
     assert_accessible(page)
