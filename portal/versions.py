@@ -4,6 +4,7 @@ version it came from; changing it makes the next version. What both démarches s
 makes a change on a version or on the next one, putting a version in force (services call them in their transaction
 and write their own audit rows), and the admin's save that tells the agent which version the changes went to."""
 
+from django import forms
 from django.contrib import messages
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.db.models import Max
@@ -40,6 +41,16 @@ def version_activate(*, versions, version):
     version.is_active = True
     version.save(update_fields=["is_active"])
     return version
+
+
+def grid_json_field(*, example: str) -> forms.JSONField:
+    """A deliberated grid's JSON in the admin, as the import and export files write it; the démarche's form checks
+    it with the tariff engine's French messages."""
+    return forms.JSONField(
+        label=_("Grille (JSON)"),
+        widget=forms.Textarea(attrs={"rows": 16, "cols": 80, "spellcheck": "false"}),
+        help_text=_("Exemple : %(example)s") % {"example": example},
+    )
 
 
 class NewVersionOnSaveAdmin:

@@ -7,8 +7,9 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from portal.admin import ReadOnlyAdmin
 from portal.uploads import DOCUMENT_TYPES
-from portal.versions import NewVersionOnSaveAdmin, next_version
+from portal.versions import NewVersionOnSaveAdmin, grid_json_field, next_version
 from stationnement import roles, selectors, services
 from stationnement.exports import export_response
 from stationnement.forms import IssueForm, RefusalForm
@@ -59,13 +60,8 @@ class VersionedAdmin(NewVersionOnSaveAdmin, admin.ModelAdmin):
 class ParkingGridForm(forms.ModelForm):
     """The grid as the JSON of pricing.parking, checked by the tariff engine with its French messages."""
 
-    data = forms.JSONField(
-        label=_("Grille (JSON)"),
-        widget=forms.Textarea(attrs={"rows": 16, "cols": 80, "spellcheck": "false"}),
-        help_text=_(
-            'Exemple : {"kind": "parking", "prices": {"month": "15", "quarter": "40", "year": "150"}, '
-            '"max_vehicles": 2}'
-        ),
+    data = grid_json_field(
+        example='{"kind": "parking", "prices": {"month": "15", "quarter": "40", "year": "150"}, "max_vehicles": 2}'
     )
 
     class Meta:
@@ -158,7 +154,7 @@ class ZoneAdmin(NewVersionOnSaveAdmin, admin.ModelAdmin):
 
 
 @admin.register(StreetSegment)
-class StreetSegmentAdmin(admin.ModelAdmin):
+class StreetSegmentAdmin(ReadOnlyAdmin):
     """Every map's segments, to search; they are changed on their zone's page (so a map in use gets a new
     version)."""
 
@@ -175,15 +171,6 @@ class StreetSegmentAdmin(admin.ModelAdmin):
             obj.zone,
             obj.zone.zone_map,
         )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class DocumentInline(admin.TabularInline):

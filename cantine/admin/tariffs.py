@@ -18,7 +18,7 @@ from cantine.models import Period, PsuEffortRate, PsuResourceLimit, TariffGrid
 from cantine.tariffs.admin_comparison import GridComparisonAdminMixin
 from cantine.tariffs.errors import clean_grid
 from portal.audit import client_ip
-from portal.versions import NewVersionOnSaveAdmin
+from portal.versions import NewVersionOnSaveAdmin, grid_json_field
 
 GRID_KINDS = {
     "brackets": _("tranches de quotient familial"),
@@ -36,13 +36,9 @@ def checked_grid(data):
 class TariffGridForm(forms.ModelForm):
     """The grid as JSON (the import/export format), checked by the pricing engine with its French messages."""
 
-    data = forms.JSONField(
-        label=_("Grille (JSON)"),
-        widget=forms.Textarea(attrs={"rows": 16, "cols": 80, "spellcheck": "false"}),
-        help_text=_(
-            'Exemple : {"kind": "brackets", "qf_formula": "rfr/12/parts", "unit": "meal", '
-            '"brackets": [{"up_to": "622", "price": "1.00"}, {"up_to": null, "price": "3.50"}]}'
-        ),
+    data = grid_json_field(
+        example='{"kind": "brackets", "qf_formula": "rfr/12/parts", "unit": "meal", '
+        '"brackets": [{"up_to": "622", "price": "1.00"}, {"up_to": null, "price": "3.50"}]}'
     )
 
     class Meta:
