@@ -11,6 +11,7 @@ import io
 import os
 import pstats
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -18,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.dev")
 os.environ.update(DEBUG="false", BEHIND_TLS_PROXY="true")
-os.environ.setdefault("STATIC_ROOT", "/tmp/bench-profile-static")
+os.environ.setdefault("STATIC_ROOT", str(Path(tempfile.gettempdir()) / "bench-profile-static"))
 
 
 def call(application, path, cookie):
@@ -64,7 +65,12 @@ def main():
         for _warm in range(5):
             status, _body = call(application, target.path, target.cookie)
         counted = []
-        with connection.execute_wrapper(lambda execute, sql, *args: counted.append(sql) or execute(sql, *args)):
+
+        def count(execute, sql, *args, counted=counted):
+            counted.append(sql)
+            return execute(sql, *args)
+
+        with connection.execute_wrapper(count):
             call(application, target.path, target.cookie)
         started = time.perf_counter()
         for _run in range(runs):

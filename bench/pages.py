@@ -87,7 +87,11 @@ def targets(only="") -> list[Target]:
         Target("family dashboard (3 children)", "/espace/", family_cookie),
         Target("canteen dossier page", f"/demarches/dossiers/{canteen.pk}/", family_cookie),
         Target("crèche dossier page (waiting list)", f"/demarches/dossiers/{creche.pk}/", family_cookie),
-        Target("enrolment form", f"/demarches/inscription/{canteen.service.slug}/?child={canteen.child_id}", family_cookie),
+        Target(
+            "enrolment form",
+            f"/demarches/inscription/{canteen.service.slug}/?child={canteen.child_id}",
+            family_cookie,
+        ),
         Target(
             "tariff estimator with inputs",
             f"/demarches/tarifs/estimer/?period={period.pk}&rfr=30000&parts=2%2C5&rank=1",

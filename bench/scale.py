@@ -121,7 +121,9 @@ def load_wrk(url, cookie, duration=DURATION):
     command.append(url)
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
-    p50, p95, p99 = (int(us) / 1e3 for us in re.search(r"^bench-latency (\d+) (\d+) (\d+)$", out, re.M).groups())
+    p50, p95, p99 = (
+        int(us) / 1e3 for us in re.search(r"^bench-latency (\d+) (\d+) (\d+)$", out, re.M).groups()
+    )
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
@@ -222,7 +224,12 @@ def page_figures(env):
     processes = [
         gunicorn("portal.wsgi:application", PORTAL, served, cwd=PORTAL_DIR, production=True),
         gunicorn("bench.bare:application", BARE, bare_env, production=True),
-        gunicorn("bench.bare:application", BARE_STARTPROJECT, {**bare_env, "BARE_PAGE": "startproject"}, production=True),
+        gunicorn(
+            "bench.bare:application",
+            BARE_STARTPROJECT,
+            {**bare_env, "BARE_PAGE": "startproject"},
+            production=True,
+        ),
     ]
     try:
         workers = WORKERS or "gunicorn.conf.py"
@@ -237,13 +244,17 @@ def page_figures(env):
         for target in targets:
             url = f"http://127.0.0.1:{PORTAL}{target['path']}"
             status = status_of(url, target["cookie"])
-            LOAD(url, target["cookie"], WARM_UP)  # every worker has served the page once: its own caches are filled
+            LOAD(
+                url, target["cookie"], WARM_UP
+            )  # every worker has served the page once: its own caches are filled
             figures = LOAD(url, target["cookie"])
             figures["status"] = status
             rows.append((target, figures))
         for port, runs in bare.items():
             runs.append(LOAD(f"http://127.0.0.1:{port}/", ""))
-        floor, startproject = (statistics.mean(run["rps"] for run in bare[port]) for port in (BARE, BARE_STARTPROJECT))
+        floor, startproject = (
+            statistics.mean(run["rps"] for run in bare[port]) for port in (BARE, BARE_STARTPROJECT)
+        )
         print(
             f"bare pages: {floor:.0f} req/s without middleware (ratio), "
             f"{startproject:.0f} req/s with startproject's settings (ratio sp)"

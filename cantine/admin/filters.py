@@ -55,7 +55,9 @@ class FlagFilter(TableFilter):
         candidates = self.candidates(value)
         if candidates is None:  # a column of the dossier itself
             return queryset.filter(**lookup)
-        flagged = Dossier.objects.filter(pk__in=candidates).annotate(income_state=income_state()).filter(**lookup)
+        flagged = (
+            Dossier.objects.filter(pk__in=candidates).annotate(income_state=income_state()).filter(**lookup)
+        )
         # Their keys, read here (a few thousand at most): as a subquery, PostgreSQL cannot tell how few they are
         # and joins the whole list to them.
         return queryset.filter(pk__in=list(flagged.values_list("pk", flat=True)))

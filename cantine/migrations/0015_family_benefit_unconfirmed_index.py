@@ -5,16 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cantine', '0014_dossier_list_indexes_and_admin_jobs'),
-        ('portal', '0009_audit_actions_all'),
+        ("cantine", "0014_dossier_list_indexes_and_admin_jobs"),
+        ("portal", "0009_audit_actions_all"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='familybenefitdata',
-            index=models.Index(condition=models.Q(('confirmed_at__isnull', True)), fields=['dossier'], name='benefitdata_unconfirmed'),
+            model_name="familybenefitdata",
+            index=models.Index(
+                condition=models.Q(("confirmed_at__isnull", True)),
+                fields=["dossier"],
+                name="benefitdata_unconfirmed",
+            ),
         ),
     ]

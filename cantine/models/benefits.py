@@ -85,7 +85,9 @@ class FamilyBenefitData(models.Model):
         # (cantine.admin.filters.FlagFilter), whichever API_PARTICULIER_IDENTITY_NEEDS_AGENT says.
         indexes = [
             models.Index(
-                fields=["dossier"], condition=models.Q(confirmed_at__isnull=True), name="benefitdata_unconfirmed"
+                fields=["dossier"],
+                condition=models.Q(confirmed_at__isnull=True),
+                name="benefitdata_unconfirmed",
             )
         ]
 
