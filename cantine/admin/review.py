@@ -160,6 +160,38 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
             )
         )
 
+    def get_object(self, request, object_id, from_field=None):
+        """The dossier page's dossier with what its blocks read (family, account, FranceConnect identity, adults,
+        quote and grid) in two queries, fetched once per request although change_view and the admin both ask."""
+        cached = getattr(request, "_dossier_page_object", None)
+        if cached is not None and from_field is None and str(cached.pk) == str(object_id):
+            return cached
+        queryset = (
+            self.get_queryset(request)
+            .select_related(
+                "child__household__owner__franceconnect",
+                "service",
+                "period",
+                "establishment",
+                "quote__grid",
+                "quote__overridden_by",
+            )
+            .prefetch_related("child__household__adults")
+        )
+        field = Dossier._meta.pk if from_field is None else Dossier._meta.get_field(from_field)
+        try:  # ModelAdmin.get_object's own lookup, on this queryset
+            dossier = queryset.get(**{field.name: field.to_python(object_id)})
+        except (Dossier.DoesNotExist, ValidationError, ValueError):
+            return None
+        request._dossier_page_object = dossier
+        return dossier
+
+    def _income(self, obj):
+        """income_status(obj), computed once for the page's flags and income blocks."""
+        if not hasattr(obj, "_income_status"):
+            obj._income_status = income_status(obj)
+        return obj._income_status
+
     def get_changelist_instance(self, request):
         """The income state (the flags column) read for the page's rows only, in one query by primary key: as an
         annotation of the whole list, PostgreSQL hashes every consent and tax data row for each of its subqueries
@@ -197,13 +229,11 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
 
     @admin.display(description=_("signalements"))
     def flags(self, obj):
-        if not hasattr(obj, "income_state"):  # the dossier page: its own state, one query
-            obj.income_state = (
-                Dossier.objects.filter(pk=obj.pk).annotate(state=income_state()).values_list("state", flat=True).get()
-            )
+        # The list annotates its rows' states; the dossier page reads its own with the income block.
+        state = obj.income_state if hasattr(obj, "income_state") else self._income(obj).state
         raised = {
-            "identite": obj.income_state in DECLARANTS_TO_CHECK,
-            "avis": obj.income_state == "notice",
+            "identite": state in DECLARANTS_TO_CHECK,
+            "avis": state == "notice",
             "famille": obj.status == Status.AWAITING_DOCUMENTS,
         }
         return ", ".join(str(FlagFilter.table[flag][1]) for flag, on in raised.items() if on) or DASH
@@ -271,7 +301,7 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
             born = _fc_birthdate(certified.birthdate)
             source = format_html("<strong>✔ {}</strong>", _("identité certifiée FranceConnect"))
         else:
-            holder = obj.child.household.adults.filter(role=Adult.Role.HOLDER).first()
+            holder = next((a for a in obj.child.household.adults.all() if a.role == Adult.Role.HOLDER), None)
             name = str(holder) if holder else _("identité non renseignée")
             born = _date(holder.birth_date) if holder and holder.birth_date else DASH
             source = _("identité déclarée par la famille, non certifiée")
@@ -333,7 +363,7 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
 
     @admin.display(description=_("revenus"))
     def income(self, obj):
-        income = income_status(obj)
+        income = self._income(obj)
         checked = income.benefit_data if income.state.startswith("caf_") else income.tax_data
         confirmed = checked is not None and checked.confirmed_by
         if confirmed:
