@@ -27,7 +27,7 @@ from cantine.roles import VisibleDossiersAdminMixin, can_see_service
 from impot_client.models import TaxData
 from portal import formats
 from portal.audit import client_ip
-from portal.models import Adult, Child, Consent, Household, User
+from portal.models import Adult, Child, Consent, User
 
 Status = Dossier.Status
 DASH = "—"
@@ -122,11 +122,19 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
         of those children and households: no name compared on each of 100 000 rows, no duplicate rows."""
         for term in search_term.split():
             names = Q(first_names__icontains=term) | Q(last_name__icontains=term)
-            queryset = queryset.filter(
-                Q(child__in=Child.objects.filter(names).values("pk"))
-                | Q(child__household__in=Adult.objects.filter(names).values("household"))
-                | Q(child__household__in=Household.objects.filter(owner__email__icontains=term).values("pk"))
+            # One UNION of the children found each way, so that PostgreSQL reaches the dossiers through their
+            # child's index: an OR of three IN would make it join and filter all 100 000 dossiers.
+            children = (
+                Child.objects.filter(names)
+                .values("pk")
+                .union(
+                    Child.objects.filter(
+                        household__in=Adult.objects.filter(names).values("household")
+                    ).values("pk"),
+                    Child.objects.filter(household__owner__email__icontains=term).values("pk"),
+                )
             )
+            queryset = queryset.filter(child__in=children)
         return queryset, False
 
     def has_view_permission(self, request, obj=None):
