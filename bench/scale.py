@@ -50,7 +50,8 @@ PARTS = set(os.environ.get("BENCH_PARTS", "pages,jobs,dgfip").split(","))
 def status_of(url, cookie) -> int:
     """One GET as the load sends it: a page answering anything but 200 is flagged (wrk counts 3xx as success)."""
     host, port, path = re.match(r"http://([^:/]+):(\d+)(.*)", url).groups()
-    connection = HTTPConnection(host, int(port), timeout=30)
+    # Long enough for a busy machine's workers to boot (wait_for only sees the master listen).
+    connection = HTTPConnection(host, int(port), timeout=180)
     connection.request(
         "GET", path, headers={"X-Forwarded-Proto": PROTO, **({"Cookie": cookie} if cookie else {})}
     )
