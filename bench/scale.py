@@ -112,6 +112,8 @@ def load_wrk(url, cookie, duration=DURATION):
         "-t2",
         f"-c{CONNECTIONS}",
         f"-d{duration}s",
+        "--timeout",
+        "30s",  # wrk's 2 s default leaves a slow page's requests out of its percentiles
         "--script",
         str(ROOT / "bench" / "latency.lua"),
         "-H",
