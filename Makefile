@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test lint bench prod-check install install-test env-keys chromium clean
+.PHONY: run test lint bench prod-check install install-test env-keys chromium wrk clean
 
 # Every simulator address follows from SITE_URL (portal/settings/simulators.py). Given to the commands, it wins
 # over a .env (django-environ never overwrites a real environment variable), so HOST alone moves the whole journey.
@@ -26,7 +26,7 @@ test: install-test chromium
 # PostgreSQL (bench/scale.py: BENCH_DATABASE_URL, created if missing; BENCH_SCALE=0.1 for a tenth); prints figures,
 # asserts nothing.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portail_bench
-bench: install-test .env env-keys
+bench: install-test .env env-keys wrk
 	$(BIN)/python bench/run.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/scale.py
 
@@ -76,6 +76,15 @@ chromium:
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 		else \
 			echo "Chromium is missing: sudo apt-get install chromium (browser tests will fail)"; \
+		fi; }
+
+# make bench loads the pages with wrk (its Python load generator, without it, saturates before the portal does).
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+		else \
+			echo "wrk is missing: sudo apt-get install wrk (make bench falls back to a Python load generator)"; \
 		fi; }
 
 clean:

@@ -23,6 +23,18 @@ keepalive = 5  # behind nginx on the same host or the load balancer's network
 # Recycle each worker after a while: a slow leak never grows without bound.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = max_requests // 10
+
+
+def post_worker_init(worker):
+    """Each worker (at start, and when max_requests recycles it) loads the URLconf, catalogues and layout before it
+    accepts a connection, so no family's request pays a second for it. (Another application given on the command
+    line, make bench's bare page, has nothing to warm.)"""
+    if worker.app.app_uri == wsgi_app:
+        from portal.wsgi import warm_up
+
+        warm_up()
+
+
 # The reverse proxy's X-Forwarded-* headers are trusted from these addresses only.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 

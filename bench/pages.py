@@ -1,10 +1,23 @@
 """The pages of issue 17's table, as `make bench` loads them: their address, a session cookie for the family or the
 agent (the agent's session has passed the second factor, as after the admin's sign-in), and the queries each one
-runs, counted in this process with the same session (django.test.Client, CaptureQueriesContext)."""
+runs, counted in this process with the same session (django.test.Client, CaptureQueriesContext).
 
+`python bench/pages.py [name]` (bench/scale.py runs it in the checkout it serves, DEBUG off, behind the TLS proxy)
+prints the pages whose name holds `name` as one line of JSON."""
+
+import json
+import os
 import statistics
+import sys
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+
+if __name__ == "__main__":
+    import django
+
+    sys.path.insert(0, os.getcwd())  # the checkout served (bench/scale.py's BENCH_PORTAL_DIR)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.dev")
+    django.setup()
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -40,7 +53,7 @@ def session_cookie(user, device=None) -> str:
 
 
 def measure(target: Target, runs=20) -> Target:
-    client = Client(HTTP_HOST="127.0.0.1")
+    client = Client(HTTP_HOST="127.0.0.1", HTTP_X_FORWARDED_PROTO="https")
     name, _eq, value = target.cookie.partition("=")
     if value:
         client.cookies[name] = value
@@ -58,7 +71,7 @@ def measure(target: Target, runs=20) -> Target:
     return target
 
 
-def targets() -> list[Target]:
+def targets(only="") -> list[Target]:
     family = User.objects.get(email=FAMILY_EMAIL)
     agent = User.objects.filter(is_superuser=True).order_by("pk").first()
     device = TOTPDevice.objects.filter(user=agent).first()
@@ -74,7 +87,11 @@ def targets() -> list[Target]:
         Target("family dashboard (3 children)", "/espace/", family_cookie),
         Target("canteen dossier page", f"/demarches/dossiers/{canteen.pk}/", family_cookie),
         Target("crèche dossier page (waiting list)", f"/demarches/dossiers/{creche.pk}/", family_cookie),
-        Target("enrolment form", f"/demarches/inscription/{canteen.service.slug}/?child={canteen.child_id}", family_cookie),
+        Target(
+            "enrolment form",
+            f"/demarches/inscription/{canteen.service.slug}/?child={canteen.child_id}",
+            family_cookie,
+        ),
         Target(
             "tariff estimator with inputs",
             f"/demarches/tarifs/estimer/?period={period.pk}&rfr=30000&parts=2%2C5&rank=1",
@@ -92,4 +109,8 @@ def targets() -> list[Target]:
         Target("agents' dossier list (name search)", "/admin/cantine/dossier/?q=Moreau12", agent_cookie),
         Target("agents' dossier page", f"/admin/cantine/dossier/{some_dossier.pk}/change/", agent_cookie),
     ]
-    return [measure(page) for page in pages]
+    return [measure(page) for page in pages if only in page.name]
+
+
+if __name__ == "__main__":
+    print(json.dumps([asdict(target) for target in targets(sys.argv[1] if len(sys.argv) > 1 else "")]))

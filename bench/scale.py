@@ -1,16 +1,19 @@
 """`make bench`, at a commune's scale, on PostgreSQL: figures, never assertions.
 
 1. Seeds the dataset (`manage.py seed_scale`, idempotent; BENCH_SCALE=0.1 for a tenth).
-2. Serves the portal with gunicorn (DEBUG off, BENCH_WORKERS workers, 2 by default) and a bare Django page
-   (bench/bare.py) the same way, then loads each page of issue 17's table with wrk (`which wrk`), or, without it, a
-   Python load generator (threads, one keep-alive connection each): req/s, p50, p99, the ratio to the bare page in
-   the same run, and the queries the page runs (counted in process, with the same session).
+2. Serves the portal as production does (gunicorn.conf.py: 2 × CPUs + 1 workers, or BENCH_WORKERS; persistent
+   database connections, CONN_MAX_AGE; DEBUG off) and two bare Django pages the same way (bench/bare.py: one with
+   no middleware, one with `startproject`'s settings), then loads each page of issue 17's table with wrk (`make wrk`),
+   or, without it, a Python load generator (threads, one keep-alive connection each): req/s, p50, p95, p99, the
+   ratio to each bare page in the same run, and the queries the page runs (counted in a process of its own, with
+   the same session). BENCH_PORTAL_DIR serves another checkout of the portal on the same database (its code before
+   a change, say: `git worktree add ../before main`); BENCH_PAGES keeps the pages whose name holds it.
 3. Runs each batch job in a process of its own (bench/job.py): time and peak memory.
 4. Makes 1 000 DGFiP look-ups against the simulator served by gunicorn (DEBUG on, as the simulator requires),
    sequentially and from 8 threads: time per look-up and the token requests the simulator saw.
 
 DATABASE_URL must name a PostgreSQL database (the bench's, not a test one). BENCH_DURATION (seconds per page, 10)
-and BENCH_CONNECTIONS (20) tune the load."""
+and BENCH_CONNECTIONS (20) tune the load; BENCH_PORT (8461) is the first of the four ports it listens on."""
 
 import json
 import os
@@ -31,10 +34,13 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.dev")
 
 DURATION = int(os.environ.get("BENCH_DURATION", "10"))
+WARM_UP = 2  # seconds of load on each page before it is measured
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "20"))
-WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
+WORKERS = os.environ.get("BENCH_WORKERS", "")  # empty: gunicorn.conf.py's, from the CPUs
 SCALE = os.environ.get("BENCH_SCALE", "1")
-PORTAL, BARE, SIMULATOR = 8461, 8462, 8463
+PORTAL, BARE, BARE_STARTPROJECT, SIMULATOR = (int(os.environ.get("BENCH_PORT", "8461")) + n for n in range(4))
+PORTAL_DIR = Path(os.environ.get("BENCH_PORTAL_DIR", ROOT)).resolve()
+ONLY = os.environ.get("BENCH_PAGES", "")
 PYTHON = sys.executable
 # gunicorn stands behind a TLS proxy, as in production (BEHIND_TLS_PROXY): the load says the request came in https.
 PROTO = "https"
@@ -44,7 +50,8 @@ PARTS = set(os.environ.get("BENCH_PARTS", "pages,jobs,dgfip").split(","))
 def status_of(url, cookie) -> int:
     """One GET as the load sends it: a page answering anything but 200 is flagged (wrk counts 3xx as success)."""
     host, port, path = re.match(r"http://([^:/]+):(\d+)(.*)", url).groups()
-    connection = HTTPConnection(host, int(port), timeout=30)
+    # Long enough for a busy machine's workers to boot (wait_for only sees the master listen).
+    connection = HTTPConnection(host, int(port), timeout=180)
     connection.request(
         "GET", path, headers={"X-Forwarded-Proto": PROTO, **({"Cookie": cookie} if cookie else {})}
     )
@@ -77,23 +84,20 @@ def wait_for(port, timeout=60):
     raise RuntimeError(f"nothing listens on {port}")
 
 
-def gunicorn(app, port, env, *extra):
+def gunicorn(app, port, env, *extra, cwd=ROOT, production=False):
+    """`production`: gunicorn.conf.py's workers, timeouts and JSON access log (to nowhere), as deployed."""
+    command = [PYTHON, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}"]
+    if production:
+        command += ["--config", str(Path(cwd) / "gunicorn.conf.py")]
+    if WORKERS or not production:
+        command += ["--workers", WORKERS or "2"]
+    if not production:
+        command += ["--log-level", "warning"]
     process = subprocess.Popen(
-        [
-            PYTHON,
-            "-m",
-            "gunicorn",
-            app,
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(WORKERS),
-            "--log-level",
-            "warning",
-            *extra,
-        ],
-        cwd=ROOT,
+        [*command, *extra],
+        cwd=cwd,
         env=env,
+        stdout=subprocess.DEVNULL if production else None,
     )
     wait_for(port)
     return process
@@ -102,13 +106,16 @@ def gunicorn(app, port, env, *extra):
 # The load: wrk if installed, else threads.
 
 
-def load_wrk(url, cookie):
+def load_wrk(url, cookie, duration=DURATION):
     command = [
         "wrk",
         "-t2",
         f"-c{CONNECTIONS}",
-        f"-d{DURATION}s",
-        "--latency",
+        f"-d{duration}s",
+        "--timeout",
+        "30s",  # wrk's 2 s default leaves a slow page's requests out of its percentiles
+        "--script",
+        str(ROOT / "bench" / "latency.lua"),
         "-H",
         f"X-Forwarded-Proto: {PROTO}",
     ]
@@ -117,24 +124,23 @@ def load_wrk(url, cookie):
     command.append(url)
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
-    def latency(label):
-        match = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
-        value, unit = float(match.group(1)), match.group(2)
-        return value * {"us": 1e-3, "ms": 1, "s": 1e3}[unit]
-
+    p50, p95, p99 = (
+        int(us) / 1e3 for us in re.search(r"^bench-latency (\d+) (\d+) (\d+)$", out, re.M).groups()
+    )
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-        "p50": latency("50"),
-        "p99": latency("99"),
+        "p50": p50,
+        "p95": p95,
+        "p99": p99,
         "errors": int(non_2xx.group(1)) if non_2xx else 0,
     }
 
 
-def load_threads(url, cookie):
-    """CONNECTIONS threads, each on its own keep-alive connection, for DURATION seconds."""
+def load_threads(url, cookie, duration=DURATION):
+    """CONNECTIONS threads, each on its own keep-alive connection, for `duration` seconds."""
     host, port, path = re.match(r"http://([^:/]+):(\d+)(.*)", url).groups()
-    samples, errors, stop = [], [0], time.monotonic() + DURATION
+    samples, errors, stop = [], [0], time.monotonic() + duration
     lock = threading.Lock()
 
     def worker():
@@ -164,6 +170,7 @@ def load_threads(url, cookie):
     return {
         "rps": len(samples) / (time.monotonic() - began),
         "p50": samples[len(samples) // 2] * 1e3,
+        "p95": samples[int(len(samples) * 0.95)] * 1e3,
         "p99": samples[int(len(samples) * 0.99)] * 1e3,
         "errors": errors[0],
     }
@@ -181,61 +188,96 @@ def main():
     create_database(url)
     manage("migrate", "--noinput", "-v0", env=env)
     manage("seed_scale", "--scale", SCALE, env=env)
+    if "pages" in PARTS:
+        page_figures(env)
+
+    if "jobs" in PARTS:
+        batch_jobs(env)
+    if "dgfip" in PARTS:
+        dgfip_lookups(env)
+
+
+def page_figures(env):
     static = tempfile.mkdtemp(prefix="bench-static-")
+    # The checkout served, on its own Python path (BENCH_PORTAL_DIR); production's connection reuse unless
+    # CONN_MAX_AGE says otherwise.
     served = {
         **env,
         "DEBUG": "false",
         "BEHIND_TLS_PROXY": "true",
         "STATIC_ROOT": static,
-        "CONN_MAX_AGE": env.get("CONN_MAX_AGE", "0"),
+        "DJANGO_SETTINGS_MODULE": "portal.settings.dev",
+        "PYTHONPATH": str(PORTAL_DIR),
     }
-    manage("collectstatic", "--noinput", "-v0", env=served)
-
-    import django
-
-    django.setup()
-    from bench import pages
-
-    targets = pages.targets()
+    subprocess.run(
+        [PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], check=True, cwd=PORTAL_DIR, env=served
+    )
+    # The queries and in-process time of each page, in a process running the served checkout's code.
+    measured = subprocess.run(
+        [PYTHON, str(ROOT / "bench" / "pages.py"), ONLY],
+        check=True,
+        cwd=PORTAL_DIR,
+        env=served,
+        capture_output=True,
+        text=True,
+    )
+    print(measured.stderr, end="")
+    targets = json.loads(measured.stdout.strip().splitlines()[-1])
+    bare_env = {key: value for key, value in served.items() if key != "PYTHONPATH"}
     processes = [
+        gunicorn("portal.wsgi:application", PORTAL, served, cwd=PORTAL_DIR, production=True),
+        gunicorn("bench.bare:application", BARE, bare_env, production=True),
         gunicorn(
-            "portal.wsgi:application", PORTAL, {**served, "DJANGO_SETTINGS_MODULE": "portal.settings.dev"}
+            "bench.bare:application",
+            BARE_STARTPROJECT,
+            {**bare_env, "BARE_PAGE": "startproject"},
+            production=True,
         ),
-        gunicorn("bench.bare:application", BARE, served),
     ]
     try:
+        workers = WORKERS or "gunicorn.conf.py"
         print(
-            f"\nPages ({LOADER}, {CONNECTIONS} connexions, {DURATION} s chacune, gunicorn {WORKERS} workers, DEBUG=false)"
+            f"\nPages de {PORTAL_DIR} ({LOADER}, {CONNECTIONS} connexions, {DURATION} s chacune, "
+            f"workers : {workers}, DEBUG=false)"
         )
-        bare = [LOAD(f"http://127.0.0.1:{BARE}/", "")]
+        for port in (BARE, BARE_STARTPROJECT):
+            LOAD(f"http://127.0.0.1:{port}/", "", WARM_UP)
+        bare = {port: [LOAD(f"http://127.0.0.1:{port}/", "")] for port in (BARE, BARE_STARTPROJECT)}
         rows = []
-        for target in targets if "pages" in PARTS else []:
-            url = f"http://127.0.0.1:{PORTAL}{target.path}"
-            status = status_of(url, target.cookie)
-            figures = LOAD(url, target.cookie)
+        for target in targets:
+            url = f"http://127.0.0.1:{PORTAL}{target['path']}"
+            status = status_of(url, target["cookie"])
+            LOAD(
+                url, target["cookie"], WARM_UP
+            )  # every worker has served the page once: its own caches are filled
+            figures = LOAD(url, target["cookie"])
             figures["status"] = status
             rows.append((target, figures))
-        bare.append(LOAD(f"http://127.0.0.1:{BARE}/", ""))
-        bare_rps = statistics.mean(run["rps"] for run in bare)
+        for port, runs in bare.items():
+            runs.append(LOAD(f"http://127.0.0.1:{port}/", ""))
+        floor, startproject = (
+            statistics.mean(run["rps"] for run in bare[port]) for port in (BARE, BARE_STARTPROJECT)
+        )
         print(
-            f"{'page':<44} {'req/s':>8} {'bare':>8} {'ratio':>6} {'p50 ms':>8} {'p99 ms':>8} {'queries':>8} {'in-proc ms':>10} {'errors':>6}"
+            f"bare pages: {floor:.0f} req/s without middleware (ratio), "
+            f"{startproject:.0f} req/s with startproject's settings (ratio sp)"
+        )
+        print(
+            f"{'page':<44} {'req/s':>8} {'ratio':>6} {'ratio sp':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+            f"{'queries':>7} {'in-proc ms':>10} {'errors':>6} {'HTTP':>4}"
         )
         for target, figures in rows:
             print(
-                f"{target.name:<44} {figures['rps']:8.1f} {bare_rps:8.1f} {figures['rps'] / bare_rps:6.2f} "
-                f"{figures['p50']:8.1f} {figures['p99']:8.1f} {target.queries:8d} {target.in_process_ms:10.1f} "
-                f"{figures['errors']:6d} {figures['status']:5d}"
+                f"{target['name']:<44} {figures['rps']:8.1f} {figures['rps'] / floor:6.2f} "
+                f"{figures['rps'] / startproject:8.2f} {figures['p50']:8.1f} {figures['p95']:8.1f} "
+                f"{figures['p99']:8.1f} {target['queries']:7d} {target['in_process_ms']:10.1f} "
+                f"{figures['errors']:6d} {figures['status']:4d}"
             )
     finally:
         for process in processes:
             process.terminate()
             process.wait()
         shutil.rmtree(static, ignore_errors=True)
-
-    if "jobs" in PARTS:
-        batch_jobs(env)
-    if "dgfip" in PARTS:
-        dgfip_lookups(env)
 
 
 def batch_jobs(env):

@@ -41,14 +41,20 @@ class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
     template = "admin/edit_inline/tabular_scrollable.html"  # wide on a phone: scrolls in a focusable region
+    # The rows' foreign keys shown, read with them: no query per row.
+    related = ()
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.related)
 
 
 class CrecheChoiceInline(ReadOnlyInline):
     model = CrecheChoice
     readonly_fields = ["rank", "establishment"]
+    related = ["establishment"]
 
 
 class PlaceOfferInline(ReadOnlyInline):
@@ -65,12 +71,14 @@ class PlaceOfferInline(ReadOnlyInline):
         "decided_by",
     ]
     fields = readonly_fields
+    related = ["session__period__service", "establishment", "decided_by"]
 
 
 class HistoryInline(ReadOnlyInline):
     model = DossierStatusChange
     readonly_fields = ["at", "from_status", "to_status", "actor", "note"]
     fields = readonly_fields
+    related = ["actor"]
 
 
 class MessageInline(ReadOnlyInline):

@@ -161,14 +161,17 @@ def income_state() -> Case:
 
 def income_status(dossier) -> IncomeStatus:
     state = Dossier.objects.filter(pk=dossier.pk).annotate(income_state=income_state())
+    # At most one live consent per source (one_live_consent_per_dossier_and_source): both in one query.
+    live = {
+        consent.source: consent
+        for consent in Consent.objects.filter(dossier=dossier, source__in=(DGFIP, CAF), withdrawn_at__isnull=True)
+    }
     return IncomeStatus(
         state=state.values_list("income_state", flat=True).get(),
-        consent=Consent.objects.filter(dossier=dossier, source=DGFIP, withdrawn_at__isnull=True).first(),
+        consent=live.get(DGFIP),
         tax_data=TaxData.objects.filter(dossier=dossier).select_related("checked_by", "confirmed_by").first(),
         notices=tuple(TaxNotice.objects.filter(dossier=dossier)),
-        benefit_consent=Consent.objects.filter(
-            dossier=dossier, source=CAF, withdrawn_at__isnull=True
-        ).first(),
+        benefit_consent=live.get(CAF),
         benefit_data=FamilyBenefitData.objects.filter(dossier=dossier).select_related("confirmed_by").first(),
     )
 

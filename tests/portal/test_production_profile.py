@@ -9,6 +9,8 @@ import os
 import runpy
 from pathlib import Path
 
+import pytest
+
 from portal.logformat import AccessJsonFormatter
 from tests.portal.test_settings import PRODUCTION_ENV, run_manage
 
@@ -108,3 +110,35 @@ def test_the_access_log_is_json_without_the_address_the_agent_nor_the_query_stri
     assert fields["method"] == "GET" and fields["path"] == "/franceconnect/callback/"
     assert (fields["status"], fields["bytes"], fields["duration_ms"]) == (302, 0, 15.3)
     assert "secret-code" not in line and "203.0.113.7" not in line and "Mozilla" not in line
+
+
+def test_each_portal_worker_warms_up_before_taking_requests(monkeypatch):
+    """gunicorn's post_worker_init loads the URLconf, catalogues and layout for the portal, not for another app."""
+    import portal.wsgi
+
+    warmed = []
+    monkeypatch.setattr(portal.wsgi, "warm_up", lambda: warmed.append(True))
+    hook = gunicorn_config(monkeypatch)["post_worker_init"]
+
+    class Worker:
+        def __init__(self, app_uri):
+            self.app = type("App", (), {"app_uri": app_uri})()
+
+    hook(Worker("bench.bare:application"))
+    assert warmed == []
+    hook(Worker("portal.wsgi:application"))
+    assert warmed == [True]
+
+
+def test_the_warm_up_touches_neither_the_database_nor_the_cache(monkeypatch):
+    """Without the django_db mark, any query fails the test; the cache is made to fail too."""
+    from django.core.cache import cache
+    from django.urls import clear_url_caches, get_resolver
+
+    import portal.wsgi
+
+    monkeypatch.setattr(cache, "get", lambda *args, **kwargs: pytest.fail("cache read"))
+    clear_url_caches()
+    assert not get_resolver()._populated
+    portal.wsgi.warm_up()
+    assert get_resolver()._populated

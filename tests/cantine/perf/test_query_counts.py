@@ -86,8 +86,9 @@ def test_family_pages_do_not_grow_with_children_dossiers_or_the_waiting_list(cli
         "estimate": reverse("cantine:estimate") + f"?period={canteen.pk}&rfr=30000&parts=2%2C5&rank=1",
     }
     before = {name: queries(client, url) for name, url in pages.items()}
-    for _n in range(2):  # two more children, each with a dossier
+    for _n in range(3):  # from two children to five, each with a dossier
         submitted(DossierFactory(child=ChildFactory(household=household), period=canteen))
+    assert household.children.count() == 5
     more_of_the_commune(canteen, creche, 6)
     after = {name: queries(client, url) for name, url in pages.items()}
     assert after == before
@@ -155,6 +156,7 @@ def test_agents_list_and_dossier_page_do_not_grow_with_rows(client, canteen, cre
         reverse("admin:portal_household_changelist"),
     ]
     page = reverse("admin:cantine_dossier_change", args=[dossier.pk])
+    queries(client, page)  # fills the process's content-type cache (the admin's log links), once
     before = [queries(client, url) for url in lists] + [queries(client, page)]
     more_of_the_commune(canteen, creche, 8)
     household = dossier.child.household
@@ -165,12 +167,14 @@ def test_agents_list_and_dossier_page_do_not_grow_with_rows(client, canteen, cre
     )
     with_mismatch(canteen)
     DossierStatusChange.objects.bulk_create(
-        DossierStatusChange(dossier=dossier, from_status="submitted", to_status="submitted")
+        DossierStatusChange(
+            dossier=dossier, from_status="submitted", to_status="submitted", actor=UserFactory(is_staff=True)
+        )
         for _n in range(5)
     )
     after = [queries(client, url) for url in lists] + [queries(client, page)]
-    assert after[:-1] == before[:-1]
+    assert after == before
     assert max(after) <= 40, after
-    # The dossier page: three more children, a second parent and five more history rows do not add a query each
-    # (an N+1 would add at least three); its count stays under a fixed ceiling.
-    assert after[-1] - before[-1] <= 1 and after[-1] <= 35, (before[-1], after[-1])
+    # The dossier page: three more children, a second parent and five more history rows by five agents cost
+    # no query more; and its count has a fixed ceiling.
+    assert after[-1] <= 22, after[-1]
