@@ -136,14 +136,16 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
             names = Q(first_names__icontains=term) | Q(last_name__icontains=term)
             # One UNION of the children found each way, so that PostgreSQL reaches the dossiers through their
             # child's index: an OR of three IN would make it join and filter all 100 000 dossiers.
+            # Unordered parts: SQLite refuses an ORDER BY (Child's default) inside a compound statement.
             children = (
                 Child.objects.filter(names)
+                .order_by()
                 .values("pk")
                 .union(
-                    Child.objects.filter(
-                        household__in=Adult.objects.filter(names).values("household")
-                    ).values("pk"),
-                    Child.objects.filter(household__owner__email__icontains=term).values("pk"),
+                    Child.objects.filter(household__in=Adult.objects.filter(names).values("household"))
+                    .order_by()
+                    .values("pk"),
+                    Child.objects.filter(household__owner__email__icontains=term).order_by().values("pk"),
                 )
             )
             queryset = queryset.filter(child__in=children)
