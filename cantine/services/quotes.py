@@ -141,8 +141,10 @@ def _quote_store(*, dossier: Dossier, grid: TariffGrid, agent=None, erased_at=No
     return quote
 
 
-# Dossiers re-quoted per transaction by quotes_recompute: read in a few queries, written by bulk_update.
+# Dossiers re-quoted per transaction by quotes_recompute: read in a few queries, written by upserts of
+# RECOMPUTE_BATCH rows.
 RECOMPUTE_CHUNK = 2000
+RECOMPUTE_BATCH = 1000
 QUOTE_FIELDS = [
     "grid",
     "amount",
@@ -162,8 +164,8 @@ def quotes_recompute(
 ) -> int:
     """dossier_quote_compute for every billed dossier of the period (or of `dossier_ids`, over any periods),
     set-based: the facts of RECOMPUTE_CHUNK dossiers in a few queries (cantine.tariffs.bulk_facts), the engine in a
-    tight loop, the quotes written by bulk_create and bulk_update, one transaction per chunk. Same quotes, overrides
-    kept, the same audit rows and messages when the amount billed changes. `progress(done, total)` is called after
+    tight loop, the quotes written by upserts (bulk_create with update_conflicts), one transaction per chunk. Same
+    quotes, overrides kept, the same audit rows and messages when the amount billed changes. `progress(done, total)` is called after
     each chunk. Returns the number of quotes computed (none where the period has no grid in force)."""
     dossiers = Dossier.objects.exclude(status__in=workflow.NOT_BILLED)
     if period is not None:
@@ -184,7 +186,9 @@ def quotes_recompute(
         bareme = selectors.psu_bareme() if grid.kind == "psu" else None
         for start in range(0, len(pks), RECOMPUTE_CHUNK):
             chunk = list(dossiers.filter(pk__in=pks[start : start + RECOMPUTE_CHUNK]))
-            done += _quotes_recompute_chunk(chunk, grid=grid, parsed=parsed, bareme=bareme, agent=agent, ip=ip)
+            done += _quotes_recompute_chunk(
+                chunk, grid=grid, parsed=parsed, bareme=bareme, agent=agent, ip=ip
+            )
             if progress is not None:
                 progress(done, total)
     return done
@@ -192,45 +196,61 @@ def quotes_recompute(
 
 @transaction.atomic
 def _quotes_recompute_chunk(dossiers, *, grid, parsed, bareme, agent, ip) -> int:
+    """One chunk: the previous amounts read as plain columns (nothing decrypted), the new quotes written by one
+    upsert per batch (INSERT … ON CONFLICT (dossier) DO UPDATE: no CASE per row as bulk_update writes), the
+    override columns left out of it so an agent's override stays."""
     facts = tariff_facts_bulk(dossiers, parsed)
     previous = {
-        quote.dossier_id: quote
-        for quote in DossierQuote.objects.select_for_update().filter(dossier__in=[d.pk for d in dossiers])
+        dossier_id: (amount, overridden, justification)
+        for dossier_id, amount, overridden, justification in DossierQuote.objects.select_for_update()
+        .filter(dossier__in=[d.pk for d in dossiers])
+        .values_list("dossier_id", "amount", "overridden_amount", "override_justification")
     }
     now = timezone.now()
-    created, updated, changed = [], [], []
+    quotes, changed = [], []
     for dossier in dossiers:
         dossier_facts = facts[dossier.pk]
         with as_validation_error():
             result = pricing.quote(parsed, dossier_facts, bareme=bareme)
-        quote = previous.get(dossier.pk)
-        before = quote.final_amount if quote is not None else None
-        if quote is None:
-            quote = DossierQuote(dossier=dossier)
-            created.append(quote)
-        else:
-            updated.append(quote)
-        quote.grid = grid
-        quote.amount, quote.unit = result.amount, result.unit
-        quote.income_source = dossier_facts.income_source
-        quote.qf = result.qf
-        quote.explanation = list(result.explanation)
-        quote.criteria = {name: value for name, value in result.criteria.items() if name != "qf"}
-        quote.computed_at, quote.computed_by, quote.income_erased_at = now, agent, None
-        if before is not None and quote.final_amount != before:
-            changed.append((dossier, quote))
-    DossierQuote.objects.bulk_create(created, batch_size=500)
-    DossierQuote.objects.bulk_update(updated, QUOTE_FIELDS, batch_size=500)
+        quote = DossierQuote(
+            dossier=dossier,
+            grid=grid,
+            amount=result.amount,
+            unit=result.unit,
+            income_source=dossier_facts.income_source,
+            qf=result.qf,
+            explanation=list(result.explanation),
+            criteria={name: value for name, value in result.criteria.items() if name != "qf"},
+            computed_at=now,
+            computed_by=agent,
+            income_erased_at=None,
+        )
+        quotes.append(quote)
+        if dossier.pk in previous:
+            amount, quote.overridden_amount, quote.override_justification = previous[dossier.pk]
+            before = quote.overridden_amount if quote.overridden_amount is not None else amount
+            if quote.final_amount != before:
+                changed.append((dossier, quote))
+    DossierQuote.objects.bulk_create(
+        quotes,
+        batch_size=RECOMPUTE_BATCH,
+        update_conflicts=True,
+        unique_fields=["dossier"],
+        update_fields=QUOTE_FIELDS,
+    )
     if agent is not None:  # as audit_record writes them, one per dossier
         AuditEntry.objects.bulk_create(
-            AuditEntry(
-                actor=agent,
-                action=AuditEntry.Action.RECOMPUTED_TARIFF,
-                dossier=dossier,
-                ip_address=ip,
-                detail={"grid_version": grid.version},
-            )
-            for dossier in dossiers
+            (
+                AuditEntry(
+                    actor=agent,
+                    action=AuditEntry.Action.RECOMPUTED_TARIFF,
+                    dossier=dossier,
+                    ip_address=ip,
+                    detail={"grid_version": grid.version},
+                )
+                for dossier in dossiers
+            ),
+            batch_size=RECOMPUTE_BATCH,
         )
     for dossier, quote in changed:
         notifications.dossier_notify(dossier=dossier, kind=DossierMessage.Kind.TARIFF_CHANGED, quote=quote)
