@@ -278,13 +278,37 @@ def dossier_income_erase(*, dossier: Dossier, reason: str) -> DossierQuote | Non
     pays, and loses the lines of its computation."""
     now = timezone.now()
     quote = DossierQuote.objects.select_for_update().filter(dossier=dossier).first()
+    dossiers = Dossier.objects.filter(pk=dossier.pk)
     if quote is not None and reason == IncomeErasure.WITHDRAWN:
         if dossier.status in workflow.NOT_BILLED:  # their quote goes with the figures it came from
             quote.delete()
             quote = None
         else:
             quote = _quote_store(dossier=dossier, grid=quote.grid, erased_at=now)
-    elif quote is not None and quote.income_erased_at is None and quote.income_source in pricing.WITH_FIGURES:
+        _contracts_figures_erase(dossiers, reason=reason, now=now)
+        return quote
+    if dossiers_income_figures_erase(dossiers=dossiers, reason=reason, now=now)[0]:
+        quote.refresh_from_db()
+    return quote
+
+
+# Quotes and contracts whose figures go per query and per write (the retention purge erases tens of thousands).
+ERASE_CHUNK = 2000
+
+
+@transaction.atomic
+def dossiers_income_figures_erase(*, dossiers, reason: str, now=None) -> tuple[int, int]:
+    """The figures derived from the erased income of `dossiers` (a queryset), set-based: their quotes keep the tariff
+    and lose the QF, the income criteria and the explanation (a line saying what was computed, and when and why it
+    went), their crèche contracts the lines of their computation. Quotes and contracts erased already are left as
+    they are. Returns (quotes, contracts) erased."""
+    now = now or timezone.now()
+    quotes = DossierQuote.objects.filter(
+        dossier__in=dossiers, income_erased_at=None, income_source__in=pricing.WITH_FIGURES
+    ).defer("qf", "explanation")  # replaced, never read: never decrypted
+    day, words = timezone.localdate(now).strftime("%d/%m/%Y"), IncomeErasure(reason).label
+    erased = []
+    for quote in quotes.select_for_update().order_by("pk").iterator(chunk_size=ERASE_CHUNK):
         quote.qf = None
         quote.criteria = {
             name: value for name, value in quote.criteria.items() if name not in pricing.INCOME_CRITERIA
@@ -294,25 +318,27 @@ def dossier_income_erase(*, dossier: Dossier, reason: str) -> DossierQuote | Non
                 "Les revenus qui ont servi à ce calcul ont été effacés le %(day)s (%(reason)s) : le tarif calculé "
                 "était de %(price)s %(unit)s."
             )
-            % {
-                "day": timezone.localdate(now).strftime("%d/%m/%Y"),
-                "reason": IncomeErasure(reason).label,
-                "price": formats.euros(quote.amount),
-                "unit": quote.unit_label,
-            }
+            % {"day": day, "reason": words, "price": formats.euros(quote.amount), "unit": quote.unit_label}
         ]
         quote.income_erased_at = now
-        quote.save(update_fields=["qf", "criteria", "explanation", "income_erased_at"])
-    contract = (
-        CrecheContract.objects.select_for_update().filter(dossier=dossier, income_erased_at=None).first()
+        erased.append(quote)
+    _rows_rewrite(DossierQuote, erased, ["qf", "criteria", "explanation", "income_erased_at"])
+    return len(erased), _contracts_figures_erase(dossiers, reason=reason, now=now)
+
+
+def _contracts_figures_erase(dossiers, *, reason: str, now) -> int:
+    contracts = CrecheContract.objects.filter(dossier__in=dossiers, income_erased_at=None).defer(
+        "explanation"
     )
-    if contract is not None:
+    day, words = timezone.localdate(now).strftime("%d/%m/%Y"), IncomeErasure(reason).label
+    erased = []
+    for contract in contracts.select_for_update().order_by("pk").iterator(chunk_size=ERASE_CHUNK):
         contract.explanation = [
             _(
                 "Le détail du calcul, qui citait les revenus du foyer, a été effacé le %(day)s (%(reason)s). Le "
                 "tarif horaire et la mensualité sont ceux du contrat."
             )
-            % {"day": timezone.localdate(now).strftime("%d/%m/%Y"), "reason": IncomeErasure(reason).label},
+            % {"day": day, "reason": words},
             pricing.monthly_fee_line(
                 hours=contract.hours_per_week,
                 weeks=contract.weeks_per_year,
@@ -322,8 +348,17 @@ def dossier_income_erase(*, dossier: Dossier, reason: str) -> DossierQuote | Non
             ),
         ]
         contract.income_erased_at = now
-        contract.save(update_fields=["explanation", "income_erased_at"])
-    return quote
+        erased.append(contract)
+    _rows_rewrite(CrecheContract, erased, ["explanation", "income_erased_at"])
+    return len(erased)
+
+
+def _rows_rewrite(model, rows, fields) -> None:
+    """Write `fields` of rows read whole, ERASE_CHUNK at a time, as one INSERT … ON CONFLICT (id) DO UPDATE each:
+    bulk_update's CASE per row and field costs more in Python and in PostgreSQL than the rows themselves."""
+    model.objects.bulk_create(
+        rows, batch_size=ERASE_CHUNK, update_conflicts=True, unique_fields=["id"], update_fields=fields
+    )
 
 
 @transaction.atomic
