@@ -252,8 +252,10 @@ def _quotes_recompute_chunk(dossiers, *, grid, parsed, bareme, agent, ip) -> int
             ),
             batch_size=RECOMPUTE_BATCH,
         )
-    for dossier, quote in changed:
-        notifications.dossier_notify(dossier=dossier, kind=DossierMessage.Kind.TARIFF_CHANGED, quote=quote)
+    notifications.dossiers_notify(
+        kind=DossierMessage.Kind.TARIFF_CHANGED,
+        notices=[(dossier, {"quote": quote}) for dossier, quote in changed],
+    )
     return len(dossiers)
 
 
