@@ -165,8 +165,9 @@ def quotes_recompute(
     """dossier_quote_compute for every billed dossier of the period (or of `dossier_ids`, over any periods),
     set-based: the facts of RECOMPUTE_CHUNK dossiers in a few queries (cantine.tariffs.bulk_facts), the engine in a
     tight loop, the quotes written by upserts (bulk_create with update_conflicts), one transaction per chunk. Same
-    quotes, overrides kept, the same audit rows and messages when the amount billed changes. `progress(done, total)` is called after
-    each chunk. Returns the number of quotes computed (none where the period has no grid in force)."""
+    quotes, overrides kept, the same audit rows and messages when the amount billed changes. `progress(done,
+    total)` is called after each chunk. Returns the number of quotes computed (none where the period has no grid in
+    force)."""
     dossiers = Dossier.objects.exclude(status__in=workflow.NOT_BILLED)
     if period is not None:
         dossiers = dossiers.filter(period=period)
