@@ -128,13 +128,21 @@ def to_csv(rows) -> bytes:
 
 
 def _xlsx_cell(sheet, key, value):
-    cell = WriteOnlyCell(sheet, value=value)
-    if key in AMOUNT_COLUMNS and value is not None:
-        cell.value, cell.number_format = float(value), XLSX_NUMBER_FORMAT
-    elif key == "child_birth_date" and value is not None:
+    """A cell object where it needs a format or must stay text; the bare value otherwise (a cell object per value
+    cost most of the export's time)."""
+    if value is None:
+        return None
+    if key in AMOUNT_COLUMNS:
+        cell = WriteOnlyCell(sheet, value=float(value))
+        cell.number_format = XLSX_NUMBER_FORMAT
+    elif key == "child_birth_date":
+        cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = "DD/MM/YYYY"
     elif is_formula_like(value):  # kept as the text typed, never a formula (see FORMULA_STARTS)
+        cell = WriteOnlyCell(sheet, value=value)
         cell.data_type, cell.quotePrefix = "s", True
+    else:
+        return value
     return cell
 
 
