@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -197,18 +198,29 @@ def quotes_recompute(
 
 @transaction.atomic
 def _quotes_recompute_chunk(dossiers, *, grid, parsed, bareme, agent, ip) -> int:
-    """One chunk: the previous amounts read as plain columns (nothing decrypted), the new quotes written by one
-    upsert per batch (INSERT … ON CONFLICT (dossier) DO UPDATE: no CASE per row as bulk_update writes), the
-    override columns left out of it so an agent's override stays."""
+    """One chunk: the previous quotes read as plain columns, their encrypted ones as tokens, decrypted only where
+    all the rest is the same; a quote the engine gives again unchanged only gets its computed_at and computed_by (one
+    UPDATE), the others are written by one upsert per batch (INSERT … ON CONFLICT (dossier) DO UPDATE: no CASE per
+    row as bulk_update writes), the override columns left out of it so an agent's override stays."""
     facts = tariff_facts_bulk(dossiers, parsed)
     previous = {
-        dossier_id: (amount, overridden, justification)
-        for dossier_id, amount, overridden, justification in DossierQuote.objects.select_for_update()
+        row["dossier_id"]: row
+        for row in DossierQuote.objects.select_for_update()
         .filter(dossier__in=[d.pk for d in dossiers])
-        .values_list("dossier_id", "amount", "overridden_amount", "override_justification")
+        .values(
+            "dossier_id",
+            "grid_id",
+            "amount",
+            "unit",
+            "income_source",
+            "income_erased_at",
+            "overridden_amount",
+            "override_justification",
+            **{f"{name}_token": Cast(name, models.TextField()) for name in ENCRYPTED_QUOTE_FIELDS},
+        )
     }
     now = timezone.now()
-    quotes, changed = [], []
+    quotes, unchanged, changed = [], [], []
     for dossier in dossiers:
         dossier_facts = facts[dossier.pk]
         with as_validation_error():
@@ -226,12 +238,18 @@ def _quotes_recompute_chunk(dossiers, *, grid, parsed, bareme, agent, ip) -> int
             computed_by=agent,
             income_erased_at=None,
         )
+        before = previous.get(dossier.pk)
+        if before is not None and _quote_unchanged(before, quote):
+            unchanged.append(dossier.pk)
+            continue
         quotes.append(quote)
-        if dossier.pk in previous:
-            amount, quote.overridden_amount, quote.override_justification = previous[dossier.pk]
-            before = quote.overridden_amount if quote.overridden_amount is not None else amount
-            if quote.final_amount != before:
+        if before is not None:
+            quote.overridden_amount = before["overridden_amount"]
+            quote.override_justification = before["override_justification"]
+            billed = quote.overridden_amount if quote.overridden_amount is not None else before["amount"]
+            if quote.final_amount != billed:
                 changed.append((dossier, quote))
+    DossierQuote.objects.filter(dossier__in=unchanged).update(computed_at=now, computed_by=agent)
     DossierQuote.objects.bulk_create(
         quotes,
         batch_size=RECOMPUTE_BATCH,
@@ -258,6 +276,26 @@ def _quotes_recompute_chunk(dossiers, *, grid, parsed, bareme, agent, ip) -> int
         notices=[(dossier, {"quote": quote}) for dossier, quote in changed],
     )
     return len(dossiers)
+
+
+ENCRYPTED_QUOTE_FIELDS = ("qf", "explanation", "criteria")
+
+
+def _quote_unchanged(before: dict, quote: DossierQuote) -> bool:
+    """The stored quote (a row of _quotes_recompute_chunk's read) says what `quote` says: the plain columns
+    compared first, the encrypted ones decrypted only then."""
+    if (
+        before["grid_id"] != quote.grid_id
+        or before["amount"] != quote.amount
+        or before["unit"] != quote.unit
+        or before["income_source"] != quote.income_source
+        or before["income_erased_at"] is not None
+    ):
+        return False
+    return all(
+        DossierQuote._meta.get_field(name).to_python(before[f"{name}_token"]) == getattr(quote, name)
+        for name in ENCRYPTED_QUOTE_FIELDS
+    )
 
 
 class IncomeErasure(models.TextChoices):
