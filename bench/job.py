@@ -1,11 +1,16 @@
 """One batch job of `make bench`, in a process of its own so that its peak memory is its own: prints one JSON line
-{"job", "seconds", "peak_mb", "detail"}. `python bench/job.py recompute|council|csv|xlsx|purge`."""
+{"job", "seconds", "cpu_seconds", "peak_mb", "detail"} (cpu_seconds: this process's, not PostgreSQL's).
+`python bench/job.py recompute|requote|council|csv|xlsx|purge`.
+
+Each job runs over the whole scale dataset (every period, or both school years of the canteen) and whatever it
+writes is rolled back, so that the next run finds the same data."""
 
 import json
 import os
 import resource
 import sys
 import time
+from itertools import chain
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -15,6 +20,7 @@ import django  # noqa: E402
 
 django.setup()
 
+import tempfile  # noqa: E402
 from datetime import timedelta  # noqa: E402
 
 from django.db import transaction  # noqa: E402
@@ -22,7 +28,7 @@ from django.utils import timezone  # noqa: E402
 
 import pricing  # noqa: E402
 from cantine import exports, selectors  # noqa: E402
-from cantine.models import Period  # noqa: E402
+from cantine.models import DossierMessage, Period, TariffGrid  # noqa: E402
 from cantine.services.quotes import quotes_recompute  # noqa: E402
 from cantine.tariffs import council  # noqa: E402
 
@@ -46,35 +52,101 @@ class Discard:
         pass
 
 
-def canteen_period():
-    return Period.objects.filter(service__slug="restauration-scolaire").order_by("starts_on").first()
+class Rollback(Exception):
+    pass
+
+
+def rolled_back(work):
+    """work()'s answer, everything it wrote undone."""
+    answer = []
+    try:
+        with transaction.atomic():
+            answer.append(work())
+            raise Rollback
+    except Rollback:
+        pass
+    return answer[0]
+
+
+def canteen_periods():
+    return list(Period.objects.filter(service__slug="restauration-scolaire").order_by("starts_on"))
+
+
+def dearer(data: dict) -> dict:
+    """The grid's data with every price 10 % higher: the draft a council would weigh, the change agents make."""
+    grid = pricing.parse_grid(data)
+    if isinstance(grid, pricing.BracketsGrid):
+        return {
+            **data,
+            "brackets": [
+                {**bracket, "price": str((grid.brackets[n].price * 11 / 10).quantize(council.MONEY))}
+                for n, bracket in enumerate(data["brackets"])
+            ],
+        }
+    return data
 
 
 def recompute():
-    period = canteen_period()
-    return f"{quotes_recompute(period=period)} demandes re-tarifées ({period.label})"
+    """Every billed dossier of every period re-quoted with the grid in force (what `recompute_quotes` does)."""
+    return f"{rolled_back(quotes_recompute)} demandes re-tarifées (toutes les périodes)"
+
+
+def requote():
+    """A grid change: a new version of each canteen grid, 10 % dearer, put in force, then every billed dossier of
+    every period re-quoted; the families whose tariff changes are told (messages written, mails queued)."""
+
+    def work():
+        for period in canteen_periods():
+            grid = selectors.active_grid(period)
+            TariffGrid.objects.filter(pk=grid.pk).update(is_active=False)
+            TariffGrid.objects.create(
+                period=period,
+                version=grid.version + 100,
+                label="bench",
+                data=dearer(grid.data),
+                is_active=True,
+            )
+        messages = DossierMessage.objects.count()
+        done = quotes_recompute()
+        return done, DossierMessage.objects.count() - messages
+
+    done, told = rolled_back(work)
+    return f"{done} demandes re-tarifées après une hausse de 10 %, {told} familles prévenues"
 
 
 def council_comparison():
-    grid = selectors.active_grid(canteen_period())
-    data = dict(grid.data)
-    data["brackets"] = [
-        {
-            **bracket,
-            "price": str((pricing.parse_grid(grid.data).brackets[n].price * 11 / 10).quantize(council.MONEY)),
-        }
-        for n, bracket in enumerate(grid.data["brackets"])
-    ]
-    comparison = council.compare(grid, pricing.parse_grid(data))
-    return f"{comparison.dossiers} demandes comparées"
+    """The canteen's two school years, each grid in force against a 10 % dearer draft: as an agent starts it from
+    the admin (a job run by the worker) where the comparison is a job, else as the page computed it."""
+    from cantine.models import Job
+
+    compared = 0
+    for period in canteen_periods():
+        grid = selectors.active_grid(period)
+        draft = dearer(grid.data)
+        if hasattr(Job.Kind, "COMPARISON"):
+            from cantine.services.jobs import job_execute
+            from portal.models import User
+
+            def work(grid=grid, draft=draft):
+                agent = User.objects.filter(is_superuser=True).first()
+                job = Job.objects.create(
+                    kind=Job.Kind.COMPARISON, created_by=agent, params={"grid": grid.pk, "draft": draft}
+                )
+                job = job_execute(job=job)
+                job.file.delete(save=False)
+                return job.result["dossiers"]  # none when it failed: the bench says so
+
+            compared += rolled_back(work)
+        else:
+            compared += council.compare(grid, pricing.parse_grid(draft)).dossiers
+    return f"{compared} demandes comparées (2 années scolaires)"
 
 
 def export(file_format):
-    period = canteen_period()
-    rows = exports.export_rows(service=period.service, period=period)
+    """The billing export of the canteen's two school years, one file."""
+    periods = canteen_periods()
+    rows = chain.from_iterable(exports.export_rows(service=p.service, period=p) for p in periods)
     if file_format == "xlsx":
-        import tempfile
-
         with tempfile.TemporaryFile() as out:
             exports.export_write(rows, "xlsx", out)
             size = out.tell()
@@ -82,7 +154,7 @@ def export(file_format):
         out = Discard()
         exports.export_write(rows, "csv", out)
         size = out.size
-    count = exports.accepted_dossiers(service=period.service, period=period).count()
+    count = sum(exports.accepted_dossiers(service=p.service, period=p).count() for p in periods)
     return f"{count} lignes, {size / 1e6:.1f} Mo"
 
 
@@ -90,20 +162,13 @@ def purge():
     """Everything past retention, as if years had passed; rolled back so the data stays for the next run."""
     from cantine.income.services import tax_data_purge
 
-    class Rollback(Exception):
-        pass
-
-    try:
-        with transaction.atomic():
-            counts = tax_data_purge(today=timezone.localdate() + timedelta(days=5 * 365))
-            raise Rollback
-    except Rollback:
-        pass
+    counts = rolled_back(lambda: tax_data_purge(today=timezone.localdate() + timedelta(days=5 * 365)))
     return f"{counts[0]} données fiscales, {counts[1]} avis, {counts[2]} demandes (annulé ensuite)"
 
 
 JOBS = {
     "recompute": recompute,
+    "requote": requote,
     "council": council_comparison,
     "csv": lambda: export("csv"),
     "xlsx": lambda: export("xlsx"),
@@ -115,5 +180,15 @@ if __name__ == "__main__":
     started = time.perf_counter()
     detail = JOBS[name]()
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"job": name, "seconds": seconds, "peak_mb": peak, "detail": detail}))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(
+        json.dumps(
+            {
+                "job": name,
+                "seconds": seconds,
+                "cpu_seconds": usage.ru_utime + usage.ru_stime,
+                "peak_mb": usage.ru_maxrss / 1024,
+                "detail": detail,
+            }
+        )
+    )

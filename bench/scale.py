@@ -281,9 +281,11 @@ def page_figures(env):
 
 
 def batch_jobs(env):
-    print("\nTraitements par lots (un processus chacun)")
-    print(f"{'traitement':<14} {'durée s':>8} {'pic Mo':>8}  détail")
-    for job in ("recompute", "council", "csv", "xlsx", "purge"):
+    print(
+        "\nTraitements par lots (un processus chacun, sur tout le jeu, annulés ensuite ; CPU : ce processus seul)"
+    )
+    print(f"{'traitement':<14} {'durée s':>8} {'CPU s':>8} {'pic Mo':>8}  détail")
+    for job in ("recompute", "requote", "council", "csv", "xlsx", "purge"):
         out = subprocess.run(
             [PYTHON, str(ROOT / "bench" / "job.py"), job], cwd=ROOT, env=env, capture_output=True, text=True
         )
@@ -291,7 +293,10 @@ def batch_jobs(env):
             print(f"{job:<14} échec : {out.stderr.strip().splitlines()[-1:]}")
             continue
         result = json.loads(out.stdout.strip().splitlines()[-1])
-        print(f"{job:<14} {result['seconds']:8.2f} {result['peak_mb']:8.0f}  {result['detail']}")
+        print(
+            f"{job:<14} {result['seconds']:8.2f} {result['cpu_seconds']:8.2f} {result['peak_mb']:8.0f}  "
+            f"{result['detail']}"
+        )
 
 
 def dgfip_lookups(env, runs=1000):

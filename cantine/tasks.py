@@ -61,6 +61,13 @@ def dossier_message_send(message_id: int) -> str:
 
 
 @task()
+def dossier_messages_send(message_ids: list[int]) -> int:
+    """Many messages written at once (cantine.notifications.dossiers_notify): each emailed as dossier_message_send
+    emails one, a failed one tried again on its own. Returns how many were sent."""
+    return sum(dossier_message_send.call(message_id) == EmailStatus.SENT for message_id in message_ids)
+
+
+@task()
 def job_run(job_id: int) -> str:
     """One of the admin's long jobs (cantine.services.jobs): an export, a re-quote of many dossiers."""
     from cantine.models import Job

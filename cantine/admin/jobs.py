@@ -1,5 +1,6 @@
-"""The admin's long jobs (exports, re-quotes): each agent sees the ones they started, their progress while the task
-worker runs them, and downloads the file once done (the file is served only here, after the access check)."""
+"""The admin's long jobs (exports, re-quotes, grid comparisons): each agent sees the ones they started, their
+progress while the task worker runs them, and downloads the file once done (the file is served only here, after the
+access check); a comparison's page shows its result again."""
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -12,7 +13,11 @@ from django.utils.translation import gettext_lazy as _
 from cantine.models import Job
 
 # What a job's file needs, on top of having started it.
-KIND_PERMISSIONS = {Job.Kind.EXPORT: "cantine.export_dossiers", Job.Kind.REQUOTE: "cantine.change_dossier"}
+KIND_PERMISSIONS = {
+    Job.Kind.EXPORT: "cantine.export_dossiers",
+    Job.Kind.REQUOTE: "cantine.change_dossier",
+    Job.Kind.COMPARISON: "cantine.view_tariffgrid",
+}
 
 
 def may_see(user, job) -> bool:
@@ -23,7 +28,7 @@ def may_see(user, job) -> bool:
 class JobAdmin(admin.ModelAdmin):
     list_display = ["__str__", "status", "progress", "summary", "download"]
     list_filter = ["kind", "status"]
-    fields = ["kind", "created_at", "status", "progress", "summary", "finished_at", "download"]
+    fields = ["kind", "created_at", "status", "progress", "summary", "finished_at", "download", "result_page"]
     readonly_fields = fields
     change_form_template = "admin/cantine/job/change_form.html"
 
@@ -65,6 +70,13 @@ class JobAdmin(admin.ModelAdmin):
             return "—"
         url = reverse("admin:cantine_job_download", args=[obj.pk])
         return format_html('<a href="{}">{} {}</a>', url, _("Télécharger"), obj.filename)
+
+    @admin.display(description=_("résultat"))
+    def result_page(self, obj):
+        if obj.kind != Job.Kind.COMPARISON or obj.status != Job.Status.DONE:
+            return "—"
+        url = reverse("admin:cantine_tariffgrid_compare", args=[obj.params["grid"]])
+        return format_html('<a href="{}?traitement={}">{}</a>', url, obj.pk, _("Voir la comparaison"))
 
     def get_urls(self):
         download = self.admin_site.admin_view(self.download_view)

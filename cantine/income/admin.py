@@ -32,7 +32,7 @@ class DossierRowAdmin(VisibleDossiersAdminMixin, ReadOnlyAdmin):
 class ConsentAdmin(DossierRowAdmin):
     list_display = ["dossier", "decision", "mode", "given_at", "withdrawn_at"]
     list_filter = ["decision", "mode"]
-    list_select_related = ["dossier__child"]
+    list_select_related = ["dossier__child", "dossier__service"]  # Dossier.__str__: one query for the page
     search_fields = ["dossier__child__last_name", "user__email"]
 
 
@@ -43,7 +43,7 @@ class TaxDataAdmin(DossierRowAdmin):
 
     list_display = ["dossier", "source", "year", "identity_mismatch", "confirmed_at", "obtained_at"]
     list_filter = ["source", "identity_mismatch", "year"]
-    list_select_related = ["dossier__child"]
+    list_select_related = ["dossier__child", "dossier__service"]  # Dossier.__str__: one query for the page
     search_fields = ["dossier__child__last_name"]
     exclude = ["numero_fiscal", "declarant_keys"]
 
@@ -74,7 +74,7 @@ class NoticeFiguresForm(forms.Form):
 class TaxNoticeAdmin(DossierRowAdmin):
     list_display = ["__str__", "dossier", "status", "scan_status", "content_type", "uploaded_at"]
     list_filter = ["status", "scan_status"]
-    list_select_related = ["dossier__child"]
+    list_select_related = ["dossier__child", "dossier__service"]  # Dossier.__str__: one query for the page
     search_fields = ["dossier__child__last_name"]
     exclude = ["file"]
     readonly_fields = ["download", "enter"]

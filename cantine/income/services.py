@@ -371,21 +371,19 @@ def tax_data_purge(*, today: date | None = None) -> tuple[int, int, int]:
     data = TaxData.objects.filter(dossier__period__ends_on__lt=cutoff)
     benefits = FamilyBenefitData.objects.filter(dossier__period__ends_on__lt=cutoff)
     notices = TaxNotice.objects.filter(dossier__period__ends_on__lt=cutoff)
-    files = [notice.file.name for notice in notices if notice.file.name]
+    files = list(notices.exclude(file="").values_list("file", flat=True))
     data_count, _details = data.delete()
     benefit_count, _details = benefits.delete()
     data_count += benefit_count
     notice_count, _details = notices.delete()
-    derived = Dossier.objects.filter(period__ends_on__lt=cutoff).filter(
+    past = Dossier.objects.filter(period__ends_on__lt=cutoff)
+    derived_count = past.filter(
         Q(quote__income_erased_at__isnull=True, quote__income_source__in=pricing.WITH_FIGURES)
         | Q(creche_contract__isnull=False, creche_contract__income_erased_at__isnull=True)
+    ).count()
+    cantine_services.dossiers_income_figures_erase(
+        dossiers=past, reason=cantine_services.IncomeErasure.RETENTION
     )
-    derived_count = 0
-    for dossier in derived:
-        cantine_services.dossier_income_erase(
-            dossier=dossier, reason=cantine_services.IncomeErasure.RETENTION
-        )
-        derived_count += 1
     storage = TaxNotice._meta.get_field("file").storage
     transaction.on_commit(lambda: [storage.delete(name) for name in files])
     return data_count, notice_count, derived_count
@@ -435,8 +433,9 @@ def household_income_erase(*, household) -> dict[str, int]:
     _files_delete_on_commit([notice.file.name for notice in notices])
     counts = {"income_figures": data.delete()[1].get("impot_client.TaxData", 0)}
     counts["tax_notices"] = notices.delete()[1].get("impot_client.TaxNotice", 0)
-    for dossier in dossiers:
-        cantine_services.dossier_income_erase(dossier=dossier, reason=cantine_services.IncomeErasure.ERASED)
+    cantine_services.dossiers_income_figures_erase(
+        dossiers=dossiers, reason=cantine_services.IncomeErasure.ERASED
+    )
     counts["consents"] = Consent.objects.filter(household=household).delete()[1].get("portal.Consent", 0)
     return counts
 

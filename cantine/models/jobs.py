@@ -1,6 +1,7 @@
-"""Long work an agent starts from the admin (the billing export, a re-quote of many dossiers), run by the task
-worker and never inside a request: its progress, and the file it produced, kept under PRIVATE_MEDIA_ROOT (no URL
-serves it: the job's page, after an access check) and erased with the job after JOB_RETENTION."""
+"""Long work an agent starts from the admin (the billing export, a re-quote of many dossiers, the council's comparison
+of a draft grid), run by the task worker and never inside a request: its progress, and the file it produced, kept
+under PRIVATE_MEDIA_ROOT (no URL serves it: the job's page, after an access check) and erased with the job after
+JOB_RETENTION."""
 
 import uuid
 from datetime import timedelta
@@ -24,6 +25,7 @@ class Job(models.Model):
     class Kind(models.TextChoices):
         EXPORT = "export", _("Export pour la facturation")
         REQUOTE = "requote", _("Recalcul des tarifs")
+        COMPARISON = "comparison", _("Comparaison d'un projet de grille")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("en attente")
@@ -45,6 +47,8 @@ class Job(models.Model):
     file = models.FileField(_("fichier"), storage=PrivateStorage(), upload_to=_job_path, blank=True)
     filename = models.CharField(_("nom du fichier"), max_length=100, blank=True)
     content_type = models.CharField(_("type du fichier"), max_length=100, blank=True)
+    # What the page showing a finished job reads back (the comparison's aggregates: never a dossier).
+    result = models.JSONField(_("résultat détaillé"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("traitement")

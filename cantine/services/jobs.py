@@ -1,18 +1,24 @@
 """Writes on the admin's long jobs (cantine.models.Job): started by an agent, queued for the task worker, run there
 with their progress recorded, and erased with their file after JOB_RETENTION."""
 
+import csv
+import io
 import logging
 import tempfile
 from functools import partial
 
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+import pricing
 from cantine import exports
-from cantine.models import JOB_RETENTION, Job, Period
+from cantine.models import JOB_RETENTION, Job, Period, TariffGrid
 from cantine.services.quotes import quotes_recompute
+from cantine.tariffs import council
 
 logger = logging.getLogger(__name__)
 PROGRESS_EVERY = 1000  # rows written between two progress updates
@@ -37,7 +43,9 @@ def job_execute(*, job: Job) -> Job:
     if Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED).update(status=Job.Status.RUNNING) != 1:
         return job  # already run, or running, elsewhere
     try:
-        summary = {Job.Kind.EXPORT: _export, Job.Kind.REQUOTE: _requote}[job.kind](job)
+        summary = {Job.Kind.EXPORT: _export, Job.Kind.REQUOTE: _requote, Job.Kind.COMPARISON: _comparison}[
+            job.kind
+        ](job)
     except Exception as error:  # whatever stopped it, the agent reads that it failed
         logger.warning("cantine: job %s (%s) failed: %s", job.pk, job.kind, type(error).__name__)
         job.status, job.summary = (
@@ -47,7 +55,7 @@ def job_execute(*, job: Job) -> Job:
     else:
         job.status, job.summary = Job.Status.DONE, summary
     job.finished_at = timezone.now()
-    job.save(update_fields=["status", "summary", "finished_at", "file", "filename", "content_type"])
+    job.save(update_fields=["status", "summary", "finished_at", "file", "filename", "content_type", "result"])
     return job
 
 
@@ -88,6 +96,27 @@ def _requote(job: Job) -> str:
         progress=partial(_progress, job),
     )
     return _("%(done)s tarif(s) recalculé(s).") % {"done": done}
+
+
+def _comparison(job: Job) -> str:
+    """« Comparer un projet de grille »: the aggregates kept on the job for its page, and as a CSV to download (the
+    same conventions as the billing export: UTF-8 with a BOM, « ; »)."""
+    grid = TariffGrid.objects.select_related("period__service").get(pk=job.params["grid"])
+    comparison = council.compare(
+        grid, pricing.parse_grid(job.params["draft"]), progress=partial(_progress, job)
+    )
+    job.result = comparison.as_data()
+    text = io.StringIO()
+    writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
+    writer.writerow([_("Comparaison d'un projet de grille"), str(grid)])
+    writer.writerows([exports.csv_text(cell) for cell in line] for line in comparison.csv_lines())
+    job.filename = f"comparaison-{grid.period.service.slug}-{grid.period.starts_on:%Y}-v{grid.version}.csv"
+    job.content_type = exports.FORMATS["csv"][1]
+    job.file.save(job.filename, ContentFile(("\ufeff" + text.getvalue()).encode()), save=False)
+    return _("%(dossiers)s demande(s) comparée(s) ; écart de recette mensuelle : %(change)s.") % {
+        "dossiers": number_format(comparison.dossiers, force_grouping=True),
+        "change": comparison.revenue_change_words,
+    }
 
 
 def jobs_purge(*, now=None) -> int:

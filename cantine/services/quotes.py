@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -146,8 +147,10 @@ def _quote_store(*, dossier: Dossier, grid: TariffGrid, agent=None, erased_at=No
     return quote
 
 
-# Dossiers re-quoted per transaction by quotes_recompute: read in a few queries, written by bulk_update.
+# Dossiers re-quoted per transaction by quotes_recompute: read in a few queries, written by upserts of
+# RECOMPUTE_BATCH rows.
 RECOMPUTE_CHUNK = 2000
+RECOMPUTE_BATCH = 1000
 QUOTE_FIELDS = [
     "grid",
     "amount",
@@ -167,9 +170,10 @@ def quotes_recompute(
 ) -> int:
     """dossier_quote_compute for every billed dossier of the period (or of `dossier_ids`, over any periods),
     set-based: the facts of RECOMPUTE_CHUNK dossiers in a few queries (cantine.tariffs.bulk_facts), the engine in a
-    tight loop, the quotes written by bulk_create and bulk_update, one transaction per chunk. Same quotes, overrides
-    kept, the same audit rows and messages when the amount billed changes. `progress(done, total)` is called after
-    each chunk. Returns the number of quotes computed (none where the period has no grid in force)."""
+    tight loop, the quotes written by upserts (bulk_create with update_conflicts), one transaction per chunk. Same
+    quotes, overrides kept, the same audit rows and messages when the amount billed changes. `progress(done,
+    total)` is called after each chunk. Returns the number of quotes computed (none where the period has no grid in
+    force)."""
     dossiers = Dossier.objects.exclude(status__in=workflow.NOT_BILLED)
     if period is not None:
         dossiers = dossiers.filter(period=period)
@@ -189,7 +193,9 @@ def quotes_recompute(
         bareme = selectors.psu_bareme() if grid.kind == "psu" else None
         for start in range(0, len(pks), RECOMPUTE_CHUNK):
             chunk = list(dossiers.filter(pk__in=pks[start : start + RECOMPUTE_CHUNK]))
-            done += _quotes_recompute_chunk(chunk, grid=grid, parsed=parsed, bareme=bareme, agent=agent, ip=ip)
+            done += _quotes_recompute_chunk(
+                chunk, grid=grid, parsed=parsed, bareme=bareme, agent=agent, ip=ip
+            )
             if progress is not None:
                 progress(done, total)
     return done
@@ -197,49 +203,104 @@ def quotes_recompute(
 
 @transaction.atomic
 def _quotes_recompute_chunk(dossiers, *, grid, parsed, bareme, agent, ip) -> int:
+    """One chunk: the previous quotes read as plain columns, their encrypted ones as tokens, decrypted only where
+    all the rest is the same; a quote the engine gives again unchanged only gets its computed_at and computed_by (one
+    UPDATE), the others are written by one upsert per batch (INSERT … ON CONFLICT (dossier) DO UPDATE: no CASE per
+    row as bulk_update writes), the override columns left out of it so an agent's override stays."""
     facts = tariff_facts_bulk(dossiers, parsed)
     previous = {
-        quote.dossier_id: quote
-        for quote in DossierQuote.objects.select_for_update().filter(dossier__in=[d.pk for d in dossiers])
+        row["dossier_id"]: row
+        for row in DossierQuote.objects.select_for_update()
+        .filter(dossier__in=[d.pk for d in dossiers])
+        .values(
+            "dossier_id",
+            "grid_id",
+            "amount",
+            "unit",
+            "income_source",
+            "income_erased_at",
+            "overridden_amount",
+            "override_justification",
+            **{f"{name}_token": Cast(name, models.TextField()) for name in ENCRYPTED_QUOTE_FIELDS},
+        )
     }
     now = timezone.now()
-    created, updated, changed = [], [], []
+    quotes, unchanged, changed = [], [], []
     for dossier in dossiers:
         dossier_facts = facts[dossier.pk]
         with as_validation_error():
             result = pricing.quote(parsed, dossier_facts, bareme=bareme)
-        quote = previous.get(dossier.pk)
-        before = quote.final_amount if quote is not None else None
-        if quote is None:
-            quote = DossierQuote(dossier=dossier)
-            created.append(quote)
-        else:
-            updated.append(quote)
-        quote.grid = grid
-        quote.amount, quote.unit = result.amount, result.unit
-        quote.income_source = dossier_facts.income_source
-        quote.qf = result.qf
-        quote.explanation = list(result.explanation)
-        quote.criteria = {name: value for name, value in result.criteria.items() if name != "qf"}
-        quote.computed_at, quote.computed_by, quote.income_erased_at = now, agent, None
-        if before is not None and quote.final_amount != before:
-            changed.append((dossier, quote))
-    DossierQuote.objects.bulk_create(created, batch_size=500)
-    DossierQuote.objects.bulk_update(updated, QUOTE_FIELDS, batch_size=500)
+        quote = DossierQuote(
+            dossier=dossier,
+            grid=grid,
+            amount=result.amount,
+            unit=result.unit,
+            income_source=dossier_facts.income_source,
+            qf=result.qf,
+            explanation=list(result.explanation),
+            criteria={name: value for name, value in result.criteria.items() if name != "qf"},
+            computed_at=now,
+            computed_by=agent,
+            income_erased_at=None,
+        )
+        before = previous.get(dossier.pk)
+        if before is not None and _quote_unchanged(before, quote):
+            unchanged.append(dossier.pk)
+            continue
+        quotes.append(quote)
+        if before is not None:
+            quote.overridden_amount = before["overridden_amount"]
+            quote.override_justification = before["override_justification"]
+            billed = quote.overridden_amount if quote.overridden_amount is not None else before["amount"]
+            if quote.final_amount != billed:
+                changed.append((dossier, quote))
+    DossierQuote.objects.filter(dossier__in=unchanged).update(computed_at=now, computed_by=agent)
+    DossierQuote.objects.bulk_create(
+        quotes,
+        batch_size=RECOMPUTE_BATCH,
+        update_conflicts=True,
+        unique_fields=["dossier"],
+        update_fields=QUOTE_FIELDS,
+    )
     if agent is not None:  # as audit_record writes them, one per dossier
         AuditEntry.objects.bulk_create(
-            AuditEntry(
-                actor=agent,
-                action=AuditEntry.Action.RECOMPUTED_TARIFF,
-                dossier=dossier,
-                ip_address=ip,
-                detail={"grid_version": grid.version},
-            )
-            for dossier in dossiers
+            (
+                AuditEntry(
+                    actor=agent,
+                    action=AuditEntry.Action.RECOMPUTED_TARIFF,
+                    dossier=dossier,
+                    ip_address=ip,
+                    detail={"grid_version": grid.version},
+                )
+                for dossier in dossiers
+            ),
+            batch_size=RECOMPUTE_BATCH,
         )
-    for dossier, quote in changed:
-        notifications.dossier_notify(dossier=dossier, kind=DossierMessage.Kind.TARIFF_CHANGED, quote=quote)
+    notifications.dossiers_notify(
+        kind=DossierMessage.Kind.TARIFF_CHANGED,
+        notices=[(dossier, {"quote": quote}) for dossier, quote in changed],
+    )
     return len(dossiers)
+
+
+ENCRYPTED_QUOTE_FIELDS = ("qf", "explanation", "criteria")
+
+
+def _quote_unchanged(before: dict, quote: DossierQuote) -> bool:
+    """The stored quote (a row of _quotes_recompute_chunk's read) says what `quote` says: the plain columns
+    compared first, the encrypted ones decrypted only then."""
+    if (
+        before["grid_id"] != quote.grid_id
+        or before["amount"] != quote.amount
+        or before["unit"] != quote.unit
+        or before["income_source"] != quote.income_source
+        or before["income_erased_at"] is not None
+    ):
+        return False
+    return all(
+        DossierQuote._meta.get_field(name).to_python(before[f"{name}_token"]) == getattr(quote, name)
+        for name in ENCRYPTED_QUOTE_FIELDS
+    )
 
 
 class IncomeErasure(models.TextChoices):
@@ -263,13 +324,37 @@ def dossier_income_erase(*, dossier: Dossier, reason: str) -> DossierQuote | Non
     pays, and loses the lines of its computation, in its frozen document too."""
     now = timezone.now()
     quote = DossierQuote.objects.select_for_update().filter(dossier=dossier).first()
+    dossiers = Dossier.objects.filter(pk=dossier.pk)
     if quote is not None and reason == IncomeErasure.WITHDRAWN:
         if dossier.status in workflow.NOT_BILLED:  # their quote goes with the figures it came from
             quote.delete()
             quote = None
         else:
             quote = _quote_store(dossier=dossier, grid=quote.grid, erased_at=now)
-    elif quote is not None and quote.income_erased_at is None and quote.income_source in pricing.WITH_FIGURES:
+        _contracts_figures_erase(dossiers, reason=reason, now=now)
+        return quote
+    if dossiers_income_figures_erase(dossiers=dossiers, reason=reason, now=now)[0]:
+        quote.refresh_from_db()
+    return quote
+
+
+# Quotes and contracts whose figures go per query and per write (the retention purge erases tens of thousands).
+ERASE_CHUNK = 2000
+
+
+@transaction.atomic
+def dossiers_income_figures_erase(*, dossiers, reason: str, now=None) -> tuple[int, int]:
+    """The figures derived from the erased income of `dossiers` (a queryset), set-based: their quotes keep the tariff
+    and lose the QF, the income criteria and the explanation (a line saying what was computed, and when and why it
+    went), their crèche contracts the lines of their computation. Quotes and contracts erased already are left as
+    they are. Returns (quotes, contracts) erased."""
+    now = now or timezone.now()
+    quotes = DossierQuote.objects.filter(
+        dossier__in=dossiers, income_erased_at=None, income_source__in=pricing.WITH_FIGURES
+    ).defer("qf", "explanation")  # replaced, never read: never decrypted
+    day, words = timezone.localdate(now).strftime("%d/%m/%Y"), IncomeErasure(reason).label
+    erased = []
+    for quote in quotes.select_for_update().order_by("pk").iterator(chunk_size=ERASE_CHUNK):
         quote.qf = None
         quote.criteria = {
             name: value for name, value in quote.criteria.items() if name not in pricing.INCOME_CRITERIA
@@ -279,25 +364,25 @@ def dossier_income_erase(*, dossier: Dossier, reason: str) -> DossierQuote | Non
                 "Les revenus qui ont servi à ce calcul ont été effacés le %(day)s (%(reason)s) : le tarif calculé "
                 "était de %(price)s %(unit)s."
             )
-            % {
-                "day": timezone.localdate(now).strftime("%d/%m/%Y"),
-                "reason": IncomeErasure(reason).label,
-                "price": formats.euros(quote.amount),
-                "unit": quote.unit_label,
-            }
+            % {"day": day, "reason": words, "price": formats.euros(quote.amount), "unit": quote.unit_label}
         ]
         quote.income_erased_at = now
-        quote.save(update_fields=["qf", "criteria", "explanation", "income_erased_at"])
-    contract = (
-        CrecheContract.objects.select_for_update().filter(dossier=dossier, income_erased_at=None).first()
-    )
-    if contract is not None:
+        erased.append(quote)
+    _rows_rewrite(DossierQuote, erased, ["qf", "criteria", "explanation", "income_erased_at"])
+    return len(erased), _contracts_figures_erase(dossiers, reason=reason, now=now)
+
+
+def _contracts_figures_erase(dossiers, *, reason: str, now) -> int:
+    pending = CrecheContract.objects.filter(dossier__in=dossiers, income_erased_at=None).defer("explanation")
+    day, words = timezone.localdate(now).strftime("%d/%m/%Y"), IncomeErasure(reason).label
+    erased = []
+    for contract in pending.select_for_update().order_by("pk").iterator(chunk_size=ERASE_CHUNK):
         contract.explanation = [
             _(
                 "Le détail du calcul, qui citait les revenus du foyer, a été effacé le %(day)s (%(reason)s). Le "
                 "tarif horaire et la mensualité sont ceux du contrat."
             )
-            % {"day": timezone.localdate(now).strftime("%d/%m/%Y"), "reason": IncomeErasure(reason).label},
+            % {"day": day, "reason": words},
             pricing.monthly_fee_line(
                 hours=contract.hours_per_week,
                 weeks=contract.weeks_per_year,
@@ -308,8 +393,17 @@ def dossier_income_erase(*, dossier: Dossier, reason: str) -> DossierQuote | Non
         ]
         contract.document = contracts.document_with_calculation(contract.document, contract.explanation)
         contract.income_erased_at = now
-        contract.save(update_fields=["explanation", "document", "income_erased_at"])
-    return quote
+        erased.append(contract)
+    _rows_rewrite(CrecheContract, erased, ["explanation", "document", "income_erased_at"])
+    return len(erased)
+
+
+def _rows_rewrite(model, rows, fields) -> None:
+    """Write `fields` of rows read whole, ERASE_CHUNK at a time, as one INSERT … ON CONFLICT (id) DO UPDATE each:
+    bulk_update's CASE per row and field costs more in Python and in PostgreSQL than the rows themselves."""
+    model.objects.bulk_create(
+        rows, batch_size=ERASE_CHUNK, update_conflicts=True, unique_fields=["id"], update_fields=fields
+    )
 
 
 @transaction.atomic

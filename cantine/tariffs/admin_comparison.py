@@ -1,23 +1,27 @@
-"""« Comparer un projet de grille » in the admin: the draft's form and the page, mixed into TariffGridAdmin."""
+"""« Comparer un projet de grille » in the admin: the draft's form and the page, mixed into TariffGridAdmin. The
+comparison itself runs in the task worker (a cantine.models.Job: over 30 000 dossiers it outlasts a request); the
+page shows a finished one's aggregates again (`?traitement=<job>`)."""
 
 import json
 
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cantine.models import Dossier, TariffGrid
+from cantine.models import Dossier, Job, TariffGrid
+from cantine.services.jobs import job_start
 from cantine.tariffs.council import (
     CRECHE_MONTHS_BILLED,
     CRECHE_WEEKS_PER_YEAR,
     CURRENT_STATUSES,
     SCHOOL_MONTHS_BILLED,
     SCHOOL_WEEKS_PER_YEAR,
-    compare,
+    Comparison,
 )
 from cantine.tariffs.errors import clean_grid
 from cantine.tariffs.formats import unit_label
@@ -50,6 +54,7 @@ class DraftGridForm(forms.Form):
                 % {"line": getattr(error, "lineno", "?"), "column": getattr(error, "colno", "?")}
             ) from error
         draft = clean_grid(data)
+        self.draft_data = data  # what the job is given: JSON, parsed again there
         if (draft.kind == "psu") != (self.grid.kind == "psu"):
             raise ValidationError(
                 _(
@@ -86,11 +91,27 @@ class GridComparisonAdminMixin:
         grid = get_object_or_404(TariffGrid.objects.select_related("period__service"), pk=pk)
         if not self.has_view_permission(request, grid):
             raise PermissionDenied
-        initial = {"draft": json.dumps(grid.data, indent=2, ensure_ascii=False)}
-        form = DraftGridForm(request.POST or None, grid=grid, initial=initial)
-        comparison = None
+        job = self._finished_comparison(request, grid)
+        draft = job.params["draft"] if job is not None else grid.data
+        form = DraftGridForm(
+            request.POST or None,
+            grid=grid,
+            initial={"draft": json.dumps(draft, indent=2, ensure_ascii=False)},
+        )
         if request.method == "POST" and form.is_valid():
-            comparison = compare(grid, form.cleaned_data["draft"])
+            job = job_start(
+                kind=Job.Kind.COMPARISON,
+                agent=request.user,
+                params={"grid": grid.pk, "draft": form.draft_data},
+            )
+            self.message_user(
+                request,
+                _(
+                    "La comparaison est lancée : son résultat s'affichera ici une fois calculé, et sera à télécharger."
+                ),
+            )
+            return redirect(reverse("admin:cantine_job_change", args=[job.pk]))
+        comparison = Comparison.from_data(job.result) if job is not None else None
         context = {
             **self.admin_site.each_context(request),
             "title": _("Comparer un projet de grille"),
@@ -98,6 +119,7 @@ class GridComparisonAdminMixin:
             "grid": grid,
             "form": form,
             "comparison": comparison,
+            "job": job,
             "unit": unit_label(grid.data.get("unit", "hour" if grid.kind == "psu" else "meal")),
             "statuses": [Dossier.Status(status).label for status in CURRENT_STATUSES],
             "constants": {
@@ -109,3 +131,16 @@ class GridComparisonAdminMixin:
             "opts": self.model._meta,
         }
         return TemplateResponse(request, self.compare_template, context)
+
+    def _finished_comparison(self, request, grid) -> Job | None:
+        """The comparison job `?traitement=` names, of this grid, finished, started by this agent (any, for a
+        superuser); None without the parameter. Anyone else's, or a job still running: not found."""
+        number = request.GET.get("traitement")
+        if number is None:
+            return None
+        if not number.isdigit():
+            raise Http404("not a job number")
+        jobs = Job.objects.filter(kind=Job.Kind.COMPARISON, status=Job.Status.DONE, params__grid=grid.pk)
+        if not request.user.is_superuser:
+            jobs = jobs.filter(created_by=request.user)
+        return get_object_or_404(jobs, pk=number)

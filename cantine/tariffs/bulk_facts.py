@@ -50,8 +50,15 @@ def tariff_facts_bulk(dossiers, grid=None) -> dict[int, Facts]:
     states = dict(
         Dossier.objects.filter(pk__in=pks).annotate(state=income_state()).values_list("pk", "state")
     )
-    tax_data = {data.dossier_id: data for data in TaxData.objects.filter(dossier__in=pks)}
-    benefits = {data.dossier_id: data for data in FamilyBenefitData.objects.filter(dossier__in=pks)}
+    # The keys of the declarants and allocataires, and the numéro fiscal, are never read here: never decrypted.
+    tax_data = {
+        data.dossier_id: data
+        for data in TaxData.objects.filter(dossier__in=pks).defer("numero_fiscal", "declarant_keys")
+    }
+    benefits = {
+        data.dossier_id: data
+        for data in FamilyBenefitData.objects.filter(dossier__in=pks).defer("allocataire_keys")
+    }
     children = defaultdict(list)  # household → (added_at, has_disability) of each child
     for household, added, disabled in Child.objects.filter(
         household__in={dossier.child.household_id for dossier in dossiers}

@@ -58,6 +58,15 @@ class Category:
     label: str = field(compare=False)
 
 
+def _order_data(order: tuple) -> list:
+    """A category's order as JSON data: the bounds of its QF bracket as text (_as_order reads them back)."""
+    return [str(value) if isinstance(value, Decimal) else value for value in order]
+
+
+def _as_order(order: list) -> tuple:
+    return tuple(Decimal(value) if isinstance(value, str) else value for value in order)
+
+
 HIGHEST = Category((8,), gettext_lazy("Tarif le plus élevé (revenus inconnus ou refusés)"))
 UNCOMPUTABLE = Category((9,), gettext_lazy("Tarif non calculable"))
 
@@ -175,6 +184,14 @@ class Comparison:
     def average_change(self) -> Decimal | None:
         return (self.total_change / self.priced).quantize(MONEY) if self.priced else None
 
+    @property
+    def revenue_change_words(self) -> str:
+        """« +28,80 € (+17,2 %) »."""
+        change = signed_euros(self.revenue_change)
+        if self.revenue_change_percent is not None:
+            change += f" ({'+' if self.revenue_change_percent > 0 else ''}{number_format(self.revenue_change_percent, decimal_pos=1)}\u00a0%)"
+        return change
+
     def figures(self) -> list[tuple[str, str]]:
         """The headline figures, as (term, value) for a description list."""
         unit = unit_label(self.unit)
@@ -183,15 +200,59 @@ class Comparison:
             (_("Recette mensuelle estimée, grille en vigueur"), euros(self.revenue_before)),
             (_("Recette mensuelle estimée, projet"), euros(self.revenue_after)),
         ]
-        change = signed_euros(self.revenue_change)
-        if self.revenue_change_percent is not None:
-            change += f" ({'+' if self.revenue_change_percent > 0 else ''}{number_format(self.revenue_change_percent, decimal_pos=1)}\u00a0%)"
-        rows.append((_("Écart de recette mensuelle"), change))
+        rows.append((_("Écart de recette mensuelle"), self.revenue_change_words))
         if self.average_change is not None:
             rows.append(
                 (_("Évolution moyenne du tarif par demande"), f"{signed_euros(self.average_change)} {unit}")
             )
         return rows
+
+    def as_data(self) -> dict:
+        """The aggregates as JSON data (the comparison job stores them for its page): from_data reads them back."""
+        return {
+            "unit": self.unit,
+            "dossiers": self.dossiers,
+            "before": [[_order_data(c.order), str(c.label), n] for c, n in self.before.items()],
+            "after": [[_order_data(c.order), str(c.label), n] for c, n in self.after.items()],
+            "changes": dict(self.changes),
+            "revenue_before": str(self.revenue_before),
+            "revenue_after": str(self.revenue_after),
+            "total_change": str(self.total_change),
+            "priced": self.priced,
+            "errors": dict(self.errors),
+            "stale_quotes": self.stale_quotes,
+        }
+
+    @classmethod
+    def from_data(cls, data: dict) -> "Comparison":
+        def categories(rows):
+            return Counter({Category(_as_order(order), label): n for order, label, n in rows})
+
+        return cls(
+            unit=data["unit"],
+            dossiers=data["dossiers"],
+            before=categories(data["before"]),
+            after=categories(data["after"]),
+            changes=Counter(data["changes"]),
+            revenue_before=Decimal(data["revenue_before"]),
+            revenue_after=Decimal(data["revenue_after"]),
+            total_change=Decimal(data["total_change"]),
+            priced=data["priced"],
+            errors=Counter(data["errors"]),
+            stale_quotes=data["stale_quotes"],
+        )
+
+    def csv_lines(self) -> list[list[str]]:
+        """The figures and both tables, in French, for the file the council downloads."""
+        lines = [list(row) for row in self.figures()]
+        lines += [[], [_("Tranche"), _("En vigueur"), _("Projet")]]
+        lines += [[label, str(before), str(after)] for label, before, after in self.rows]
+        lines += [[], [_("Évolution du tarif"), _("Demandes")]]
+        lines += [[label, str(count)] for label, count in self.change_rows]
+        if self.errors:
+            lines += [[], [_("Tarifs non calculables"), _("Demandes")]]
+            lines += [[message, str(count)] for message, count in self.errors.items()]
+        return lines
 
     def bracket_chart(self):
         return charts.bar_chart(
@@ -235,20 +296,26 @@ def _quote_or_error(grid, facts, bareme, comparison, which) -> pricing.Quote | N
 COMPARE_CHUNK = 2000
 
 
-def _with_facts(dossiers, current, draft):
+def _with_facts(dossiers, current, draft, progress=None):
     """(dossier, (its facts for the grid in force, for the draft)), read COMPARE_CHUNK dossiers at a time
-    (cantine.tariffs.bulk_facts); once when both grids name the same income sources in the same order."""
+    (cantine.tariffs.bulk_facts); once when both grids name the same income sources in the same order.
+    `progress(done, total)` before each chunk, and once at the end."""
     pks = list(dossiers.values_list("pk", flat=True))
     for start in range(0, len(pks), COMPARE_CHUNK):
+        if progress is not None:
+            progress(start, len(pks))
         chunk = list(dossiers.filter(pk__in=pks[start : start + COMPARE_CHUNK]))
         before = tariff_facts_bulk(chunk, current)
         after = before if draft.income == current.income else tariff_facts_bulk(chunk, draft)
         for dossier in chunk:
             yield dossier, (before[dossier.pk], after[dossier.pk])
+    if progress is not None:
+        progress(len(pks), len(pks))
 
 
-def compare(grid: TariffGrid, draft: pricing.Grid) -> Comparison:
-    """The grid and the draft, each over the period's current dossiers with today's facts (like for like)."""
+def compare(grid: TariffGrid, draft: pricing.Grid, progress=None) -> Comparison:
+    """The grid and the draft, each over the period's current dossiers with today's facts (like for like).
+    `progress(done, total)`: called as the dossiers are read (the comparison runs as a job, cantine.services.jobs)."""
     current = pricing.parse_grid(grid.data)
     bareme = (
         selectors.psu_bareme()
@@ -263,7 +330,7 @@ def compare(grid: TariffGrid, draft: pricing.Grid) -> Comparison:
         .order_by("pk")
     )
     in_force, in_draft = _("Grille en vigueur"), _("Projet")
-    for dossier, facts in _with_facts(dossiers, current, draft):
+    for dossier, facts in _with_facts(dossiers, current, draft, progress):
         comparison.dossiers += 1
         before = _quote_or_error(current, facts[0], bareme, comparison, in_force)
         after = _quote_or_error(draft, facts[1], bareme, comparison, in_draft)

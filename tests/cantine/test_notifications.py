@@ -19,8 +19,8 @@ from django_tasks_db.models import DBTaskResult
 
 from cantine import notifications, services
 from cantine.models import Dossier, DossierMessage
-from cantine.tasks import dossier_message_send
-from tests.cantine.backoffice import submitted_with_quote, under_review, with_grid
+from cantine.tasks import dossier_message_send, dossier_messages_send
+from tests.cantine.backoffice import submitted, submitted_with_quote, under_review, with_grid
 from tests.factories import DossierFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -271,3 +271,35 @@ def test_the_family_reads_its_messages_newest_first(client, review, agent):
     documents = page.index("Il manque l&#x27;attestation CAF.")
     received = page.index("Nous avons bien reçu votre demande")
     assert page.index('id="titre-messages"') < documents < received
+
+
+def test_a_requote_tells_many_families_with_one_task_per_batch(
+    monkeypatch, settings, review, agent, django_capture_on_commit_callbacks
+):
+    """After a grid change every family whose tariff changes gets its message, the same as one at a time; the mails
+    go by batches of MESSAGES_PER_TASK messages, each with its own attempts (a failure is retried on its own)."""
+    monkeypatch.setattr(notifications, "MESSAGES_PER_TASK", 2)
+    others = [under_review(submitted(DossierFactory(period=review.period))) for _n in range(2)]
+    services.quotes_recompute(dossier_ids=[d.pk for d in others])
+    grid = review.quote.grid
+    grid.data = {**grid.data, "brackets": [{"up_to": None, "price": "3.90"}]}
+    grid.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.quotes_recompute(dossier_ids=[review.pk, *(d.pk for d in others)], agent=agent)
+    messages = DossierMessage.objects.filter(kind=Kind.TARIFF_CHANGED).order_by("pk")
+    assert {message.dossier_id for message in messages} == {review.pk, *(d.pk for d in others)}
+    assert all("3,90 € par repas" in message.body for message in messages)
+    tasks = DBTaskResult.objects.filter(task_path="cantine.tasks.dossier_messages_send").order_by(
+        "enqueued_at"
+    )
+    assert sorted(len(task.args_kwargs["args"][0]) for task in tasks) == [1, 2]
+    settings.EMAIL_BACKEND = OUTAGE
+    failing = tasks[0].args_kwargs["args"][0]
+    assert dossier_messages_send.call(failing) == 0  # none sent: each queued again for its next attempt
+    assert DBTaskResult.objects.filter(task_path="cantine.tasks.dossier_message_send").count() == len(failing)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    mail.outbox.clear()
+    assert dossier_messages_send.call(tasks[1].args_kwargs["args"][0]) == len(tasks[1].args_kwargs["args"][0])
+    assert [email.to for email in mail.outbox] == [
+        [message.recipient] for message in messages if message.pk in tasks[1].args_kwargs["args"][0]
+    ]

@@ -11,6 +11,8 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 import pricing
@@ -263,6 +265,25 @@ class TestPurge:
         TaxData.objects.filter(dossier=dossier).delete()  # what the purge did before: quote left untouched
         assert self.purge_after(dossier) == (0, 0, 1)
         assert CANTEEN.found_in(quote_row(dossier)) == []
+
+    def test_the_purge_costs_the_same_queries_for_many_dossiers(self):
+        """Set-based: the figures of tens of thousands of dossiers go in a fixed number of queries."""
+        first = canteen_sent()
+
+        def another():
+            dossier = DossierFactory(income_declined=False, period=first.period)
+            return submitted(with_income(dossier, rfr=CANTEEN.rfr, parts=CANTEEN.parts))
+
+        for _n in range(5):
+            another()
+        day = income_services.retention_date(first) + timedelta(days=1)
+        with CaptureQueriesContext(connection) as many:
+            assert income_services.tax_data_purge(today=day) == (6, 0, 6)
+        assert not DossierQuote.objects.filter(income_erased_at=None).exists()
+        another()
+        with CaptureQueriesContext(connection) as one:
+            assert income_services.tax_data_purge(today=day) == (1, 0, 1)
+        assert len(many) == len(one), [query["sql"] for query in many]
 
     def test_a_period_still_in_its_retention_keeps_everything(self):
         dossier = canteen_sent()

@@ -119,6 +119,9 @@ def test_recompute_quotes_gives_the_per_dossier_quotes_and_messages(periods):
     services.tariff_grid_activate(grid=new_grid)
     DossierQuote.objects.filter(dossier__period=period).first().delete()  # one dossier not quoted yet
     messages = DossierMessage.objects.filter(kind=DossierMessage.Kind.TARIFF_CHANGED).count()
+    computed = dict(
+        DossierQuote.objects.filter(dossier__period=creche_period).values_list("pk", "computed_at")
+    )
     call_command("recompute_quotes", period=period.pk, stdout=StringIO())
     call_command("recompute_quotes", period=creche_period.pk, stdout=StringIO())
     canteen = DossierQuote.objects.filter(dossier__period=period)
@@ -132,6 +135,9 @@ def test_recompute_quotes_gives_the_per_dossier_quotes_and_messages(periods):
         for pk, value in expected.items()
         if Dossier.objects.get(pk=pk).period_id == creche_period.pk
     }
+    # The crèche's quotes come out the same (nothing rewritten) and say they were computed again.
+    again = dict(DossierQuote.objects.filter(dossier__period=creche_period).values_list("pk", "computed_at"))
+    assert again.keys() == computed.keys() and all(again[pk] > computed[pk] for pk in computed)
     for quote in canteen.select_related(
         "dossier"
     ):  # the same as the per-dossier computation with the new grid
@@ -158,3 +164,28 @@ def test_the_council_comparison_counts_as_before(periods):
     )
     assert comparison.priced == comparison.dossiers and comparison.revenue_after > Decimal(0)
     assert sum(comparison.before.values()) == sum(comparison.after.values()) == comparison.dossiers
+
+
+@pytest.mark.parametrize(
+    "stale",
+    [
+        {"qf": Decimal("1.00")},
+        {"explanation": ["Un ancien calcul."]},
+        {"criteria": {"bracket": 0}},
+        {"unit": "day"},
+    ],
+)
+def test_a_quote_that_differs_in_any_field_is_written_again(periods, stale):
+    """Unchanged quotes are not rewritten: one that differs from the engine's answer, in a plain or an encrypted
+    field, is."""
+    period, _creche_period = periods
+    dossier = sent(with_income(DossierFactory(period=period, income_declined=False), 54000, "3"))
+    services.quotes_recompute(dossier_ids=[dossier.pk])
+    quote = DossierQuote.objects.get(dossier=dossier)
+    expected = (quote.amount, quote.unit, quote.qf, quote.explanation, quote.criteria)
+    for name, value in stale.items():
+        setattr(quote, name, value)
+    quote.save()
+    services.quotes_recompute(dossier_ids=[dossier.pk])
+    quote.refresh_from_db()
+    assert (quote.amount, quote.unit, quote.qf, quote.explanation, quote.criteria) == expected

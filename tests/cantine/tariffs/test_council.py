@@ -1,4 +1,5 @@
-"""The council's comparison of a draft grid in the admin: aggregates only."""
+"""The council's comparison of a draft grid in the admin: aggregates only, computed by the task worker (a job) and
+shown again on the comparison page, with a CSV to download."""
 
 import json
 from datetime import date
@@ -10,8 +11,8 @@ from django.urls import reverse
 
 import pricing
 from cantine import services
-from cantine.models import Dossier
-from cantine.tariffs.council import change_bucket, compare
+from cantine.models import Dossier, Job
+from cantine.tariffs.council import Comparison, change_bucket, compare
 from tests.cantine.backoffice import grid_for, submitted, with_income
 from tests.cantine.grids import COLLECTIVE as PSU
 from tests.cantine.grids import PARIS
@@ -65,6 +66,23 @@ def compare_url(grid):
     return reverse("admin:cantine_tariffgrid_compare", args=[grid.pk])
 
 
+def compared(client, grid, draft, capture):
+    """Post the draft as an agent does: the request only queues the job (nothing computed in it); the worker runs
+    it; the comparison page shows the job's result. Returns (job, that page)."""
+    with capture() as queued:
+        response = client.post(compare_url(grid), {"draft": json.dumps(draft)})
+    job = Job.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:cantine_job_change", args=[job.pk])
+    assert (job.kind, job.status, job.result, len(queued)) == (Job.Kind.COMPARISON, Job.Status.QUEUED, {}, 1)
+    services.job_execute(job=job)  # what the task worker runs
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE, job.summary
+    page = client.get(compare_url(grid) + f"?traitement={job.pk}")
+    assert page.status_code == 200
+    return job, page.content.decode()
+
+
 class TestComparison:
     def test_the_form_is_prefilled_with_the_grid(self, admin_client, council):
         grid, _dossiers, _left_out = council
@@ -101,11 +119,12 @@ class TestComparison:
         assert rows["QF à partir de 1\u00a0000,01"] == (0, 1)
         assert dict(result.changes) == {"down_large": 3, "up_large": 1}
 
-    def test_the_page_shows_figures_chart_and_table_and_never_a_family(self, admin_client, council):
+    def test_the_page_shows_figures_chart_and_table_and_never_a_family(
+        self, admin_client, council, django_capture_on_commit_callbacks
+    ):
         grid, dossiers, _left_out = council
-        response = admin_client.post(compare_url(grid), {"draft": json.dumps(DRAFT)})
-        page = response.content.decode()
-        assert response.status_code == 200
+        job, page = compared(admin_client, grid, DRAFT, django_capture_on_commit_callbacks)
+        assert (job.done, job.total, job.percent) == (4, 4, 100)
         flat = page.replace("\u00a0", " ").replace("\u202f", " ")
         assert "167,47 €" in flat and "196,27 €" in flat and "+28,80 € (+17,2 %)" in flat
         assert '<svg xmlns="http://www.w3.org/2000/svg" role="img"' in page
@@ -122,6 +141,49 @@ class TestComparison:
             assert household.owner.email not in page
             assert reverse("admin:cantine_dossier_change", args=[dossier.pk]) not in page
         assert 'style="' not in page.split("<svg", 1)[1].split("</svg>", 1)[0]
+        assert "4 demande(s) comparée(s) ; écart de recette mensuelle : +28,80" in job.summary.replace(
+            "\u00a0", " "
+        )
+        # The job's page links to that page and to the file, a CSV of the same aggregates.
+        job_page = admin_client.get(reverse("admin:cantine_job_change", args=[job.pk])).content.decode()
+        assert f"{compare_url(grid)}?traitement={job.pk}" in job_page and "Voir la comparaison" in job_page
+        download = admin_client.get(reverse("admin:cantine_job_download", args=[job.pk]))
+        text = b"".join(download.streaming_content).decode("utf-8-sig").replace("\u00a0", " ")
+        assert download["Content-Type"].startswith("text/csv")
+        assert f"comparaison-{grid.period.service.slug}-" in download["Content-Disposition"]
+        assert "Demandes comparées;4\r\n" in text and "QF jusqu'à 234;1;1\r\n" in text
+        assert "Écart de recette mensuelle;'+28,80 € (+17,2 %)" in text  # text, never read as a formula
+        for dossier in dossiers:
+            assert dossier.reference not in text and dossier.child.first_names not in text
+
+    def test_the_aggregates_read_back_from_the_job_are_the_comparison(self, council):
+        grid, _dossiers, _left_out = council
+        result = compare(grid, pricing.parse_grid(DRAFT))
+        again = Comparison.from_data(json.loads(json.dumps(result.as_data())))
+        assert again == result and again.rows == result.rows and again.figures() == result.figures()
+
+    def test_a_comparison_is_shown_only_to_whoever_started_it(
+        self, admin_client, client, council, django_capture_on_commit_callbacks
+    ):
+        grid, _dossiers, _left_out = council
+        job, _page = compared(admin_client, grid, DRAFT, django_capture_on_commit_callbacks)
+        other = UserFactory(is_staff=True)
+        other.user_permissions.add(Permission.objects.get(codename="view_tariffgrid"))
+        client.force_login(other)
+        assert client.get(compare_url(grid) + f"?traitement={job.pk}").status_code == 404
+        assert client.get(reverse("admin:cantine_job_download", args=[job.pk])).status_code == 404
+        assert client.get(compare_url(grid) + "?traitement=abc").status_code == 404
+        another_grid = grid_for(PeriodFactory())
+        assert admin_client.get(compare_url(another_grid) + f"?traitement={job.pk}").status_code == 404
+
+    def test_a_comparison_that_fails_says_so(self, council):
+        grid, _dossiers, _left_out = council
+        job = services.job_start(
+            kind=Job.Kind.COMPARISON, agent=UserFactory(is_staff=True), params={"grid": grid.pk, "draft": {}}
+        )
+        services.job_execute(job=job)
+        job.refresh_from_db()
+        assert job.status == Job.Status.FAILED and "a échoué" in job.summary and not job.file
 
     def test_a_stored_quote_from_another_version_is_pointed_out(self, admin_client, council):
         grid, dossiers, _left_out = council
@@ -152,7 +214,9 @@ class TestComparison:
         if draft:
             assert draft.replace('"', "&quot;") in page
 
-    def test_a_psu_draft_with_ceiling_lifted_over_a_creche(self, admin_client):
+    def test_a_psu_draft_with_ceiling_lifted_over_a_creche(
+        self, admin_client, django_capture_on_commit_callbacks
+    ):
         period = PeriodFactory(service=CrecheServiceFactory())
         grid = grid_for(period, PSU)
         dossier = creche_dossier(period=period, start=date(2025, 10, 6), siblings=1)
@@ -167,12 +231,16 @@ class TestComparison:
         # 4.39 €/h (8500 × 0.0516 %) then 4.64 €/h (9000 × 0.0516 %), 9 h a week × 45 weeks ÷ 11 months.
         assert (result.revenue_before, result.revenue_after) == (Decimal("161.63"), Decimal("170.84"))
         assert dict(result.changes) == {"up_large": 1}  # + 0.25 €/h, over the 0.10 €/h step
-        page = admin_client.post(compare_url(grid), {"draft": json.dumps({**PSU, "ceiling_lifted": True})})
-        assert "Hausse de plus de 0,10" in page.content.decode()
+        _job, page = compared(
+            admin_client, grid, {**PSU, "ceiling_lifted": True}, django_capture_on_commit_callbacks
+        )
+        assert "Hausse de plus de 0,10" in page
 
-    def test_an_empty_period_says_there_is_nothing_to_compare(self, admin_client):
+    def test_an_empty_period_says_there_is_nothing_to_compare(
+        self, admin_client, django_capture_on_commit_callbacks
+    ):
         grid = grid_for(PeriodFactory())
-        page = admin_client.post(compare_url(grid), {"draft": json.dumps(DRAFT)}).content.decode()
+        _job, page = compared(admin_client, grid, DRAFT, django_capture_on_commit_callbacks)
         assert "Aucune demande en cours pour cette période" in page
 
     def test_a_family_account_is_sent_to_the_admin_login(self, client, council, household):
