@@ -8,7 +8,8 @@ import pytest
 from django.test import Client
 from playwright.sync_api import expect
 
-from cantine.models import PsuEffortRate, PsuResourceLimit
+from cantine import services
+from cantine.models import Job, PsuEffortRate, PsuResourceLimit
 from pricing import SHIPPED
 from tests.cantine.backoffice import grid_for, submitted, with_income
 from tests.cantine.grids import COLLECTIVE as PSU
@@ -200,6 +201,13 @@ def test_a_council_agent_compares_a_draft_grid(page, live_server, assert_accessi
 
     page.get_by_label("Projet de grille (JSON)").fill(json.dumps(DRAFT, indent=2))
     page.get_by_role("button", name="Comparer").click()
+    # The request only queues the comparison: its job's page shows it waiting, then the worker runs it.
+    expect(page.get_by_role("progressbar", name="avancement")).to_be_visible()
+    assert_accessible(page)
+    job = Job.objects.get(kind=Job.Kind.COMPARISON)
+    services.job_execute(job=job)  # what the task worker runs
+    page.get_by_role("link", name="Actualiser l'avancement").click()
+    page.get_by_role("link", name="Voir la comparaison").click()
     expect(page.get_by_role("heading", name="Résultat de la comparaison")).to_be_visible()
     expect(page.get_by_text("167,47")).to_be_visible()
     expect(page.get_by_text("196,27")).to_be_visible()
