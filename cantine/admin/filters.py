@@ -53,6 +53,8 @@ class FlagFilter(TableFilter):
         value = self.value()
         if value not in self.table:
             return queryset
+        if value == "enfants":  # on the dossier and its household's children: no income state to compute
+            return queryset.filter(children_to_count())
         lookup = self.table[value][0]
         candidates = self.candidates(value)
         if candidates is None:  # a column of the dossier itself
@@ -73,8 +75,6 @@ class FlagFilter(TableFilter):
                 .values("dossier")
                 .union(benefit_data_awaiting_agent().values("dossier"), all=True)
             )
-        if value == "enfants":
-            return children_to_count()
         if value == "avis":
             return TaxNotice.objects.filter(status=TaxNotice.Status.TO_CHECK).values("dossier")
         return None
