@@ -256,9 +256,7 @@ class Lookup:
                         cache.set(key, token, lifetime - TOKEN_MARGIN_SECONDS)  # zero or less: not cached
                 finally:
                     cache.delete(lease)
-        except (
-            CACHE_ERRORS
-        ) as error:  # without the shared cache every call would ask a token: refused instead
+        except CACHE_ERRORS as error:  # without the shared cache every call would ask a token: refused instead
             raise self.error(ImpotUnavailable, f"token cache: {type(error).__name__}") from error
         return token
 

@@ -60,12 +60,8 @@ class ImpotError(Exception):
 
     reason = "unavailable"
     message = _("Le service des impôts n'a pas pu répondre.")
-    alerts_agents = (
-        False  # the commune's side must act (habilitation, settings): the alert recipients are told
-    )
-    retry_helps = (
-        True  # whether the family may usefully press the button again; if not, the notice is the way
-    )
+    alerts_agents = False  # the commune's side must act (habilitation, settings): the alert recipients are told
+    retry_helps = True  # whether the family may usefully press the button again; if not, the notice is the way
 
     def __init__(self, detail: str = "", *, correlation_id: str = ""):
         super().__init__(detail or self.reason)
