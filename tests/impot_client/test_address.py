@@ -1,6 +1,8 @@
 """The tax address (dgfip_aft) for a resident parking card: read alone, with its declarants, in both modes; an
 answer without it is incomplete, whatever income figures it carries or lacks."""
 
+from decimal import Decimal
+
 import httpx
 import pytest
 
@@ -53,6 +55,25 @@ def test_numero_fiscal_mode_reads_the_declarants_with_the_address(dgfip):
     found = client.fetch_address_by_numero_fiscal(SPI, today=TODAY)
     assert [declarant.birth_name for declarant in found.declarants] == ["MARTIN"]
     assert not hasattr(found, "rfr")  # nothing of the income is read
+
+
+def test_the_same_answer_gives_the_income_when_asked_for_a_social_tariff(dgfip):
+    route = spi_route(dgfip).mock(
+        return_value=httpx.Response(
+            200,
+            json={**ADDRESS_ONLY, "rfr": 21450, "nbPart": 2.5, "nmNaiDec1": "MARTIN", "prnmDec1": "CLAIRE"},
+        )
+    )
+    found = client.fetch_address_by_numero_fiscal(SPI, today=TODAY, with_income=True)
+    assert found.address.text == ADDRESS_ONLY["aft"]
+    assert (found.income.rfr, found.income.nb_parts, found.income.year) == (21450, Decimal("2.5"), 2025)
+    assert route.call_count == 1  # one call for both
+
+
+def test_an_address_without_usable_income_still_stands_when_income_is_asked(dgfip):
+    fc_route(dgfip).mock(return_value=httpx.Response(200, json=ADDRESS_ONLY))
+    found = client.fetch_address_with_franceconnect(FC_TOKEN, today=TODAY, with_income=True)
+    assert found.address.text == ADDRESS_ONLY["aft"] and found.income is None
 
 
 def test_the_2020_detail_spelling_is_read(dgfip):
