@@ -67,7 +67,7 @@ def test_an_unknown_log_format_is_refused_in_french():
 
 
 def gunicorn_config(monkeypatch, **env):
-    for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_BIND", "GUNICORN_TIMEOUT"):
+    for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_BIND", "GUNICORN_TIMEOUT", "GUNICORN_PRELOAD"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -79,6 +79,7 @@ def test_gunicorn_workers_follow_the_cpus_this_process_may_use(monkeypatch):
     assert config["workers"] == 2 * len(os.sched_getaffinity(0)) + 1
     assert config["wsgi_app"] == "portal.wsgi:application"
     assert config["timeout"] == 60 and config["accesslog"] == "-"
+    assert config["preload_app"] is True  # a recycled worker forks from the loaded master
 
 
 def test_gunicorn_settings_move_with_the_environment(monkeypatch):
@@ -86,6 +87,7 @@ def test_gunicorn_settings_move_with_the_environment(monkeypatch):
         monkeypatch, WEB_CONCURRENCY="3", GUNICORN_THREADS="4", GUNICORN_BIND="0.0.0.0:9000", GUNICORN_TIMEOUT="90"
     )
     assert (config["workers"], config["threads"], config["bind"], config["timeout"]) == (3, 4, "0.0.0.0:9000", 90)
+    assert gunicorn_config(monkeypatch, GUNICORN_PRELOAD="false")["preload_app"] is False
 
 
 def test_the_access_log_is_json_without_the_address_the_agent_nor_the_query_string():
