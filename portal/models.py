@@ -252,6 +252,25 @@ class OperationalAlert(models.Model):
         return self.kind
 
 
+class DeliberatedVersion(models.Model):
+    """A version of a rule the council or the mayor decides (a tariff grid, a zone map): one version in force at a
+    time, and a version in use is never changed in place (portal.versions makes the next one)."""
+
+    is_active = models.BooleanField(_("en vigueur"), default=False)
+    created_at = models.DateTimeField(_("créée le"), default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        "portal.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("par"),
+    )
+
+    class Meta:
+        abstract = True
+
+
 class AppendOnlyQuerySet(models.QuerySet):
     """Queryset update() and delete() skip the model's save() and delete(): refuse them too."""
 

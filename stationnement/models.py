@@ -15,26 +15,17 @@ from portal.fields import (
     EncryptedIntegerField,
     EncryptedJSONField,
 )
+from portal.models import DeliberatedVersion
 from stationnement.addresses import commune_key, street_key
 
 
-class ZoneMap(models.Model):
+class ZoneMap(DeliberatedVersion):
     """One version of the resident zones. A version in force is never edited in place: an import or a change makes a
     new version (stationnement.services), so a card keeps the zones it was issued on."""
 
     version = models.PositiveSmallIntegerField(_("version"), unique=True, editable=False)
     label = models.CharField(
         _("libellé"), max_length=200, help_text=_("Par exemple : arrêté du 3 mars 2026.")
-    )
-    is_active = models.BooleanField(_("en vigueur"), default=False)
-    created_at = models.DateTimeField(_("créée le"), default=timezone.now, editable=False)
-    created_by = models.ForeignKey(
-        "portal.User",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("par"),
     )
 
     class Meta:
@@ -144,7 +135,7 @@ class StreetSegment(models.Model):
         return True
 
 
-class ParkingGrid(models.Model):
+class ParkingGrid(DeliberatedVersion):
     """One version of the resident card's tariff, as the JSON of pricing.parking. A version a card was priced on
     is never changed in place (stationnement.services.parking_grid_save makes a new one)."""
 
@@ -153,16 +144,6 @@ class ParkingGrid(models.Model):
         _("libellé"), max_length=200, help_text=_("Par exemple : délibération du 12 juin 2026.")
     )
     data = models.JSONField(_("grille (JSON)"))
-    is_active = models.BooleanField(_("en vigueur"), default=False)
-    created_at = models.DateTimeField(_("créée le"), default=timezone.now, editable=False)
-    created_by = models.ForeignKey(
-        "portal.User",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("par"),
-    )
 
     class Meta:
         verbose_name = _("grille du stationnement résidentiel")

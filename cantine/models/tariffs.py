@@ -10,9 +10,10 @@ from cantine.models.dossiers import Dossier
 from cantine.models.offer import Period
 from portal import formats
 from portal.fields import EncryptedDecimalField, EncryptedJSONField
+from portal.models import DeliberatedVersion
 
 
-class TariffGrid(models.Model):
+class TariffGrid(DeliberatedVersion):
     """One version of a period's tariff, as the JSON of the pricing engine. A version a dossier's quote uses is
     never changed in place: editing it makes a new version (cantine.services.tariff_grid_save)."""
 
@@ -30,15 +31,6 @@ class TariffGrid(models.Model):
         _("en vigueur"),
         default=False,
         help_text=_("La grille appliquée aux nouvelles demandes de la période."),
-    )
-    created_at = models.DateTimeField(_("créée le"), default=timezone.now, editable=False)
-    created_by = models.ForeignKey(
-        "portal.User",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("par"),
     )
 
     class Meta:

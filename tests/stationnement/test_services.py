@@ -7,13 +7,13 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
 
 from api_particulier.vehicles import VehicleHolder, VehicleRecord
 from impot_client.situation import Address, Declarant, TaxAddress
 from portal.models import AuditEntry
 from stationnement import services
 from stationnement.models import Application, ApplicationDocument, Card
+from tests.clock import noon
 from tests.documents import PDF
 from tests.factories import HouseholdFactory, UserFactory
 
@@ -255,6 +255,26 @@ def test_the_second_vehicle_pays_the_second_rank_and_a_third_is_refused(zones, g
         services.application_submit(user=household.owner, application=checked(third), today=TODAY)
 
 
+def test_card_numbers_follow_the_last_number_of_the_year_the_card_starts_in(zones, grid, household, settings):
+    """Numbered by the year of `today`, whatever the calendar says, and never a number taken: the count of this
+    calendar year's cards gave SR-2027-00001 twice once the clock passed the year of the cards' start."""
+    settings.PARKING_AUTO_ISSUE = True
+    numbers = []
+    for plate, today in (("AB-123-CD", date(2031, 1, 5)), ("EF-456-GH", date(2031, 1, 6))):
+        application = services.application_start(user=household.owner, household=household)
+        services.application_vehicle_set(
+            user=household.owner, application=application, plate=plate, duration="year", company_vehicle=False
+        )
+        services.application_consent_record(
+            user=household.owner, application=application, mode="franceconnect", text_hash="a"
+        )
+        numbers.append(
+            services.application_submit(user=household.owner, application=checked(application), today=today)
+            .card.number
+        )
+    assert numbers == ["SR-2031-00001", "SR-2031-00002"]
+
+
 def test_renewal_ends_the_old_card_when_the_new_one_is_issued(zones, grid, application, settings):
     settings.PARKING_AUTO_ISSUE = True
     old = services.application_submit(
@@ -312,7 +332,7 @@ def test_the_purge_erases_proofs_addresses_and_old_drafts_once(zones, grid, appl
         user=household.owner, application=checked(application), today=TODAY
     ).card
     stale = services.application_start(user=household.owner, household=household)
-    Application.objects.filter(pk=stale.pk).update(updated_at=timezone.now() - timedelta(days=91))
+    Application.objects.filter(pk=stale.pk).update(updated_at=noon(TODAY - timedelta(days=91)))
     assert services.parking_data_purge(today=TODAY) == {
         "parking_documents": 1,
         "parking_addresses": 0,

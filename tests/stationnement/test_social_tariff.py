@@ -185,7 +185,7 @@ def test_caf_income_through_franceconnect_sets_the_social_tariff(zones, househol
     social_grid()
     asked = []
     monkeypatch.setattr(
-        services.particulier,
+        services.income.particulier,
         "quotient_familial_by_franceconnect",
         lambda token: asked.append(token) or quotient(),
     )
@@ -249,9 +249,11 @@ def test_caf_allocataires_who_are_not_the_household_give_no_social_tariff(zones,
     social_grid()
     stranger = (Person("DURAND", "", "PAUL", date(1970, 1, 1), "M"),)
     monkeypatch.setattr(
-        services.particulier, "quotient_familial_by_identity", lambda pivot: quotient(allocataires=stranger)
+        services.income.particulier,
+        "quotient_familial_by_identity",
+        lambda pivot: quotient(allocataires=stranger),
     )
-    monkeypatch.setattr(services, "household_pivot", lambda household: object())
+    monkeypatch.setattr(services.income, "household_pivot", lambda household: object())
     application = draft(household, income_source="caf", mode="numero_fiscal")
     services.caf_income_fetch(application=application)
     application.refresh_from_db()
@@ -275,7 +277,7 @@ def test_the_caf_failing_keeps_the_draft_at_full_price(zones, household, monkeyp
     def fail(token):
         raise error
 
-    monkeypatch.setattr(services.particulier, "quotient_familial_by_franceconnect", fail)
+    monkeypatch.setattr(services.income.particulier, "quotient_familial_by_franceconnect", fail)
     application = draft(household, income_source="caf")
     services.domicile_store(application=application, found=address(with_income=False), mode="franceconnect")
     assert services.caf_income_fetch(application=application, access_token="jeton-fc") is error
@@ -359,7 +361,7 @@ def test_withdrawing_after_the_card_keeps_its_amount(zones, household, settings)
 def test_the_figures_are_encrypted_at_rest(zones, household, monkeypatch):
     social_grid()
     monkeypatch.setattr(
-        services.particulier, "quotient_familial_by_franceconnect", lambda token: quotient(value=715)
+        services.income.particulier, "quotient_familial_by_franceconnect", lambda token: quotient(value=715)
     )
     application = draft(household, income_source="caf")
     services.domicile_store(application=application, found=address(with_income=False), mode="franceconnect")
@@ -432,7 +434,7 @@ def test_the_communes_token_refused_alerts_the_agents_not_the_resident(zones, ho
     def refuse(token):
         raise ScopeMissing("403 00100", correlation_id="corr-1")
 
-    monkeypatch.setattr(services.particulier, "quotient_familial_by_franceconnect", refuse)
+    monkeypatch.setattr(services.income.particulier, "quotient_familial_by_franceconnect", refuse)
     application = draft(household, income_source="caf")
     services.caf_income_fetch(application=application, access_token="jeton-fc")
     alert = OperationalAlert.objects.get()
@@ -480,7 +482,7 @@ def test_the_review_page_says_why_the_social_tariff_does_not_apply_and_offers_to
     def fail(token):
         raise ProviderUnavailable("502")
 
-    monkeypatch.setattr(services.particulier, "quotient_familial_by_franceconnect", fail)
+    monkeypatch.setattr(services.income.particulier, "quotient_familial_by_franceconnect", fail)
     application = draft(household, income_source="caf")
     services.domicile_store(application=application, found=address(with_income=False), mode="franceconnect")
     services.caf_income_fetch(application=application, access_token="jeton-fc")
