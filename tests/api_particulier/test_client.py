@@ -29,6 +29,7 @@ from api_particulier.situation import (
     ScopeMissing,
 )
 from tests.api_particulier.conftest import API_URL, CLAIRE, FC_TOKEN, RECIPIENT, TOKEN
+from tests.logs import logged_lines
 
 QF_URL = f"{API_URL}/v3/dss/quotient_familial/identite"
 QF_FC_URL = f"{API_URL}/v3/dss/quotient_familial/france_connect"
@@ -554,7 +555,7 @@ def test_logs_hold_correlation_route_outcome_duration_and_nothing_personal(api, 
         in ours[0]
     )
     assert "route=participation_familiale_eaje/france_connect outcome=404" in ours[1]
-    text = "\n".join(lines)
+    text = "\n".join(logged_lines(caplog.records))
     for secret in ("MARTIN", "Claire", "CLAIRE", "1988", "69123", "812", "40923", TOKEN, FC_TOKEN, RECIPIENT):
         assert secret not in text
 

@@ -28,6 +28,7 @@ from impot_client.situation import (
     QuotaReached,
 )
 from portal import ratelimit
+from tests.logs import logged_lines
 
 API_URL = "https://dgfip.test/impotparticulier/1.0"
 TOKEN_URL = "https://dgfip.test/token"
@@ -982,7 +983,7 @@ class TestLogs:
             "app-token-2",
             API_URL,
         ):
-            assert not [line for line in lines if secret in line], secret
+            assert not [line for line in logged_lines(caplog.records) if secret in line], secret
         calls = [line for line in lines if "correlation_id=" in line]
         assert len(calls) == 2
         assert "outcome=401" in calls[0] and "outcome=200" in calls[1]

@@ -16,6 +16,7 @@ from impot_client.sandbox.households import HOUSEHOLDS
 from tests.franceconnect.live import use_sandbox
 from tests.impot_client import test_client
 from tests.impot_client.test_client import ANSWER, API_URL, SPI, erreur
+from tests.logs import logged_lines
 
 # test_client.py's gateway: its settings and backoffs for every test here, and its respx DGFiP.
 impot_settings, sleeps, dgfip = test_client.impot_settings, test_client.sleeps, test_client.dgfip
@@ -117,7 +118,7 @@ class TestAgainstAGateway:
 
         lookup(SPI)
 
-        logged = " ".join(f"{record.getMessage()} {record.args!r}" for record in caplog.records)
+        logged = " ".join(logged_lines(caplog.records))
         assert "correlation_id=" in logged
         for secret in (SPI, "48213", "DUPONT", "STEPHANE", "app-token-1"):
             assert secret not in logged

@@ -18,6 +18,7 @@ from portal import services
 from portal.models import Household, SignIn, User
 from tests.cantine.backoffice import submitted, with_grid, with_income
 from tests.cantine.income.test_services import PDF
+from tests.clock import days_ago
 from tests.factories import DossierFactory, HouseholdFactory, PeriodFactory, UserFactory
 from tests.impot_client.conftest import private_media  # noqa: F401 - fixture
 
@@ -27,10 +28,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def immediate_tasks(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-
-
-def ago(**kwargs):
-    return timezone.now() - timedelta(**kwargs)
 
 
 def next_year_period():
@@ -55,8 +52,8 @@ def seeded(agent):
     submitted(later)
     UserFactory(is_active=False, email_confirmed_at=None)  # never confirmed
     inactive = HouseholdFactory().owner
-    User.objects.filter(pk=inactive.pk).update(last_login=ago(days=6 * 365), date_joined=ago(days=7 * 365))
-    SignIn.objects.create(user=sent.child.household.owner, method="password", at=ago(days=800))
+    User.objects.filter(pk=inactive.pk).update(last_login=days_ago(6 * 365), date_joined=days_ago(7 * 365))
+    SignIn.objects.create(user=sent.child.household.owner, method="password", at=days_ago(800))
     return income_services.retention_date(sent) + timedelta(days=1), sent, later
 
 
@@ -106,16 +103,16 @@ class TestAccounts:
     def test_an_unconfirmed_account_goes_after_7_days_only(self, settings):
         young = UserFactory(is_active=False, email_confirmed_at=None)
         old = HouseholdFactory(owner__is_active=False, owner__email_confirmed_at=None).owner
-        User.objects.filter(pk=old.pk).update(date_joined=ago(days=8))
+        User.objects.filter(pk=old.pk).update(date_joined=days_ago(8))
         confirmed = UserFactory()
-        User.objects.filter(pk=confirmed.pk).update(date_joined=ago(days=30))
+        User.objects.filter(pk=confirmed.pk).update(date_joined=days_ago(30))
         assert services.unconfirmed_accounts_purge() == 1
         assert set(User.objects.values_list("pk", flat=True)) == {young.pk, confirmed.pk}
         assert not Household.objects.filter(owner_id=old.pk).exists()
 
     def test_an_inactive_account_is_warned_then_erased_30_days_later(self, django_capture_on_commit_callbacks):
         user = HouseholdFactory().owner
-        User.objects.filter(pk=user.pk).update(last_login=ago(days=3 * 365 - 20), date_joined=ago(days=4 * 365))
+        User.objects.filter(pk=user.pk).update(last_login=days_ago(3 * 365 - 20), date_joined=days_ago(4 * 365))
         today = timezone.localdate()
         with django_capture_on_commit_callbacks(execute=True):
             assert services.inactive_accounts_warn(today=today) == 1
@@ -128,7 +125,7 @@ class TestAccounts:
 
     def test_signing_in_cancels_the_warning(self, client, password):
         user = HouseholdFactory().owner
-        User.objects.filter(pk=user.pk).update(last_login=ago(days=3 * 365 - 20))
+        User.objects.filter(pk=user.pk).update(last_login=days_ago(3 * 365 - 20))
         services.inactive_accounts_warn()
         response = client.post(reverse("portal:login"), {"username": user.email, "password": password})
         assert response.status_code == 302
@@ -139,14 +136,14 @@ class TestAccounts:
 
     def test_agents_are_never_purged(self):
         agent = UserFactory(is_staff=True)
-        User.objects.filter(pk=agent.pk).update(last_login=ago(days=10 * 365))
+        User.objects.filter(pk=agent.pk).update(last_login=days_ago(10 * 365))
         assert services.inactive_accounts_warn() == 0
 
 
 def test_a_draft_touched_recently_stays():
     draft = DossierFactory()
     assert services.purge_expired()["drafts"] == 0
-    Dossier.objects.filter(pk=draft.pk).update(updated_at=ago(days=91))
+    Dossier.objects.filter(pk=draft.pk).update(updated_at=days_ago(91))
     assert services.purge_expired()["drafts"] == 1
 
 

@@ -110,8 +110,10 @@ def servers(shared_services, django_db_setup, django_db_blocker, tmp_path_factor
         "GUNICORN_GRACEFUL_TIMEOUT": "5",
         "WEB_CONCURRENCY": "2",
         # Threaded workers: a server calls its own simulators (the DGFiP one calls the FranceConnect one) while
-        # serving the request that asked, which would leave two sync workers all waiting.
-        "GUNICORN_THREADS": "4",
+        # serving the request that asked, which would leave two sync workers all waiting. Four families coming back
+        # at once hold up to ten requests on server A (theirs, and each lookup's two simulator calls): 2 × 4
+        # threads left one lookup waiting for a free thread past its read timeout (CI, 5 004 ms); 2 × 8 leave room.
+        "GUNICORN_THREADS": "8",
         "LOG_FORMAT": "plain",
         "PYTHONUNBUFFERED": "1",
     }
