@@ -1,6 +1,7 @@
 """The QF formula: a per-grid setting, since some communes weight the parts their own way. A tiny arithmetic
 language over rfr and parts (+ - * / and brackets) rather than eval(): an agent types it in the admin."""
 
+import functools
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -16,12 +17,19 @@ class Formula:
     VARIABLES = {"rfr": gettext_lazy("revenu fiscal de référence"), "parts": gettext_lazy("nombre de parts")}
     _TOKEN = re.compile(r"\s*(?:(\d+(?:\.\d+)?)|([a-z_]+)|(.))")
 
-    def __init__(self, text: str, tokens: list[str]):
+    def __init__(self, text: str, tokens: tuple[str, ...]):
         self.text = text
         self.tokens = tokens
 
     @classmethod
     def parse(cls, text: str) -> "Formula":
+        """The formula `text` says, or a FormulaError in French. Read once per text: every quote of a grid reads
+        the grid's formula (a set-based job, tens of thousands of times); an error is worded each time, in the
+        language of the moment."""
+        return _read_once(text)
+
+    @classmethod
+    def _read(cls, text: str) -> "Formula":
         example = _(
             "par exemple « rfr/12/parts » (variables : rfr et parts ; opérations + - * / et parenthèses)"
         )
@@ -47,7 +55,7 @@ class Formula:
                     % {"text": shown, "example": example}
                 )
             tokens.append(number or name or other)
-        formula = cls(normalized, tokens)
+        formula = cls(normalized, tuple(tokens))  # shared by every reader of the text: never changed
         if "rfr" not in tokens:
             raise FormulaError(
                 _("Formule de QF inconnue : « %(text)s » ; elle doit utiliser rfr, %(example)s.")
@@ -135,3 +143,8 @@ class Formula:
 
 def _num_text(token: str) -> str:
     return token.replace(".", ",") if token[0].isdigit() else token
+
+
+@functools.lru_cache(maxsize=128)  # exceptions are not cached
+def _read_once(text: str) -> Formula:
+    return Formula._read(text)

@@ -15,8 +15,9 @@ from pricing.grids import PsuGrid
 from pricing.numbers import cent, machine
 
 
-def quote_psu(grid: PsuGrid, facts: Facts, bareme: Bareme) -> Quote:
-    """The CNAF barème: an hourly rate on the resources between floor and ceiling, and the monthly fee."""
+def quote_psu(grid: PsuGrid, facts: Facts, bareme: Bareme, *, explain: bool = True) -> Quote:
+    """The CNAF barème: an hourly rate on the resources between floor and ceiling, and the monthly fee. Without
+    `explain`, no explanation lines."""
     if facts.on is None:
         raise MissingFacts(
             _("Indiquez la date à laquelle lire le barème de la CNAF (date d'entrée en crèche)."), field="on"
@@ -56,33 +57,40 @@ def quote_psu(grid: PsuGrid, facts: Facts, bareme: Bareme) -> Quote:
         "clamped": None,
         "highest_price": False,
     }
-    lines = [
-        _("Barème national des participations familiales de la CNAF (PSU), %(establishment)s, au %(on)s.")
-        % {"establishment": ESTABLISHMENT_LABELS[grid.establishment], "on": day(facts.on)}
-    ]
+    lines = (
+        [
+            _("Barème national des participations familiales de la CNAF (PSU), %(establishment)s, au %(on)s.")
+            % {"establishment": ESTABLISHMENT_LABELS[grid.establishment], "on": day(facts.on)}
+        ]
+        if explain
+        else None
+    )
     income = income_figures(facts, ("monthly_resources", "annual_resources", "rfr"))
     if income is None:
         used = limits.ceiling
         criteria.update(highest_price=True, clamped="max", resources_used=machine(used))
-        price = _(
-            "calculé sur le plafond de ressources de la CNAF (%(ceiling)s par mois depuis le %(since)s)"
-        ) % {
-            "ceiling": eur(used),
-            "since": day(limits.valid_from),
-        }
-        lines.append(unknown_income_line(facts.income_source, what=_("du barème"), price=price))
+        if explain:
+            price = _(
+                "calculé sur le plafond de ressources de la CNAF (%(ceiling)s par mois depuis le %(since)s)"
+            ) % {
+                "ceiling": eur(used),
+                "since": day(limits.valid_from),
+            }
+            lines.append(unknown_income_line(facts.income_source, what=_("du barème"), price=price))
     else:
         resources = _monthly_resources(facts, lines)
-        used, clamped, line = _clamp_resources(resources, limits, lifted=grid.ceiling_lifted)
+        used, clamped, case = _clamp_resources(resources, limits, lifted=grid.ceiling_lifted)
         criteria.update(monthly_resources=machine(resources), clamped=clamped)
-        lines.append(line)
+        if explain:
+            lines.append(_clamp_line(case, limits))
         criteria["resources_used"] = machine(used)
-    lines.append(_rate_line(children, aeeh, rate))
     hourly = cent(used * rate.rate_percent / 100)
-    lines.append(
-        _("Tarif horaire = %(resources)s × %(rate)s %% = %(hourly)s de l'heure (arrondi au centime).")
-        % {"resources": eur(used), "rate": percent(rate.rate_percent), "hourly": eur(hourly)}
-    )
+    if explain:
+        lines.append(_rate_line(children, aeeh, rate))
+        lines.append(
+            _("Tarif horaire = %(resources)s × %(rate)s %% = %(hourly)s de l'heure (arrondi au centime).")
+            % {"resources": eur(used), "rate": percent(rate.rate_percent), "hourly": eur(hourly)}
+        )
     monthly = None
     if schedule is not None:
         hours, weeks, months = schedule
@@ -93,29 +101,33 @@ def quote_psu(grid: PsuGrid, facts: Facts, bareme: Bareme) -> Quote:
             months=machine(months),
             monthly=machine(monthly),
         )
-        lines.append(
-            monthly_fee_line(hours=hours, weeks=weeks, months=months, hourly=hourly, monthly=monthly)
-        )
-    return Quote(hourly, "hour", None, monthly, tuple(lines), criteria)
+        if explain:
+            lines.append(
+                monthly_fee_line(hours=hours, weeks=weeks, months=months, hourly=hourly, monthly=monthly)
+            )
+    return Quote(hourly, "hour", None, monthly, tuple(lines or ()), criteria)
 
 
-def _monthly_resources(facts: Facts, lines: list[str]) -> Decimal:
-    source = source_label(facts.income_source)
+def _monthly_resources(facts: Facts, lines: list[str] | None) -> Decimal:
+    """The monthly resources the barème reads, with the line saying how appended to `lines` (None: not worded)."""
     if facts.monthly_resources is not None:
         resources = decimal_fact(facts.monthly_resources, "monthly_resources")
         if resources < 0:
             raise InvalidFacts(_("Les ressources ne peuvent pas être négatives."), field="monthly_resources")
         resources = cent(resources)
-        lines.append(
-            _("Ressources mensuelles : %(resources)s (%(source)s).")
-            % {"resources": eur(resources), "source": source}
-        )
+        if lines is not None:
+            lines.append(
+                _("Ressources mensuelles : %(resources)s (%(source)s).")
+                % {"resources": eur(resources), "source": source_label(facts.income_source)}
+            )
         return resources
     if facts.annual_resources is not None:
         annual = decimal_fact(facts.annual_resources, "annual_resources")
         if annual < 0:
             raise InvalidFacts(_("Les ressources ne peuvent pas être négatives."), field="annual_resources")
         resources = cent(annual / 12)
+        if lines is None:
+            return resources
         lines.append(
             _(
                 "Ressources mensuelles = ressources annuelles retenues par la %(provider)s (année %(year)s) ÷ 12 = %(annual)s ÷ 12 = %(resources)s (%(source)s ; arrondi au centime)."
@@ -125,7 +137,7 @@ def _monthly_resources(facts: Facts, lines: list[str]) -> Decimal:
                 "year": facts.resources_year or "-",
                 "annual": eur(annual),
                 "resources": eur(resources),
-                "source": source,
+                "source": source_label(facts.income_source),
             }
         )
         return resources
@@ -133,60 +145,52 @@ def _monthly_resources(facts: Facts, lines: list[str]) -> Decimal:
     if rfr < 0:
         raise InvalidFacts(_("Le revenu fiscal de référence ne peut pas être négatif."), field="rfr")
     resources = cent(rfr / 12)
-    lines.append(
-        _(
-            "Ressources mensuelles = revenu fiscal de référence ÷ 12 = %(rfr)s ÷ 12 = %(resources)s (%(source)s ; arrondi au centime)."
+    if lines is not None:
+        lines.append(
+            _(
+                "Ressources mensuelles = revenu fiscal de référence ÷ 12 = %(rfr)s ÷ 12 = %(resources)s (%(source)s ; arrondi au centime)."
+            )
+            % {"rfr": eur(rfr), "resources": eur(resources), "source": source_label(facts.income_source)}
         )
-        % {"rfr": eur(rfr), "resources": eur(resources), "source": source}
-    )
     return resources
 
 
 def _clamp_resources(resources: Decimal, limits, *, lifted: bool) -> tuple[Decimal, str | None, str]:
-    """The resources the rate applies to, which limit applied ("min", "max" or None), and the sentence saying so."""
+    """The resources the rate applies to, which limit applied ("min", "max" or None), and the case _clamp_line
+    words."""
+    if resources < limits.floor:
+        return limits.floor, "min", "floor"
+    if resources > limits.ceiling and lifted:
+        return resources, None, "lifted"
+    if resources > limits.ceiling:
+        return limits.ceiling, "max", "ceiling"
+    return resources, None, "between"
+
+
+def _clamp_line(case: str, limits) -> str:
     values = {
         "floor": eur(limits.floor),
         "ceiling": eur(limits.ceiling),
         "since": day(limits.valid_from),
     }
-    if resources < limits.floor:
-        return (
-            limits.floor,
-            "min",
-            _(
-                "C'est moins que le plancher de ressources de la CNAF (%(floor)s par mois depuis le %(since)s) : "
-                "le plancher est retenu."
-            )
-            % values,
-        )
-    if resources > limits.ceiling and lifted:
-        return (
-            resources,
-            None,
-            _(
-                "C'est plus que le plafond de la CNAF (%(ceiling)s par mois depuis le %(since)s), mais cette crèche "
-                "applique le taux d'effort au-delà du plafond (déplafonnement) : vos ressources sont retenues."
-            )
-            % values,
-        )
-    if resources > limits.ceiling:
-        return (
-            limits.ceiling,
-            "max",
-            _(
-                "C'est plus que le plafond de ressources de la CNAF (%(ceiling)s par mois depuis le %(since)s) : "
-                "le plafond est retenu."
-            )
-            % values,
-        )
-    return (
-        resources,
-        None,
-        _(
-            "C'est entre le plancher (%(floor)s) et le plafond (%(ceiling)s) de la CNAF : vos ressources sont retenues."
-        )
-        % values,
-    )
+    if case == "floor":
+        return _(
+            "C'est moins que le plancher de ressources de la CNAF (%(floor)s par mois depuis le %(since)s) : "
+            "le plancher est retenu."
+        ) % values
+    if case == "lifted":
+        return _(
+            "C'est plus que le plafond de la CNAF (%(ceiling)s par mois depuis le %(since)s), mais cette crèche "
+            "applique le taux d'effort au-delà du plafond (déplafonnement) : vos ressources sont retenues."
+        ) % values
+    if case == "ceiling":
+        return _(
+            "C'est plus que le plafond de ressources de la CNAF (%(ceiling)s par mois depuis le %(since)s) : "
+            "le plafond est retenu."
+        ) % values
+    return _(
+        "C'est entre le plancher (%(floor)s) et le plafond (%(ceiling)s) de la CNAF : vos ressources sont retenues."
+    ) % values
 
 
 def _rate_line(children: int, aeeh: int, rate) -> str:

@@ -22,8 +22,9 @@ from pricing.grids import UNITS, BracketsGrid, EffortRateGrid
 from pricing.numbers import cent, machine
 
 
-def quote_on_qf(grid: BracketsGrid | EffortRateGrid, facts: Facts) -> Quote:
-    """A grid on the quotient familial: brackets, or an effort rate between a minimum and a maximum."""
+def quote_on_qf(grid: BracketsGrid | EffortRateGrid, facts: Facts, *, explain: bool = True) -> Quote:
+    """A grid on the quotient familial: brackets, or an effort rate between a minimum and a maximum. Without
+    `explain`, no explanation lines (their wording is most of the work)."""
     unit_text = UNITS[grid.unit]
     criteria = {
         "kind": grid.kind,
@@ -38,17 +39,18 @@ def quote_on_qf(grid: BracketsGrid | EffortRateGrid, facts: Facts) -> Quote:
     }
     if facts.income_source in ("caf", "msa") and month_label(facts.qf_year, facts.qf_month):
         criteria["qf_month"] = month_label(facts.qf_year, facts.qf_month)
-    lines = []
+    lines = [] if explain else None
     income = income_figures(facts, ("rfr", "parts", "qf"))
     if income is None:
         amount = cent(highest_price(grid))
         criteria["highest_price"] = True
-        lines.append(
-            unknown_income_line(
-                facts.income_source, what=_("de la grille"), price=f"{eur(amount)} {unit_text}"
+        if explain:
+            lines.append(
+                unknown_income_line(
+                    facts.income_source, what=_("de la grille"), price=f"{eur(amount)} {unit_text}"
+                )
             )
-        )
-        return Quote(amount, grid.unit, None, None, tuple(lines), criteria)
+        return Quote(amount, grid.unit, None, None, tuple(lines or ()), criteria)
 
     rank = whole_fact(facts.rank, "rank", minimum=1)
     qf = household_qf(grid.qf_formula, facts, lines)
@@ -58,78 +60,59 @@ def quote_on_qf(grid: BracketsGrid | EffortRateGrid, facts: Facts) -> Quote:
         price, from_rank = bracket.price_for(rank)
         amount = cent(price)
         criteria.update(bracket=index, rank_price_from=from_rank)
-        where = bracket_range(grid.brackets, index)
-        if from_rank is None:
-            lines.append(
-                _("Tranche %(n)s sur %(total)s (%(range)s) : %(price)s %(unit)s.")
-                % {
-                    "n": index + 1,
-                    "total": len(grid.brackets),
-                    "range": where,
-                    "price": eur(amount),
-                    "unit": unit_text,
-                }
-            )
-        else:
-            lines.append(
-                _(
-                    "Tranche %(n)s sur %(total)s (%(range)s), tarif à partir du %(from)se enfant inscrit (cet enfant est le %(rank)se) : %(price)s %(unit)s."
-                )
-                % {
-                    "n": index + 1,
-                    "total": len(grid.brackets),
-                    "range": where,
-                    "from": from_rank,
-                    "rank": rank,
-                    "price": eur(amount),
-                    "unit": unit_text,
-                }
-            )
+        if explain:
+            lines.append(_bracket_line(grid, index, from_rank, rank, {"price": eur(amount), "unit": unit_text}))
     else:
         raw = grid.rate_percent * qf / 100
-        lines.append(
-            _("Tarif = taux d'effort × QF = %(rate)s %% × %(qf)s = %(raw)s.")
-            % {"rate": percent(grid.rate_percent), "qf": eur(qf), "raw": eur(cent(raw))}
-        )
         if raw < grid.minimum:
-            amount = cent(grid.minimum)
-            criteria["clamped"] = "min"
-            lines.append(
-                _("C'est moins que le tarif minimum : le minimum s'applique, %(price)s %(unit)s.")
-                % {"price": eur(amount), "unit": unit_text}
-            )
+            amount, criteria["clamped"] = cent(grid.minimum), "min"
         elif raw > grid.maximum:
-            amount = cent(grid.maximum)
-            criteria["clamped"] = "max"
-            lines.append(
-                _("C'est plus que le tarif maximum : le maximum s'applique, %(price)s %(unit)s.")
-                % {"price": eur(amount), "unit": unit_text}
-            )
+            amount, criteria["clamped"] = cent(grid.maximum), "max"
         else:
             amount = cent(raw)
-            lines.append(
-                _(
-                    "Ce tarif est compris entre le minimum (%(min)s) et le maximum (%(max)s) : %(price)s %(unit)s."
-                )
-                % {
-                    "min": eur(grid.minimum),
-                    "max": eur(grid.maximum),
-                    "price": eur(amount),
-                    "unit": unit_text,
-                }
-            )
-    return Quote(amount, grid.unit, qf, None, tuple(lines), criteria)
+        if explain:
+            lines += _effort_rate_lines(grid, qf, raw, criteria["clamped"], {"price": eur(amount), "unit": unit_text})
+    return Quote(amount, grid.unit, qf, None, tuple(lines or ()), criteria)
 
 
-def household_qf(qf_formula: str, facts, lines: list[str]) -> Decimal:
+def _bracket_line(grid: BracketsGrid, index: int, from_rank: int | None, rank: int, price: dict) -> str:
+    values = {"n": index + 1, "total": len(grid.brackets), "range": bracket_range(grid.brackets, index), **price}
+    if from_rank is None:
+        return _("Tranche %(n)s sur %(total)s (%(range)s) : %(price)s %(unit)s.") % values
+    return _(
+        "Tranche %(n)s sur %(total)s (%(range)s), tarif à partir du %(from)se enfant inscrit (cet enfant est le %(rank)se) : %(price)s %(unit)s."
+    ) % {**values, "from": from_rank, "rank": rank}
+
+
+def _effort_rate_lines(grid: EffortRateGrid, qf: Decimal, raw: Decimal, clamped: str | None, price: dict) -> list[str]:
+    lines = [
+        _("Tarif = taux d'effort × QF = %(rate)s %% × %(qf)s = %(raw)s.")
+        % {"rate": percent(grid.rate_percent), "qf": eur(qf), "raw": eur(cent(raw))}
+    ]
+    if clamped == "min":
+        lines.append(_("C'est moins que le tarif minimum : le minimum s'applique, %(price)s %(unit)s.") % price)
+    elif clamped == "max":
+        lines.append(_("C'est plus que le tarif maximum : le maximum s'applique, %(price)s %(unit)s.") % price)
+    else:
+        lines.append(
+            _("Ce tarif est compris entre le minimum (%(min)s) et le maximum (%(max)s) : %(price)s %(unit)s.")
+            % {"min": eur(grid.minimum), "max": eur(grid.maximum), **price}
+        )
+    return lines
+
+
+def household_qf(qf_formula: str, facts, lines: list[str] | None) -> Decimal:
     """The household's QF, given (the CAF or MSA one) or from RFR and parts through the grid's formula, with the
-    lines that say how; every grid on the QF (canteen, the parking card's social tariff) reads it here."""
-    source = source_label(facts.income_source)
+    lines that say how appended to `lines` (None: not worded); every grid on the QF (canteen, the parking card's
+    social tariff) reads it here."""
     if facts.qf is not None:
         qf = decimal_fact(facts.qf, "qf")
         if qf < 0:
             raise InvalidFacts(_("Le quotient familial ne peut pas être négatif."), field="qf")
         qf = cent(qf)
+        if lines is None:
+            return qf
+        source = source_label(facts.income_source)
         month = month_label(facts.qf_year, facts.qf_month)
         if facts.income_source in ("caf", "msa") and month:
             text = (
@@ -162,6 +145,9 @@ def household_qf(qf_formula: str, facts, lines: list[str]) -> Decimal:
     except ZeroDivisionError as error:
         raise InvalidFacts(_("La formule du QF de la grille divise par zéro avec ces chiffres.")) from error
     qf = cent(exact)
+    if lines is None:
+        return qf
+    source = source_label(facts.income_source)
     lines.append(
         _("Revenu fiscal de référence : %(rfr)s (%(source)s).") % {"rfr": eur(rfr), "source": source}
     )

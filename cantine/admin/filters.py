@@ -16,6 +16,7 @@ from cantine.income.selectors import (
 from cantine.models import Dossier, Establishment, Period, Service
 from cantine.selectors import children_to_count
 from impot_client.models import TaxNotice
+from portal.sql import keys_among
 
 
 class TableFilter(admin.SimpleListFilter):
@@ -63,8 +64,8 @@ class FlagFilter(TableFilter):
             Dossier.objects.filter(pk__in=candidates).annotate(income_state=income_state()).filter(**lookup)
         )
         # Their keys, read here (a few thousand at most): as a subquery, PostgreSQL cannot tell how few they are
-        # and joins the whole list to them.
-        return queryset.filter(pk__in=list(flagged.values_list("pk", flat=True)))
+        # and joins the whole list to them; as one array it can.
+        return queryset.filter(pk__in=keys_among(flagged.values_list("pk", flat=True)))
 
     @staticmethod
     def candidates(value):

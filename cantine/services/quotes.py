@@ -22,12 +22,13 @@ from cantine.models import (
     Period,
     TariffGrid,
 )
-from cantine.tariffs.bulk_facts import tariff_facts_bulk
+from cantine.tariffs.bulk_facts import FACTS_READS, chunk_read, tariff_facts_bulk
 from cantine.tariffs.errors import as_validation_error
 from impot_client.models import TaxData
 from portal import formats
 from portal.audit import audit_record
 from portal.models import AuditEntry
+from portal.sql import keys_among
 from portal.versions import version_activate, version_save
 
 
@@ -151,6 +152,10 @@ def _quote_store(*, dossier: Dossier, grid: TariffGrid, agent=None, erased_at=No
 # RECOMPUTE_BATCH rows.
 RECOMPUTE_CHUNK = 2000
 RECOMPUTE_BATCH = 1000
+# What the facts, the quote and the message to the family read of each dossier: the other columns of the dossier and
+# of its child, household and owner, and a service and a period joined to every row, took half of the reading time
+# (3.4 s of 7 s over 51 613 dossiers).
+RECOMPUTE_READS = (*FACTS_READS, "status", "child__household__owner__email")
 QUOTE_FIELDS = [
     "grid",
     "amount",
@@ -179,7 +184,9 @@ def quotes_recompute(
         dossiers = dossiers.filter(period=period)
     if dossier_ids is not None:
         dossiers = dossiers.filter(pk__in=dossier_ids)
-    dossiers = dossiers.select_related("child__household__owner", "service", "period").order_by("pk")
+    dossiers = (
+        dossiers.select_related("child__household__owner").only(*RECOMPUTE_READS).order_by("pk")
+    )
     by_period = {}
     for pk, period_id in dossiers.values_list("pk", "period"):
         by_period.setdefault(period_id, []).append(pk)
@@ -192,7 +199,7 @@ def quotes_recompute(
             parsed = pricing.parse_grid(grid.data)
         bareme = selectors.psu_bareme() if grid.kind == "psu" else None
         for start in range(0, len(pks), RECOMPUTE_CHUNK):
-            chunk = list(dossiers.filter(pk__in=pks[start : start + RECOMPUTE_CHUNK]))
+            chunk = chunk_read(dossiers, pks[start : start + RECOMPUTE_CHUNK])
             done += _quotes_recompute_chunk(
                 chunk, grid=grid, parsed=parsed, bareme=bareme, agent=agent, ip=ip
             )
@@ -211,7 +218,7 @@ def _quotes_recompute_chunk(dossiers, *, grid, parsed, bareme, agent, ip) -> int
     previous = {
         row["dossier_id"]: row
         for row in DossierQuote.objects.select_for_update()
-        .filter(dossier__in=[d.pk for d in dossiers])
+        .filter(dossier__in=keys_among([d.pk for d in dossiers]))
         .values(
             "dossier_id",
             "grid_id",
@@ -221,7 +228,13 @@ def _quotes_recompute_chunk(dossiers, *, grid, parsed, bareme, agent, ip) -> int
             "income_erased_at",
             "overridden_amount",
             "override_justification",
-            **{f"{name}_token": Cast(name, models.TextField()) for name in ENCRYPTED_QUOTE_FIELDS},
+            # Only a quote of this grid can be given again unchanged: the others' tokens are not even sent.
+            **{
+                f"{name}_token": models.Case(
+                    models.When(grid=grid, then=Cast(name, models.TextField())), output_field=models.TextField()
+                )
+                for name in ENCRYPTED_QUOTE_FIELDS
+            },
         )
     }
     now = timezone.now()
@@ -254,7 +267,8 @@ def _quotes_recompute_chunk(dossiers, *, grid, parsed, bareme, agent, ip) -> int
             billed = quote.overridden_amount if quote.overridden_amount is not None else before["amount"]
             if quote.final_amount != billed:
                 changed.append((dossier, quote))
-    DossierQuote.objects.filter(dossier__in=unchanged).update(computed_at=now, computed_by=agent)
+    if unchanged:
+        DossierQuote.objects.filter(dossier__in=keys_among(unchanged)).update(computed_at=now, computed_by=agent)
     DossierQuote.objects.bulk_create(
         quotes,
         batch_size=RECOMPUTE_BATCH,

@@ -5,13 +5,29 @@ about ten per dossier. tests/cantine/tariffs/test_bulk_facts.py holds the two to
 from collections import defaultdict
 
 from cantine.income.selectors import grid_income_order, income_state
-from cantine.models import Dossier, FamilyBenefitData, Service, TariffGrid
+from cantine.models import Dossier, FamilyBenefitData, Period, Service, TariffGrid
 from cantine.selectors import children_counted, facts_of
 from impot_client.models import TaxData
 from portal.models import Child
+from portal.sql import keys_among
 from pricing import Facts
 
 NOT_RANKED = (Dossier.Status.CANCELLED, Dossier.Status.REJECTED)
+# The columns of each dossier (and of its child) that tariff_facts_bulk reads, its service and period being attached by
+# chunk_read: what a batch job passes to `.only()` with its own, so that the rest is neither read nor turned into
+# Python.
+FACTS_READS = ("creche_start_date", "children_counted_at", "child__household", "service", "period")
+
+
+def chunk_read(dossiers, pks) -> list:
+    """The dossiers of `dossiers` (a queryset) whose keys are `pks`, bound as one parameter, each with its service
+    and period from their few rows read once: joined, they cost a Service and a Period built per dossier."""
+    chunk = list(dossiers.filter(pk__in=keys_among(pks)))
+    services = Service.objects.in_bulk({dossier.service_id for dossier in chunk})
+    periods = Period.objects.in_bulk({dossier.period_id for dossier in chunk})
+    for dossier in chunk:
+        dossier.service, dossier.period = services[dossier.service_id], periods[dossier.period_id]
+    return chunk
 
 
 def _ranks(dossiers) -> dict[int, int]:
@@ -21,7 +37,9 @@ def _ranks(dossiers) -> dict[int, int]:
     keys = {(dossier.service_id, dossier.period_id) for dossier in dossiers}
     enrolled = defaultdict(list)  # (household, service, period) → child ids, eldest first, once each
     rows = (
-        Dossier.objects.filter(child__household__in=households, period__in={period for _s, period in keys})
+        Dossier.objects.filter(
+            child__household__in=keys_among(households), period__in={period for _s, period in keys}
+        )
         .exclude(status__in=NOT_RANKED)
         .order_by("child__birth_date", "child_id")
         .values_list("child__household_id", "service_id", "period_id", "child_id")
@@ -48,20 +66,25 @@ def tariff_facts_bulk(dossiers, grid=None) -> dict[int, Facts]:
         return {}
     pks = [dossier.pk for dossier in dossiers]
     states = dict(
-        Dossier.objects.filter(pk__in=pks).annotate(state=income_state()).values_list("pk", "state")
+        Dossier.objects.filter(pk__in=keys_among(pks)).annotate(state=income_state()).values_list("pk", "state")
     )
-    # The keys of the declarants and allocataires, and the numéro fiscal, are never read here: never decrypted.
-    tax_data = {
-        data.dossier_id: data
-        for data in TaxData.objects.filter(dossier__in=pks).defer("numero_fiscal", "declarant_keys")
-    }
+    # Encrypted columns are decrypted as they are read: those the chunk's facts never use are not read (the keys of
+    # the declarants and allocataires and the numéro fiscal never, a crèche's figures for canteen dossiers, the QF
+    # for crèche ones).
+    tax_unread, benefit_unread = ["numero_fiscal", "declarant_keys"], ["allocataire_keys"]
+    creche = {dossier.service.kind == Service.Kind.CRECHE for dossier in dossiers}
+    if True not in creche:
+        tax_unread.append("nb_pac")
+        benefit_unread += ["annual_resources", "children", "aeeh_children"]
+    if False not in creche:
+        benefit_unread.append("qf")
+    tax_data = {data.dossier_id: data for data in TaxData.objects.filter(dossier__in=keys_among(pks)).defer(*tax_unread)}
     benefits = {
-        data.dossier_id: data
-        for data in FamilyBenefitData.objects.filter(dossier__in=pks).defer("allocataire_keys")
+        data.dossier_id: data for data in FamilyBenefitData.objects.filter(dossier__in=keys_among(pks)).defer(*benefit_unread)
     }
     children = defaultdict(list)  # household → (added_at, has_disability) of each child
     for household, added, disabled in Child.objects.filter(
-        household__in={dossier.child.household_id for dossier in dossiers}
+        household__in=keys_among({dossier.child.household_id for dossier in dossiers})
     ).values_list("household_id", "added_at", "has_disability"):
         children[household].append((added, disabled))
     in_force = (

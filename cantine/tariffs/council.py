@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 import pricing
 from cantine import charts, selectors
 from cantine.models import Dossier, Service, TariffGrid
-from cantine.tariffs.bulk_facts import tariff_facts_bulk
+from cantine.tariffs.bulk_facts import FACTS_READS, chunk_read, tariff_facts_bulk
 from cantine.tariffs.formats import euros, signed_euros, unit_label
 
 # The dossiers a comparison counts: those the commune is dealing with or has accepted for the period.
@@ -111,6 +111,24 @@ def category_of(grid: pricing.Grid, result: pricing.Quote) -> Category:
         }
     order, label = labels[clamped]
     return Category((order,), label)
+
+
+# The criteria category_of reads: two quotes alike in these fall in the same category.
+CATEGORY_CRITERIA = ("highest_price", "bracket", "clamped", "monthly_resources", "ceiling")
+
+
+def _category_memo():
+    """category_of remembered per grid and criteria: tens of thousands of quotes fall in a handful of categories,
+    each worded once."""
+    known = {}
+
+    def category(grid, result):
+        key = (id(grid), *(result.criteria.get(name) for name in CATEGORY_CRITERIA))
+        if key not in known:
+            known[key] = category_of(grid, result)
+        return known[key]
+
+    return category
 
 
 CHANGE_BUCKETS = ("down_large", "down", "same", "up", "up_large")
@@ -286,7 +304,7 @@ class Comparison:
 
 def _quote_or_error(grid, facts, bareme, comparison, which) -> pricing.Quote | None:
     try:
-        return pricing.quote(grid, facts, bareme=bareme)
+        return pricing.quote(grid, facts, bareme=bareme, explain=False)  # counted, never read
     except pricing.PricingError as error:
         for message in error.messages:
             comparison.errors[f"{which} : {message}"] += 1
@@ -304,7 +322,7 @@ def _with_facts(dossiers, current, draft, progress=None):
     for start in range(0, len(pks), COMPARE_CHUNK):
         if progress is not None:
             progress(start, len(pks))
-        chunk = list(dossiers.filter(pk__in=pks[start : start + COMPARE_CHUNK]))
+        chunk = chunk_read(dossiers, pks[start : start + COMPARE_CHUNK])
         before = tariff_facts_bulk(chunk, current)
         after = before if draft.income == current.income else tariff_facts_bulk(chunk, draft)
         for dossier in chunk:
@@ -325,17 +343,20 @@ def compare(grid: TariffGrid, draft: pricing.Grid, progress=None) -> Comparison:
     comparison = Comparison(unit=current.unit)
     dossiers = (
         Dossier.objects.filter(period=grid.period, status__in=CURRENT_STATUSES)
-        .select_related("child", "service", "period", "quote")
-        .defer("quote__qf", "quote__explanation", "quote__criteria")  # never read here: never decrypted
+        .select_related("child", "quote")
+        # The facts' columns, the schedule the monthly amount reads and the stored amount: the quote's encrypted
+        # figures, never read here, are never decrypted.
+        .only(*FACTS_READS, "canteen_days", "creche_schedule", "quote__amount")
         .order_by("pk")
     )
     in_force, in_draft = _("Grille en vigueur"), _("Projet")
+    category = _category_memo()
     for dossier, facts in _with_facts(dossiers, current, draft, progress):
         comparison.dossiers += 1
         before = _quote_or_error(current, facts[0], bareme, comparison, in_force)
         after = _quote_or_error(draft, facts[1], bareme, comparison, in_draft)
-        comparison.before[category_of(current, before) if before else UNCOMPUTABLE] += 1
-        comparison.after[category_of(draft, after) if after else UNCOMPUTABLE] += 1
+        comparison.before[category(current, before) if before else UNCOMPUTABLE] += 1
+        comparison.after[category(draft, after) if after else UNCOMPUTABLE] += 1
         stored = getattr(dossier, "quote", None)
         if stored is not None and before is not None and stored.amount != before.amount:
             comparison.stale_quotes += 1

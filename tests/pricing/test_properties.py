@@ -4,13 +4,14 @@ from dataclasses import replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 import pricing
 from pricing import SHIPPED, Facts, grid_to_json, parse_grid, quote
 from tests.cantine.grids import CHAMPCEVINEL, FAY_AUX_LOGES, PARIS
-from tests.pricing.helpers import BRACKET_GRIDS, D, prop
+from tests.pricing.helpers import ALL_GRIDS, BRACKET_GRIDS, D, prop
 
 qfs = st.decimals(min_value=0, max_value=10000, places=2)
 ranks = st.integers(min_value=1, max_value=6)
@@ -140,3 +141,38 @@ def test_the_shipped_barème_covers_every_day_and_household_since_2019(on):
     today, tomorrow = SHIPPED.resource_limits(on), SHIPPED.resource_limits(on + timedelta(days=1))
     assert today.floor < today.ceiling
     assert (today.floor, today.ceiling) <= (tomorrow.floor, tomorrow.ceiling)
+
+
+@st.composite
+def any_facts(draw):
+    """Facts every grid of ALL_GRIDS reads: a QF, RFR and parts, crèche resources, or no income at all."""
+    on = draw(st.dates(min_value=date(2019, 9, 1), max_value=date(2028, 12, 31)))
+    common = {"on": on, "rank": draw(ranks), "children": draw(st.integers(min_value=1, max_value=5))}
+    schedule = draw(st.booleans())
+    if schedule:
+        common.update(hours_per_week=D("32"), weeks_per_year=D("45"), months=D("11"))
+    income = draw(st.sampled_from(["qf", "rfr", "annual", "monthly", "none"]))
+    if income == "qf":
+        return Facts(**common, qf=draw(qfs), income_source="caf")
+    if income == "rfr":
+        return Facts(**common, rfr=D(draw(st.integers(0, 200000))), parts=D("2.5"), income_source="dgfip")
+    if income == "annual":
+        return Facts(**common, annual_resources=D(draw(st.integers(0, 200000))), income_source="caf")
+    if income == "monthly":
+        return Facts(**common, monthly_resources=draw(qfs), income_source="direct")
+    return Facts(**common, income_source="declined")
+
+
+@prop
+@given(grid=st.sampled_from(ALL_GRIDS), facts=any_facts())
+def test_a_quote_without_its_explanation_is_the_same_quote(grid, facts):
+    """explain=False (the council comparison) skips the wording only: amount, QF, monthly fee and criteria stay."""
+    parsed = parse_grid(grid)
+    try:
+        explained = quote(parsed, facts)
+    except pricing.PricingError as error:
+        with pytest.raises(type(error)):
+            quote(parsed, facts, explain=False)
+        return
+    assert explained.explanation
+    assert quote(parsed, facts, explain=False) == replace(explained, explanation=())

@@ -8,6 +8,8 @@ from io import StringIO
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cantine import selectors, services
@@ -91,6 +93,40 @@ def test_bulk_facts_are_tariff_facts(periods):
     assert bulk == expected
     assert {facts.income_source for facts in bulk.values()} >= {"dgfip", "declined", "none"}
     assert {facts.rank for facts in bulk.values()} >= {1, 2, 3}
+
+
+def test_bulk_facts_of_one_kind_read_only_its_figures_and_give_the_same_answers(periods, django_assert_num_queries):
+    """A chunk of canteen dossiers does not read the crèche figures, nor a crèche chunk the QF (encrypted columns
+    are decrypted as they are read): the same facts, and no query per dossier to read a figure left out."""
+    made = varied(*periods)
+    dossiers = list(
+        Dossier.objects.filter(pk__in=[d.pk for d in made]).select_related("child", "service", "period")
+    )
+    for kind in ("canteen", "creche"):
+        chunk = [dossier for dossier in dossiers if (dossier.service.kind == "creche") == (kind == "creche")]
+        with django_assert_num_queries(6):
+            bulk = tariff_facts_bulk(chunk)
+        assert bulk == {dossier.pk: selectors.tariff_facts(dossier) for dossier in chunk}
+
+
+def test_recompute_costs_the_same_queries_for_three_dossiers_or_ten(periods):
+    """Each dossier's columns the re-quote reads are read with it (`RECOMPUTE_READS`): none is fetched dossier by
+    dossier, the families told of their new tariff included."""
+    period, creche_period = periods
+    made = [sent(dossier) for dossier in varied(period, creche_period)]
+    canteen = [dossier.pk for dossier in made if dossier.period_id == period.pk and dossier.status == "submitted"]
+    services.quotes_recompute(dossier_ids=canteen)
+    services.tariff_grid_activate(grid=grid_for(period, BUBRY, version=2, is_active=False))
+    services.quotes_recompute(dossier_ids=canteen[:1])  # both runs below find a quote unchanged and others changed
+    told = DossierMessage.objects.filter(kind=DossierMessage.Kind.TARIFF_CHANGED)
+    counts = []
+    for pks in (canteen[:3], canteen):
+        before = told.count()
+        with CaptureQueriesContext(connection) as queries:
+            services.quotes_recompute(dossier_ids=pks)
+        assert told.count() > before  # families told: the messages' reads are counted too
+        counts.append(len(queries))
+    assert len(canteen) > 3 and counts[0] == counts[1]
 
 
 def test_bulk_facts_cost_six_queries_whatever_the_dossiers(periods, django_assert_num_queries):
