@@ -8,6 +8,7 @@ export never writes (the quote's QF and explanation, the grid's JSON) are never 
 
 import csv
 import io
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
@@ -17,7 +18,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
 import pricing
-from cantine.models import Dossier, Service
+from cantine.models import Dossier, Service, Weekday
 from portal.audit import audit_record
 from portal.models import Adult, AuditEntry
 
@@ -71,16 +72,32 @@ CHUNK = 2000
 
 
 def export_rows(*, service: Service, period):
-    """The export's rows, read CHUNK dossiers at a time (their holders prefetched per chunk)."""
+    """The export's rows, read CHUNK dossiers at a time (their holders prefetched per chunk); the units' and days'
+    names translated once, not in every row."""
+    words = Words.translated()
     for dossier in accepted_dossiers(service=service, period=period).iterator(chunk_size=CHUNK):
-        yield row_for(dossier)
+        yield row_for(dossier, words=words)
+
+
+@dataclass(frozen=True)
+class Words:
+    units: dict[str, str]
+    days: dict[str, str]
+
+    @classmethod
+    def translated(cls) -> "Words":
+        return cls(
+            units={code: str(name) for code, name in UNIT_NAMES.items()},
+            days={code: str(name) for code, name in Weekday.choices},
+        )
 
 
 def _bracket(quote) -> str:
     return "".join(pricing.criteria_words(quote.criteria, brief=True))
 
 
-def row_for(dossier: Dossier) -> dict:
+def row_for(dossier: Dossier, *, words: Words | None = None) -> dict:
+    words = words or Words.translated()
     holder = next(iter(dossier.child.household.holders), None)
     quote = getattr(dossier, "quote", None)
     creche = dossier.service.kind == Service.Kind.CRECHE
@@ -93,10 +110,10 @@ def row_for(dossier: Dossier) -> dict:
         "family": str(holder) if holder else "",
         "family_email": dossier.child.household.owner.email,
         "establishment": str(dossier.establishment or ""),
-        "days": ", ".join(str(day) for day in dossier.canteen_days_display()),
+        "days": ", ".join(dossier.canteen_days_display(words.days)),
         "hours_per_week": dossier.creche_weekly_hours().quantize(Decimal("0.01")) if creche else None,
         "tariff": quote.final_amount if quote else None,
-        "unit": str(UNIT_NAMES.get(quote.unit, quote.unit)) if quote else "",
+        "unit": words.units.get(quote.unit, quote.unit) if quote else "",
         "qf_bracket": _bracket(quote) if quote else "",
         "grid_version": quote.grid.version if quote else None,
         "monthly_fee": contract.monthly_fee if contract else None,

@@ -7,11 +7,13 @@ and every view wrapped in `admin_site.admin_view` is behind the second factor. T
 from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user, user_has_device
@@ -97,6 +99,16 @@ class FrenchAdminMixin:
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
         return french_blank_choices(formfield) if formfield is not None else None
+
+    def action_checkbox(self, obj):
+        """Django's checkbox of a list row, the same markup written directly: its widget template, rendered for
+        each of a page's 100 rows, was a third of the agents' dossier list's time."""
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            format_html(_("Select this object for an action - {}"), str(obj)),
+        )
 
     def get_action_choices(self, request, default_choices=None):
         return super().get_action_choices(request, default_choices=[("", _("— Choisir une action —"))])

@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
+from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -246,3 +247,14 @@ class TestPage:
         Dossier.objects.filter(pk=dossier.pk).update(service=PeriodFactory(service__kind="creche").service)
         page = page_of(agent_client, dossier)
         assert "Lundi : 08:30 – 17:30" in page and "Jours de repas" not in page
+
+
+def test_the_rows_checkbox_is_djangos_markup_written_without_its_widget_template(agent_client):
+    """portal.sites.FrenchAdminMixin.action_checkbox: what Django's checkbox widget renders, in French."""
+    dossier = submitted(DossierFactory(child__first_names="Zoé <b>"))
+    model_admin = admin.site._registry[Dossier]
+    ours = model_admin.action_checkbox(dossier)
+    assert ours == admin.ModelAdmin.action_checkbox(model_admin, dossier)
+    assert "Choisir cet objet pour une action" in ours and "&lt;b&gt;" in ours and "<b>" not in ours
+    page = agent_client.get(reverse("admin:cantine_dossier_changelist")).content.decode()
+    assert ours in page
