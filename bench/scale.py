@@ -13,7 +13,9 @@
    sequentially and from 8 threads: time per look-up and the token requests the simulator saw.
 
 DATABASE_URL must name a PostgreSQL database (the bench's, not a test one). BENCH_DURATION (seconds per page, 10)
-and BENCH_CONNECTIONS (20) tune the load; BENCH_PORT (8461) is the first of the four ports it listens on."""
+and BENCH_CONNECTIONS (20) tune the load; the agents' pages are loaded a second time at BENCH_AGENT_CONNECTIONS (4:
+a service's agents at work at once, where 20 connections measure queueing more than the page). BENCH_PORT (8461) is
+the first of the four ports it listens on."""
 
 import json
 import os
@@ -36,6 +38,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.dev")
 DURATION = int(os.environ.get("BENCH_DURATION", "10"))
 WARM_UP = 2  # seconds of load on each page before it is measured
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "20"))
+AGENT_CONNECTIONS = int(os.environ.get("BENCH_AGENT_CONNECTIONS", "4"))
 WORKERS = os.environ.get("BENCH_WORKERS", "")  # empty: gunicorn.conf.py's, from the CPUs
 SCALE = os.environ.get("BENCH_SCALE", "1")
 PORTAL, BARE, BARE_STARTPROJECT, SIMULATOR = (int(os.environ.get("BENCH_PORT", "8461")) + n for n in range(4))
@@ -84,8 +87,9 @@ def wait_for(port, timeout=60):
     raise RuntimeError(f"nothing listens on {port}")
 
 
-def gunicorn(app, port, env, *extra, cwd=ROOT, production=False):
-    """`production`: gunicorn.conf.py's workers, timeouts and JSON access log (to nowhere), as deployed."""
+def gunicorn(app, port, env, *extra, cwd=ROOT, production=False, stdout=None):
+    """`production`: gunicorn.conf.py's workers, timeouts and JSON access log (to nowhere, or to `stdout`), as
+    deployed."""
     command = [PYTHON, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}"]
     if production:
         command += ["--config", str(Path(cwd) / "gunicorn.conf.py")]
@@ -97,7 +101,7 @@ def gunicorn(app, port, env, *extra, cwd=ROOT, production=False):
         [*command, *extra],
         cwd=cwd,
         env=env,
-        stdout=subprocess.DEVNULL if production else None,
+        stdout=stdout or (subprocess.DEVNULL if production else None),
     )
     wait_for(port)
     return process
@@ -106,11 +110,11 @@ def gunicorn(app, port, env, *extra, cwd=ROOT, production=False):
 # The load: wrk if installed, else threads.
 
 
-def load_wrk(url, cookie, duration=DURATION):
+def load_wrk(url, cookie, duration=DURATION, connections=CONNECTIONS):
     command = [
         "wrk",
-        "-t2",
-        f"-c{CONNECTIONS}",
+        f"-t{min(2, connections)}",
+        f"-c{connections}",
         f"-d{duration}s",
         "--timeout",
         "30s",  # wrk's 2 s default leaves a slow page's requests out of its percentiles
@@ -137,8 +141,8 @@ def load_wrk(url, cookie, duration=DURATION):
     }
 
 
-def load_threads(url, cookie, duration=DURATION):
-    """CONNECTIONS threads, each on its own keep-alive connection, for `duration` seconds."""
+def load_threads(url, cookie, duration=DURATION, connections=CONNECTIONS):
+    """`connections` threads, each on its own keep-alive connection, for `duration` seconds."""
     host, port, path = re.match(r"http://([^:/]+):(\d+)(.*)", url).groups()
     samples, errors, stop = [], [0], time.monotonic() + duration
     lock = threading.Lock()
@@ -160,7 +164,7 @@ def load_threads(url, cookie, duration=DURATION):
         with lock:
             samples.extend(mine)
 
-    threads = [threading.Thread(target=worker) for _ in range(CONNECTIONS)]
+    threads = [threading.Thread(target=worker) for _ in range(connections)]
     began = time.monotonic()
     for thread in threads:
         thread.start()
@@ -253,6 +257,18 @@ def page_figures(env):
             figures = LOAD(url, target["cookie"])
             figures["status"] = status
             rows.append((target, figures))
+        agents = [
+            (
+                target,
+                LOAD(
+                    f"http://127.0.0.1:{PORTAL}{target['path']}",
+                    target["cookie"],
+                    connections=AGENT_CONNECTIONS,
+                ),
+            )
+            for target in targets
+            if target["path"].startswith("/admin/")
+        ]
         for port, runs in bare.items():
             runs.append(LOAD(f"http://127.0.0.1:{port}/", ""))
         floor, startproject = (
@@ -273,6 +289,14 @@ def page_figures(env):
                 f"{figures['p99']:8.1f} {target['queries']:7d} {target['in_process_ms']:10.1f} "
                 f"{figures['errors']:6d} {figures['status']:4d}"
             )
+        if agents:
+            print(f"\nPages des agents à {AGENT_CONNECTIONS} connexions")
+            print(f"{'page':<44} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6}")
+            for target, figures in agents:
+                print(
+                    f"{target['name']:<44} {figures['rps']:8.1f} {figures['p50']:8.1f} {figures['p95']:8.1f} "
+                    f"{figures['p99']:8.1f} {figures['errors']:6d}"
+                )
     finally:
         for process in processes:
             process.terminate()
@@ -301,8 +325,6 @@ def batch_jobs(env):
 
 def dgfip_lookups(env, runs=1000):
     """The real client against the DGFiP simulator served by gunicorn: sequential, then 8 threads."""
-    with tempfile.NamedTemporaryFile(prefix="bench-access-", suffix=".log", delete=False) as log:
-        pass
     site = f"http://127.0.0.1:{SIMULATOR}"
     # The simulator keeps its tokens in the cache: one shared by its workers and the client (Redis, as in
     # production; BENCH_CACHE_URL), else a worker would not know a token another one issued.
@@ -313,45 +335,47 @@ def dgfip_lookups(env, runs=1000):
         "IMPOT_QUOTA_PER_MINUTE": str(runs * 4),
         "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/9"),
     }
-    process = gunicorn(
-        "portal.wsgi:application",
-        SIMULATOR,
-        {**simulator_env, "DJANGO_SETTINGS_MODULE": "portal.settings.dev"},
-        "--access-logfile",
-        log.name,
+    code = (
+        "import json,sys,time;from concurrent.futures import ThreadPoolExecutor;import django;django.setup();"
+        "from django.core.cache import cache;from impot_client import client;"
+        "n,threads=int(sys.argv[1]),int(sys.argv[2]);cache.clear();"
+        "one=lambda _i: client.fetch_by_numero_fiscal('3999990000025');"
+        "t=time.perf_counter();"
+        "list(ThreadPoolExecutor(threads).map(one,range(n))) if threads>1 else [one(i) for i in range(n)];"
+        "print(json.dumps(time.perf_counter()-t))"
     )
-    try:
-        code = (
-            "import json,sys,time;from concurrent.futures import ThreadPoolExecutor;import django;django.setup();"
-            "from django.core.cache import cache;from impot_client import client;"
-            "n,threads=int(sys.argv[1]),int(sys.argv[2]);cache.clear();"
-            "one=lambda _i: client.fetch_by_numero_fiscal('3999990000025');"
-            "t=time.perf_counter();"
-            "list(ThreadPoolExecutor(threads).map(one,range(n))) if threads>1 else [one(i) for i in range(n)];"
-            "print(json.dumps(time.perf_counter()-t))"
+    # gunicorn.conf.py (read from the working directory) writes the access log on stdout: kept in a file.
+    with tempfile.NamedTemporaryFile(prefix="bench-access-", suffix=".log", mode="w") as log:
+        process = gunicorn(
+            "portal.wsgi:application",
+            SIMULATOR,
+            {**simulator_env, "DJANGO_SETTINGS_MODULE": "portal.settings.dev"},
+            "--access-logfile",
+            "-",
+            stdout=log,
         )
-        print(f"\nRecherches DGFiP contre le simulateur servi par gunicorn ({runs} recherches)")
-        for threads in (1, 8):
-            before = _token_requests(log.name)
-            out = subprocess.run(
-                [PYTHON, "-c", code, str(runs), str(threads)],
-                cwd=ROOT,
-                env=simulator_env,
-                capture_output=True,
-                text=True,
-            )
-            if out.returncode:
-                print(f"  {threads} fil(s) : échec : {out.stderr.strip().splitlines()[-1:]}")
-                continue
-            seconds = json.loads(out.stdout.strip().splitlines()[-1])
-            print(
-                f"  {threads} fil(s) : {seconds / runs * 1e3:.2f} ms par recherche (mur), "
-                f"{_token_requests(log.name) - before} demande(s) de jeton"
-            )
-    finally:
-        process.terminate()
-        process.wait()
-        os.unlink(log.name)
+        try:
+            print(f"\nRecherches DGFiP contre le simulateur servi par gunicorn ({runs} recherches)")
+            for threads in (1, 8):
+                before = _token_requests(log.name)
+                out = subprocess.run(
+                    [PYTHON, "-c", code, str(runs), str(threads)],
+                    cwd=ROOT,
+                    env=simulator_env,
+                    capture_output=True,
+                    text=True,
+                )
+                if out.returncode:
+                    print(f"  {threads} fil(s) : échec : {out.stderr.strip().splitlines()[-1:]}")
+                    continue
+                seconds = json.loads(out.stdout.strip().splitlines()[-1])
+                print(
+                    f"  {threads} fil(s) : {seconds / runs * 1e3:.2f} ms par recherche (mur), "
+                    f"{_token_requests(log.name) - before} demande(s) de jeton"
+                )
+        finally:
+            process.terminate()
+            process.wait()
 
 
 def _token_requests(path):

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from cantine.models import CrecheChoice, Dossier, DossierStatusChange, Period, Service
@@ -96,6 +96,7 @@ class Command(BaseCommand):
         call_command("seed_demo", force=True, stdout=self.stdout)
         if User.objects.filter(email=FAMILY_EMAIL).exists():
             self.stdout.write(f"Jeu à l'échelle déjà présent : {Dossier.objects.count()} demandes.")
+            self._statistics_refresh()
             return
         started = time.monotonic()
         # Fictitious families, reproducible: nothing secret is drawn here.
@@ -108,10 +109,18 @@ class Command(BaseCommand):
             self._bench_family()
         for period in Period.objects.all():
             quotes_recompute(period=period)
+        self._statistics_refresh()
         self.stdout.write(
             f"Jeu à l'échelle prêt en {time.monotonic() - started:.0f} s : {Household.objects.count()} foyers, "
             f"{Child.objects.count()} enfants, {Dossier.objects.count()} demandes."
         )
+
+    def _statistics_refresh(self):
+        """The planner's statistics of the rows just written: without them (autovacuum off, or not yet run) the
+        pages' plans are guessed from empty tables, and the dashboard's dossier query took 24-49 ms instead of
+        0.8 ms. VACUUM also sets the visibility map that index-only scans rely on."""
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
 
     def _families(self, rng, households, children):
         password = make_password(BENCH_PASSWORD)
