@@ -94,7 +94,9 @@ def dossier_quote_compute(*, dossier: Dossier, agent=None, ip: str | None = None
             grid_version=grid.version,
         )
     if previous is not None and quote.final_amount != previous.final_amount:
-        notifications.dossier_notify(dossier=dossier, kind=DossierMessage.Kind.TARIFF_CHANGED, quote=quote)
+        notifications.dossier_notify(
+            dossier=dossier, kind=DossierMessage.Kind.TARIFF_CHANGED, **notifications.tariff_changed(quote)
+        )
     return quote
 
 
@@ -292,7 +294,7 @@ def _quotes_recompute_chunk(dossiers, *, grid, parsed, bareme, agent, ip) -> int
         )
     notifications.dossiers_notify(
         kind=DossierMessage.Kind.TARIFF_CHANGED,
-        notices=[(dossier, {"quote": quote}) for dossier, quote in changed],
+        notices=[(dossier, notifications.tariff_changed(quote)) for dossier, quote in changed],
     )
     return len(dossiers)
 
@@ -459,7 +461,9 @@ def dossier_quote_override(
         update_fields=["overridden_amount", "override_justification", "overridden_by", "overridden_at"]
     )
     audit_record(actor=agent, action=AuditEntry.Action.OVERRODE_TARIFF, dossier=quote.dossier, ip=ip)
-    notifications.dossier_notify(dossier=quote.dossier, kind=DossierMessage.Kind.TARIFF_CHANGED, quote=quote)
+    notifications.dossier_notify(
+        dossier=quote.dossier, kind=DossierMessage.Kind.TARIFF_CHANGED, **notifications.tariff_changed(quote)
+    )
     return quote
 
 

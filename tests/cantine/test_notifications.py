@@ -303,3 +303,61 @@ def test_a_requote_tells_many_families_with_one_task_per_batch(
     assert [email.to for email in mail.outbox] == [
         [message.recipient] for message in messages if message.pk in tasks[1].args_kwargs["args"][0]
     ]
+
+
+class TestSharedWording:
+    """A re-quote words the message once per context, each dossier's reference put in: the same messages as worded
+    one at a time, and a template that reads more of the dossier worded for each dossier."""
+
+    @staticmethod
+    def worded_alone(dossier, kind, context):
+        message = notifications._message(dossier=dossier, kind=kind, **context)
+        return (message.recipient, message.subject, message.body)
+
+    @staticmethod
+    def renders(kind):
+        """The templates of `kind` rendered while the block runs (the test environment's signal)."""
+        from django.test.signals import template_rendered
+
+        names = []
+
+        def count(sender, template, **kwargs):
+            if template.name and template.name.startswith(f"cantine/emails/{kind}_"):
+                names.append(template.name)
+
+        template_rendered.connect(count)
+        return names, lambda: template_rendered.disconnect(count)
+
+    def test_the_same_messages_as_worded_one_at_a_time_with_two_renders_per_context(self, review):
+        others = [submitted(DossierFactory(period=review.period)) for _n in range(3)]
+        overridden = services.dossier_quote_override(
+            dossier=others[0],
+            amount=Decimal("1.20"),
+            justification="Situation suivie par le CCAS.",
+            agent=UserFactory(is_staff=True),
+        )
+        dossiers = [review, *others]
+        contexts = [notifications.tariff_changed(d.quote if d != others[0] else overridden) for d in dossiers]
+        expected = [self.worded_alone(d, Kind.TARIFF_CHANGED, c) for d, c in zip(dossiers, contexts)]
+        names, stop = self.renders(Kind.TARIFF_CHANGED)
+        try:
+            messages = notifications.dossiers_notify(kind=Kind.TARIFF_CHANGED, notices=list(zip(dossiers, contexts)))
+        finally:
+            stop()
+        assert [(m.recipient, m.subject, m.body) for m in messages] == expected
+        assert len({d.reference for d in dossiers}) == 4 and all(d.reference in m.body for d, m in zip(dossiers, messages))
+        assert "Situation suivie par le CCAS." in messages[1].body and "1,20\xa0€" in messages[1].body
+        assert len(names) == 2 * 2  # two contexts (overridden or not), a subject and a body each
+
+    def test_a_template_reading_more_of_the_dossier_is_worded_for_each(self, review):
+        draft = DossierFactory(period=review.period)
+        dossiers = [review, draft]
+        expected = [self.worded_alone(d, Kind.INCOME_WITHDRAWN, {}) for d in dossiers]
+        messages = notifications.dossiers_notify(kind=Kind.INCOME_WITHDRAWN, notices=[(d, {}) for d in dossiers])
+        assert [(m.recipient, m.subject, m.body) for m in messages] == expected
+        assert "indiquez de nouveau comment" in messages[1].body and "indiquez de nouveau" not in messages[0].body
+
+    def test_a_context_that_cannot_be_compared_is_worded_for_each(self, review):
+        context = {"amount": Decimal("2.00"), "unit": ["par repas"], "justification": None}  # a list: unhashable
+        messages = notifications.dossiers_notify(kind=Kind.TARIFF_CHANGED, notices=[(review, context)])
+        assert review.reference in messages[0].body and "2,00\xa0€ ['par repas']" in messages[0].body
