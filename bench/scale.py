@@ -309,6 +309,9 @@ def batch_jobs(env):
         "\nTraitements par lots (un processus chacun, sur tout le jeu, annulés ensuite ; CPU : ce processus seul)"
     )
     print(f"{'traitement':<14} {'durée s':>8} {'CPU s':>8} {'pic Mo':>8}  détail")
+    # DEBUG off, as the task worker runs them in production: on, every query's SQL is kept with its parameters
+    # (a bulk insert's thousands of them), 64 MB more at the re-quote's peak.
+    env = {**env, "DEBUG": "false"}
     for job in ("recompute", "requote", "council", "csv", "xlsx", "purge"):
         out = subprocess.run(
             [PYTHON, str(ROOT / "bench" / "job.py"), job], cwd=ROOT, env=env, capture_output=True, text=True
