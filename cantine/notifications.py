@@ -37,9 +37,13 @@ def _wording(*, dossier, kind: str, **context) -> tuple[str, str]:
 def _message(*, dossier: Dossier, kind: str, wording: tuple[str, str] | None = None, **context) -> DossierMessage:
     """The message for the household's owner (unsaved), worded for it unless `wording` is given."""
     subject, body = wording or _wording(dossier=dossier, kind=kind, **context)
-    return DossierMessage(
-        dossier=dossier, kind=kind, recipient=dossier.child.household.owner.email, subject=subject, body=body
-    )
+    recipient = getattr(dossier, OWNER_EMAIL, None) or dossier.child.household.owner.email
+    return DossierMessage(dossier=dossier, kind=kind, recipient=recipient, subject=subject, body=body)
+
+
+# The annotation a batch of dossiers may carry with the owner's address (the re-quote's): the household and the account
+# are not read for each message.
+OWNER_EMAIL = "owner_email"
 
 
 def dossier_notify(*, dossier: Dossier, kind: str, **context) -> DossierMessage:

@@ -288,6 +288,7 @@ def test_a_requote_tells_many_families_with_one_task_per_batch(
         services.quotes_recompute(dossier_ids=[review.pk, *(d.pk for d in others)], agent=agent)
     messages = DossierMessage.objects.filter(kind=Kind.TARIFF_CHANGED).order_by("pk")
     assert {message.dossier_id for message in messages} == {review.pk, *(d.pk for d in others)}
+    assert {message.recipient for message in messages} == {owner(d).email for d in (review, *others)}
     assert all("3,90\xa0€ par repas" in message.body for message in messages)
     tasks = DBTaskResult.objects.filter(task_path="cantine.tasks.dossier_messages_send").order_by(
         "enqueued_at"
