@@ -311,7 +311,7 @@ def _quote_or_error(grid, facts, bareme, comparison, which) -> pricing.Quote | N
         return None
 
 
-COMPARE_CHUNK = 2000
+COMPARE_CHUNK = 5000  # as quotes.RECOMPUTE_CHUNK: the income state's query is paid per chunk
 
 
 def _with_facts(dossiers, current, draft, progress=None):
