@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pricing.errors import BaremeError
+from pricing.words import _
 
 # collective crèche / crèche familiale or parentale / micro-crèche (PSU)
 ESTABLISHMENTS = ("collective", "family", "micro")

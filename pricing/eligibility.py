@@ -3,10 +3,9 @@
 from datetime import date
 from decimal import Decimal
 
-from django.utils.translation import gettext as _
-
 from pricing.explanation import bracket_range, eur, lower_bound
 from pricing.grids import BracketsGrid, EffortRateGrid, Grid, PsuGrid
+from pricing.words import _
 
 CANTINE_A_1_EURO_QF_RULE_FROM = date(2022, 8, 1)  # agreements signed from then: ≤ 1 € for every QF ≤ 1000
 

@@ -6,10 +6,10 @@ from datetime import date
 from decimal import ROUND_FLOOR, Decimal
 
 from django.utils.dates import MONTHS
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pricing.numbers import CENT
+from pricing.words import _, translated
 
 SOURCE_LABELS = {
     "caf": gettext_lazy("source : la CAF, via API Particulier"),
@@ -55,14 +55,14 @@ def day(value: date) -> str:
 
 
 def source_label(income_source: str) -> str:
-    return str(SOURCE_LABELS[income_source])
+    return translated(SOURCE_LABELS[income_source])
 
 
 def month_label(year: int | None, month: int | None) -> str:
     """« mars 2026 »: the month a CAF or MSA quotient familial applies to."""
     if not year or not month or not 1 <= month <= 12:
         return ""
-    return f"{MONTHS[month]} {year}"
+    return f"{translated(MONTHS[month])} {year}"
 
 
 def unknown_income_line(income_source: str, *, what: str, price: str) -> str:

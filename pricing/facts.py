@@ -5,11 +5,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.utils.translation import gettext as _
-
 from pricing.errors import InvalidFacts, MissingFacts
 from pricing.explanation import source_label
 from pricing.numbers import machine, parse_decimal
+from pricing.words import _
 
 INCOME_SOURCES = ("caf", "msa", "dgfip", "notice", "declined", "withdrawn", "none", "direct", "family")
 # Income sources whose quotes quote the household's figures.

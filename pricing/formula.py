@@ -5,10 +5,10 @@ import functools
 import re
 from decimal import Decimal, InvalidOperation
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pricing.errors import FormulaError
+from pricing.words import _
 
 QF_FORMULA_DEFAULT = "rfr/12/parts"
 

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pricing.bareme import ESTABLISHMENTS
@@ -14,6 +13,7 @@ from pricing.errors import FormulaError, GridError
 from pricing.explanation import num
 from pricing.formula import QF_FORMULA_DEFAULT, Formula
 from pricing.numbers import machine, parse_decimal
+from pricing.words import _
 
 KINDS = ("brackets", "effort_rate", "psu")
 # Where a grid's income may come from, as the council deliberated it, in the commune's order of fallback:

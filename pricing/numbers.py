@@ -3,7 +3,7 @@
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.utils.translation import gettext as _
+from pricing.words import _
 
 CENT = Decimal("0.01")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")

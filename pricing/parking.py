@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pricing.errors import GridError, InvalidFacts, PricingError
@@ -28,6 +27,7 @@ from pricing.formula import QF_FORMULA_DEFAULT
 from pricing.grids import INCOME_DEFAULTS, Errors, parse_formula, parse_income
 from pricing.numbers import cent, machine, parse_decimal
 from pricing.qf import household_qf
+from pricing.words import _
 
 DURATIONS = {
     "month": gettext_lazy("un mois"),

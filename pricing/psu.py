@@ -4,7 +4,6 @@ the monthly fee (mensualisation) follows from the weekly hours, weeks and months
 
 from decimal import Decimal
 
-from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from pricing.bareme import ESTABLISHMENT_LABELS, Bareme
@@ -13,6 +12,7 @@ from pricing.explanation import day, eur, monthly_fee_line, percent, source_labe
 from pricing.facts import Facts, Quote, decimal_fact, income_figures, whole_fact
 from pricing.grids import PsuGrid
 from pricing.numbers import cent, machine
+from pricing.words import _, translated
 
 
 def quote_psu(grid: PsuGrid, facts: Facts, bareme: Bareme, *, explain: bool = True) -> Quote:
@@ -60,7 +60,7 @@ def quote_psu(grid: PsuGrid, facts: Facts, bareme: Bareme, *, explain: bool = Tr
     lines = (
         [
             _("Barème national des participations familiales de la CNAF (PSU), %(establishment)s, au %(on)s.")
-            % {"establishment": ESTABLISHMENT_LABELS[grid.establishment], "on": day(facts.on)}
+            % {"establishment": translated(ESTABLISHMENT_LABELS[grid.establishment]), "on": day(facts.on)}
         ]
         if explain
         else None

@@ -3,8 +3,6 @@ its bracket's price (by the child's rank), or the effort rate clamped between a 
 
 from decimal import Decimal
 
-from django.utils.translation import gettext as _
-
 from pricing.eligibility import highest_price
 from pricing.errors import InvalidFacts, MissingFacts
 from pricing.explanation import (
@@ -20,12 +18,13 @@ from pricing.facts import Facts, Quote, decimal_fact, income_figures, whole_fact
 from pricing.formula import Formula
 from pricing.grids import UNITS, BracketsGrid, EffortRateGrid
 from pricing.numbers import cent, machine
+from pricing.words import _, translated
 
 
 def quote_on_qf(grid: BracketsGrid | EffortRateGrid, facts: Facts, *, explain: bool = True) -> Quote:
     """A grid on the quotient familial: brackets, or an effort rate between a minimum and a maximum. Without
     `explain`, no explanation lines (their wording is most of the work)."""
-    unit_text = UNITS[grid.unit]
+    unit_text = translated(UNITS[grid.unit]) if explain else None
     criteria = {
         "kind": grid.kind,
         "income_source": facts.income_source,
@@ -155,7 +154,7 @@ def household_qf(qf_formula: str, facts, lines: list[str] | None) -> Decimal:
     lines.append(
         _("Quotient familial (QF) = %(words)s = %(numbers)s = %(qf)s (arrondi au centime).")
         % {
-            "words": formula.render(**{name: str(words) for name, words in Formula.VARIABLES.items()}),
+            "words": formula.render(**{name: translated(words) for name, words in Formula.VARIABLES.items()}),
             "numbers": formula.render(rfr=eur(rfr), parts=count(parts)),
             "qf": eur(qf),
         }

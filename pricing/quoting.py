@@ -1,7 +1,5 @@
 """The one entry point of a quote: the grid's kind chooses the rules."""
 
-from django.utils.translation import gettext as _
-
 from pricing import bareme as shipped
 from pricing.bareme import Bareme
 from pricing.errors import GridError
@@ -9,6 +7,7 @@ from pricing.facts import Facts, Quote, check_income_source
 from pricing.grids import BracketsGrid, EffortRateGrid, Grid, PsuGrid
 from pricing.psu import quote_psu
 from pricing.qf import quote_on_qf
+from pricing.words import _
 
 
 def quote(grid: Grid, facts: Facts, *, bareme: Bareme | None = None, explain: bool = True) -> Quote:

@@ -11,6 +11,7 @@ from cantine.models.offer import Period
 from portal import formats
 from portal.fields import EncryptedDecimalField, EncryptedJSONField
 from portal.models import DeliberatedVersion
+from pricing import words
 
 
 class TariffGrid(DeliberatedVersion):
@@ -124,7 +125,7 @@ class DossierQuote(models.Model):
     @property
     def unit_label(self) -> str:
         """« par repas », « de l'heure »..."""
-        return str(pricing.UNITS.get(self.unit, self.unit))
+        return words.translated(pricing.UNITS.get(self.unit, self.unit))
 
 
 class BaremeFigure(models.Model):

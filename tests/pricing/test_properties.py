@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import pricing
-from pricing import SHIPPED, Facts, grid_to_json, parse_grid, quote
+from pricing import SHIPPED, Facts, grid_to_json, parse_grid, quote, words
 from tests.cantine.grids import CHAMPCEVINEL, FAY_AUX_LOGES, PARIS
 from tests.pricing.helpers import ALL_GRIDS, BRACKET_GRIDS, D, prop
 
@@ -176,3 +176,19 @@ def test_a_quote_without_its_explanation_is_the_same_quote(grid, facts):
         return
     assert explained.explanation
     assert quote(parsed, facts, explain=False) == replace(explained, explanation=())
+
+
+@prop
+@given(grid=st.sampled_from(ALL_GRIDS), facts=any_facts())
+def test_a_quote_in_a_batch_is_the_same_quote(grid, facts):
+    """words.batch() (the re-quote) translates each word once: the same quote, to the letter."""
+    parsed = parse_grid(grid)
+    try:
+        alone = quote(parsed, facts)
+    except pricing.PricingError as error:
+        with words.batch(), pytest.raises(type(error)) as raised:
+            quote(parsed, facts)
+        assert raised.value.messages == error.messages
+        return
+    with words.batch():
+        assert quote(parsed, facts) == alone
