@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import CharField, OuterRef, Subquery, Value
+from django.db.models.functions import Concat
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -12,6 +14,17 @@ from django.utils.translation import gettext as _
 
 from portal.demarches import DataItem, DataSection, PendingAction, demarches
 from portal.models import Adult, Child, Household, SignIn
+
+
+def holder_name(household: str = "child__household") -> Subquery:
+    """The household's holder worded as Adult.__str__ does (« prénoms nom »), an expression on rows that reach the
+    household by the lookup `household`: the agents' list and the billing export read it without an Adult per row."""
+    holder = (
+        Adult.objects.filter(household=OuterRef(household), role=Adult.Role.HOLDER)
+        .order_by("pk")
+        .annotate(name=Concat("first_names", Value(" "), "last_name", output_field=CharField()))
+    )
+    return Subquery(holder.values("name")[:1], output_field=CharField())
 
 
 def household_for(user) -> Household:

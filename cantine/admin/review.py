@@ -6,8 +6,8 @@ The list reads what it shows from annotations, so it costs the same few queries 
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import CharField, F, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce, Concat
+from django.db.models import CharField, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -29,6 +29,7 @@ from impot_client.models import TaxData
 from portal import formats
 from portal.audit import client_ip
 from portal.models import Adult, Child, Consent, User
+from portal.selectors import holder_name
 
 Status = Dossier.Status
 DASH = "—"
@@ -163,17 +164,12 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
         )
 
     def get_queryset(self, request):
-        holder = (
-            Adult.objects.filter(household=OuterRef("child__household"), role=Adult.Role.HOLDER)
-            .order_by()
-            .annotate(name=Concat("first_names", Value(" "), "last_name", output_field=CharField()))
-        )
         return (
             super()
             .get_queryset(request)
             .annotate(
                 family_name=Coalesce(
-                    Subquery(holder.values("name")[:1]),
+                    holder_name(),
                     Subquery(User.objects.filter(household=OuterRef("child__household")).values("email")[:1]),
                     output_field=CharField(),
                 ),
