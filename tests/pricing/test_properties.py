@@ -163,32 +163,41 @@ def any_facts(draw):
     return Facts(**common, income_source="declined")
 
 
+def same_outcome(grid, facts, quoted, expected=lambda reference: reference):
+    """`quoted(parsed, facts)` gives `expected` of the engine's own quote, or fails as it does, with its messages.
+    Returns the engine's quote (None when it fails)."""
+    parsed = parse_grid(grid)
+    try:
+        reference = quote(parsed, facts)
+    except pricing.PricingError as error:
+        with pytest.raises(type(error)) as raised:
+            quoted(parsed, facts)
+        assert raised.value.messages == error.messages
+        return None
+    assert quoted(parsed, facts) == expected(reference)
+    return reference
+
+
 @prop
 @given(grid=st.sampled_from(ALL_GRIDS), facts=any_facts())
 def test_a_quote_without_its_explanation_is_the_same_quote(grid, facts):
     """explain=False (the council comparison) skips the wording only: amount, QF, monthly fee and criteria stay."""
-    parsed = parse_grid(grid)
-    try:
-        explained = quote(parsed, facts)
-    except pricing.PricingError as error:
-        with pytest.raises(type(error)):
-            quote(parsed, facts, explain=False)
-        return
-    assert explained.explanation
-    assert quote(parsed, facts, explain=False) == replace(explained, explanation=())
+    explained = same_outcome(
+        grid,
+        facts,
+        lambda parsed, facts: quote(parsed, facts, explain=False),
+        lambda reference: replace(reference, explanation=()),
+    )
+    assert explained is None or explained.explanation
+
+
+def _in_a_batch(parsed, facts):
+    with words.batch():
+        return quote(parsed, facts)
 
 
 @prop
 @given(grid=st.sampled_from(ALL_GRIDS), facts=any_facts())
 def test_a_quote_in_a_batch_is_the_same_quote(grid, facts):
     """words.batch() (the re-quote) translates each word once: the same quote, to the letter."""
-    parsed = parse_grid(grid)
-    try:
-        alone = quote(parsed, facts)
-    except pricing.PricingError as error:
-        with words.batch(), pytest.raises(type(error)) as raised:
-            quote(parsed, facts)
-        assert raised.value.messages == error.messages
-        return
-    with words.batch():
-        assert quote(parsed, facts) == alone
+    same_outcome(grid, facts, _in_a_batch)
