@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import F
 from django.utils.formats import number_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -343,10 +344,11 @@ def compare(grid: TariffGrid, draft: pricing.Grid, progress=None) -> Comparison:
     comparison = Comparison(unit=current.unit)
     dossiers = (
         Dossier.objects.filter(period=grid.period, status__in=CURRENT_STATUSES)
-        .select_related("child", "quote")
-        # The facts' columns, the schedule the monthly amount reads and the stored amount: the quote's encrypted
-        # figures, never read here, are never decrypted.
-        .only(*FACTS_READS, "canteen_days", "creche_schedule", "quote__amount")
+        .select_related("child")
+        # The facts' columns, the schedule the monthly amount reads and the stored amount, as a column: no quote
+        # built per dossier, and its encrypted figures, never read here, never decrypted.
+        .only(*FACTS_READS, "canteen_days", "creche_schedule")
+        .annotate(stored_amount=F("quote__amount"))
         .order_by("pk")
     )
     in_force, in_draft = _("Grille en vigueur"), _("Projet")
@@ -357,8 +359,7 @@ def compare(grid: TariffGrid, draft: pricing.Grid, progress=None) -> Comparison:
         after = _quote_or_error(draft, facts[1], bareme, comparison, in_draft)
         comparison.before[category(current, before) if before else UNCOMPUTABLE] += 1
         comparison.after[category(draft, after) if after else UNCOMPUTABLE] += 1
-        stored = getattr(dossier, "quote", None)
-        if stored is not None and before is not None and stored.amount != before.amount:
+        if dossier.stored_amount is not None and before is not None and dossier.stored_amount != before.amount:
             comparison.stale_quotes += 1
         if before is None or after is None:
             continue
