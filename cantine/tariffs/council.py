@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 import pricing
 from cantine import charts, selectors
 from cantine.models import Dossier, Service, TariffGrid
-from cantine.tariffs.bulk_facts import FACTS_READS, chunk_read, tariff_facts_bulk
+from cantine.tariffs.bulk_facts import FACTS_READS, chunk_read, income_states, tariff_facts_bulk
 from cantine.tariffs.formats import euros, signed_euros, unit_label
 
 # The dossiers a comparison counts: those the commune is dealing with or has accepted for the period.
@@ -312,20 +312,21 @@ def _quote_or_error(grid, facts, bareme, comparison, which) -> pricing.Quote | N
         return None
 
 
-COMPARE_CHUNK = 5000  # as quotes.RECOMPUTE_CHUNK: the income state's query is paid per chunk
+COMPARE_CHUNK = 5000  # as quotes.RECOMPUTE_CHUNK
 
 
 def _with_facts(dossiers, current, draft, progress=None):
     """(dossier, (its facts for the grid in force, for the draft)), read COMPARE_CHUNK dossiers at a time
     (cantine.tariffs.bulk_facts); once when both grids name the same income sources in the same order.
     `progress(done, total)` before each chunk, and once at the end."""
-    pks = list(dossiers.values_list("pk", flat=True))
+    states = income_states(dossiers)  # once for all the chunks: a comparison writes nothing
+    pks = sorted(states)
     for start in range(0, len(pks), COMPARE_CHUNK):
         if progress is not None:
             progress(start, len(pks))
         chunk = chunk_read(dossiers, pks[start : start + COMPARE_CHUNK])
-        before = tariff_facts_bulk(chunk, current)
-        after = before if draft.income == current.income else tariff_facts_bulk(chunk, draft)
+        before = tariff_facts_bulk(chunk, current, states)
+        after = before if draft.income == current.income else tariff_facts_bulk(chunk, draft, states)
         for dossier in chunk:
             yield dossier, (before[dossier.pk], after[dossier.pk])
     if progress is not None:
@@ -344,7 +345,6 @@ def compare(grid: TariffGrid, draft: pricing.Grid, progress=None) -> Comparison:
     comparison = Comparison(unit=current.unit)
     dossiers = (
         Dossier.objects.filter(period=grid.period, status__in=CURRENT_STATUSES)
-        .select_related("child")
         # The facts' columns, the schedule the monthly amount reads and the stored amount, as a column: no quote
         # built per dossier, and its encrypted figures, never read here, never decrypted.
         .only(*FACTS_READS, "canteen_days", "creche_schedule")
@@ -359,7 +359,11 @@ def compare(grid: TariffGrid, draft: pricing.Grid, progress=None) -> Comparison:
         after = _quote_or_error(draft, facts[1], bareme, comparison, in_draft)
         comparison.before[category(current, before) if before else UNCOMPUTABLE] += 1
         comparison.after[category(draft, after) if after else UNCOMPUTABLE] += 1
-        if dossier.stored_amount is not None and before is not None and dossier.stored_amount != before.amount:
+        if (
+            dossier.stored_amount is not None
+            and before is not None
+            and dossier.stored_amount != before.amount
+        ):
             comparison.stale_quotes += 1
         if before is None or after is None:
             continue

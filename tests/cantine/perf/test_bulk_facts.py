@@ -1,7 +1,7 @@
 """tariff_facts_bulk gives exactly tariff_facts' answers, in a number of queries that does not grow with the
 dossiers; the set-based recompute and council comparison give what the per-dossier ones gave."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from io import StringIO
 
@@ -13,10 +13,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cantine import selectors, services
+from cantine.income import services as income_services
 from cantine.models import Dossier, DossierMessage, DossierQuote
 from cantine.tariffs import council
-from cantine.tariffs.bulk_facts import tariff_facts_bulk
+from cantine.tariffs.bulk_facts import JobStates, chunk_read, tariff_facts_bulk
 from impot_client import services as impot_services
+from portal.models import Consent
 from pricing import parse_grid
 from tests.cantine.backoffice import grid_for, submitted, with_income
 from tests.cantine.grids import BUBRY, PARIS
@@ -85,9 +87,7 @@ def periods():
 
 def test_bulk_facts_are_tariff_facts(periods):
     made = varied(*periods)
-    dossiers = list(
-        Dossier.objects.filter(pk__in=[d.pk for d in made]).select_related("child", "service", "period")
-    )
+    dossiers = chunk_read(Dossier.objects.select_related("child"), [d.pk for d in made])
     bulk = tariff_facts_bulk(dossiers)
     expected = {dossier.pk: selectors.tariff_facts(dossier) for dossier in dossiers}
     assert bulk == expected
@@ -95,13 +95,13 @@ def test_bulk_facts_are_tariff_facts(periods):
     assert {facts.rank for facts in bulk.values()} >= {1, 2, 3}
 
 
-def test_bulk_facts_of_one_kind_read_only_its_figures_and_give_the_same_answers(periods, django_assert_num_queries):
+def test_bulk_facts_of_one_kind_read_only_its_figures_and_give_the_same_answers(
+    periods, django_assert_num_queries
+):
     """A chunk of canteen dossiers does not read the crèche figures, nor a crèche chunk the QF (encrypted columns
     are decrypted as they are read): the same facts, and no query per dossier to read a figure left out."""
     made = varied(*periods)
-    dossiers = list(
-        Dossier.objects.filter(pk__in=[d.pk for d in made]).select_related("child", "service", "period")
-    )
+    dossiers = chunk_read(Dossier.objects.select_related("child"), [d.pk for d in made])
     for kind in ("canteen", "creche"):
         chunk = [dossier for dossier in dossiers if (dossier.service.kind == "creche") == (kind == "creche")]
         with django_assert_num_queries(6):
@@ -114,10 +114,14 @@ def test_recompute_costs_the_same_queries_for_three_dossiers_or_ten(periods):
     dossier, the families told of their new tariff included."""
     period, creche_period = periods
     made = [sent(dossier) for dossier in varied(period, creche_period)]
-    canteen = [dossier.pk for dossier in made if dossier.period_id == period.pk and dossier.status == "submitted"]
+    canteen = [
+        dossier.pk for dossier in made if dossier.period_id == period.pk and dossier.status == "submitted"
+    ]
     services.quotes_recompute(dossier_ids=canteen)
     services.tariff_grid_activate(grid=grid_for(period, BUBRY, version=2, is_active=False))
-    services.quotes_recompute(dossier_ids=canteen[:1])  # both runs below find a quote unchanged and others changed
+    services.quotes_recompute(
+        dossier_ids=canteen[:1]
+    )  # both runs below find a quote unchanged and others changed
     told = DossierMessage.objects.filter(kind=DossierMessage.Kind.TARIFF_CHANGED)
     counts = []
     for pks in (canteen[:3], canteen):
@@ -132,9 +136,7 @@ def test_recompute_costs_the_same_queries_for_three_dossiers_or_ten(periods):
 def test_bulk_facts_cost_six_queries_whatever_the_dossiers(periods, django_assert_num_queries):
     """States, tax figures, CAF/MSA figures, children, the grids in force, the ranks."""
     made = varied(*periods)
-    dossiers = list(
-        Dossier.objects.filter(pk__in=[d.pk for d in made]).select_related("child", "service", "period")
-    )
+    dossiers = chunk_read(Dossier.objects.select_related("child"), [d.pk for d in made])
     with django_assert_num_queries(6):
         tariff_facts_bulk(dossiers)
     with django_assert_num_queries(6):
@@ -225,3 +227,26 @@ def test_a_quote_that_differs_in_any_field_is_written_again(periods, stale):
     services.quotes_recompute(dossier_ids=[dossier.pk])
     quote.refresh_from_db()
     assert (quote.amount, quote.unit, quote.qf, quote.explanation, quote.criteria) == expected
+
+
+def test_a_job_reads_the_states_once_and_again_only_for_the_families_who_answer_meanwhile(periods):
+    """JobStates: the states of a job's dossiers read when it starts; a family that answers while the job runs
+    (here it withdraws its authorisation) is quoted on its answer of the moment, and the other dossiers' states are
+    not read again chunk by chunk."""
+    period, _creche_period = periods
+    answering = with_income(DossierFactory(period=period, income_declined=False), 54000, "3")
+    quiet = DossierFactory(period=period)  # declined a month ago
+    Consent.objects.filter(dossier=quiet).update(given_at=timezone.now() - timedelta(days=30))
+    states = JobStates(Dossier.objects.filter(pk__in=[answering.pk, quiet.pk]))
+    assert states.states == {answering.pk: "obtained", quiet.pk: "declined"}
+    income_services.consent_withdraw(
+        user=answering.child.household.owner, consent=Consent.objects.get(dossier=answering)
+    )
+    states.states[quiet.pk] = "read once"  # read again, it would be « declined »
+    assert states.for_chunk([answering.pk, quiet.pk]) == {answering.pk: "withdrawn", quiet.pk: "read once"}
+    assert (
+        tariff_facts_bulk(
+            chunk_read(Dossier.objects.all(), [answering.pk]), states=states.for_chunk([answering.pk])
+        )[answering.pk].income_source
+        == "withdrawn"
+    )
