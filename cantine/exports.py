@@ -73,9 +73,7 @@ EXPORT_READS = (
 def accepted_dossiers(*, service: Service, period):
     return (
         Dossier.objects.filter(service=service, period=period, status=Dossier.Status.ACCEPTED)
-        .select_related(
-            "child__household__owner", "service", "establishment", "quote__grid", "creche_contract"
-        )
+        .select_related("child__household__owner", "service", "establishment", "quote__grid", "creche_contract")
         .annotate(holder=holder_name())  # no Adult built per row, nor prefetched per chunk
         # The columns row_for reads: the other columns of the dossier and of the rows joined to it, built into
         # models for every row, were half of the export's time (and the quote's QF and explanation, encrypted, would

@@ -39,9 +39,7 @@ class PeriodForm(forms.Form):
         empty_label=None,
         error_messages={
             "required": _("Choisissez une période."),
-            "invalid_choice": _(
-                "Cette période n'est pas ouverte aux inscriptions : choisissez-en une dans la liste."
-            ),
+            "invalid_choice": _("Cette période n'est pas ouverte aux inscriptions : choisissez-en une dans la liste."),
         },
     )
 

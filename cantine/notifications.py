@@ -34,9 +34,7 @@ def _wording(*, dossier, kind: str, **context) -> tuple[str, str]:
     )
 
 
-def _message(
-    *, dossier: Dossier, kind: str, wording: tuple[str, str] | None = None, **context
-) -> DossierMessage:
+def _message(*, dossier: Dossier, kind: str, wording: tuple[str, str] | None = None, **context) -> DossierMessage:
     """The message for the household's owner (unsaved), worded for it unless `wording` is given."""
     subject, body = wording or _wording(dossier=dossier, kind=kind, **context)
     recipient = getattr(dossier, OWNER_EMAIL, None) or dossier.child.household.owner.email
@@ -84,9 +82,7 @@ def dossiers_notify(*, kind: str, notices) -> list[DossierMessage]:
             if key not in shared:
                 shared[key] = _shared_wording(kind, context)
             wording = shared[key]
-        except (
-            TypeError
-        ):  # a value that cannot be compared (an unsaved object): worded for this dossier alone
+        except TypeError:  # a value that cannot be compared (an unsaved object): worded for this dossier alone
             wording = None
         if wording is not None:
             wording = tuple(text.replace(REFERENCE_MARK, dossier.reference) for text in wording)

@@ -36,10 +36,7 @@ def _dossier_item(dossier: Dossier) -> DataItem:
         fields.append((_("Jours de repas"), ", ".join(str(day) for day in dossier.canteen_days_display())))
     if dossier.creche_schedule:
         fields.append(
-            (
-                _("Planning"),
-                ", ".join(f"{day} {start}–{end}" for day, start, end in dossier.creche_schedule_display()),
-            )
+            (_("Planning"), ", ".join(f"{day} {start}–{end}" for day, start, end in dossier.creche_schedule_display()))
         )
     quote = getattr(dossier, "quote", None)
     if quote is not None:
@@ -100,9 +97,7 @@ def dossier_income_records(dossier: Dossier) -> list[DataItem]:
                 )
             )
         records.append(
-            DataItem(
-                title=_("Revenus — %(reference)s") % {"reference": dossier.reference}, fields=tuple(fields)
-            )
+            DataItem(title=_("Revenus — %(reference)s") % {"reference": dossier.reference}, fields=tuple(fields))
         )
     return records
 
@@ -180,19 +175,14 @@ def household_data(household) -> list[DataSection]:
         DataSection(
             "documents",
             _("Documents envoyés"),
-            tuple(
-                _notice_item(n)
-                for n in TaxNotice.objects.filter(household=household).select_related("dossier")
-            ),
+            tuple(_notice_item(n) for n in TaxNotice.objects.filter(household=household).select_related("dossier")),
         ),
         DataSection(
             "messages",
             _("Messages reçus"),
             tuple(
                 _message_item(m)
-                for m in DossierMessage.objects.filter(dossier__child__household=household).select_related(
-                    "dossier"
-                )
+                for m in DossierMessage.objects.filter(dossier__child__household=household).select_related("dossier")
             ),
         ),
         DataSection(

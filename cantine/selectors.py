@@ -64,9 +64,7 @@ def periods_for_service(service, today=None):
 def periods_open_for_enrolment(service, today=None):
     """The periods a family may apply for today: only these are offered at step 2."""
     today = today or timezone.localdate()
-    return periods_for_service(service, today).filter(
-        enrolment_opens_on__lte=today, enrolment_closes_on__gte=today
-    )
+    return periods_for_service(service, today).filter(enrolment_opens_on__lte=today, enrolment_closes_on__gte=today)
 
 
 def periods_not_open(service, today=None):
@@ -118,8 +116,7 @@ def tariff_facts(dossier, grid=None) -> Facts:
     compares), else the period's grid in force. Batch jobs read the same facts with cantine.tariffs.bulk_facts."""
     income = income_status(dossier)
     children, aeeh = children_counted(
-        dossier.child.household.children.values_list("added_at", "has_disability"),
-        dossier.children_counted_at,
+        dossier.child.household.children.values_list("added_at", "has_disability"), dossier.children_counted_at
     )
     return facts_of(
         order=grid.income if grid is not None else income_order(dossier),
@@ -138,17 +135,13 @@ def children_counted(children, counted_at) -> tuple[int, int]:
     """(children, of whom with AEEH) a crèche rate counts, from the household's (added_at, has_disability): those
     added before `counted_at`, the dossier's children_counted_at (all of them while it is not set). A child added
     after stays out until an agent counts it (services.dossier_children_count)."""
-    counted = [
-        disabled for added, disabled in children if counted_at is None or added is None or added <= counted_at
-    ]
+    counted = [disabled for added, disabled in children if counted_at is None or added is None or added <= counted_at]
     return len(counted), sum(1 for disabled in counted if disabled)
 
 
 def children_to_count() -> Exists:
     """On dossiers: a sent crèche dossier's household has a child it does not count yet (the agents' flag)."""
-    added = Child.objects.filter(
-        household=OuterRef("child__household"), added_at__gt=OuterRef("children_counted_at")
-    )
+    added = Child.objects.filter(household=OuterRef("child__household"), added_at__gt=OuterRef("children_counted_at"))
     return Exists(added) & Q(service__kind=Service.Kind.CRECHE)
 
 
@@ -423,29 +416,21 @@ def tariff_preview(dossier) -> TariffPreview:
     grid = active_grid(dossier.period)
     if grid is None:
         return TariffPreview(
-            pending=_(
-                "La grille tarifaire de cette période n'est pas encore en vigueur : le tarif sera calculé "
-                "dès qu'elle le sera, et vous en serez informé(e)."
-            )
+            pending=_("La grille tarifaire de cette période n'est pas encore en vigueur : le tarif sera calculé "
+                      "dès qu'elle le sera, et vous en serez informé(e).")
         )
     income = income_status(dossier)
     if not income.settled:
-        return TariffPreview(
-            pending=_("Le tarif dépend de vos revenus : indiquez-les d'abord (étape « revenus »).")
-        )
+        return TariffPreview(pending=_("Le tarif dépend de vos revenus : indiquez-les d'abord (étape « revenus »)."))
     if income.state == "notice":
         return TariffPreview(
-            pending=_(
-                "Un agent de la commune lira votre avis d'imposition et saisira ses montants : le tarif "
-                "sera calculé ensuite, et vous en serez informé(e)."
-            )
+            pending=_("Un agent de la commune lira votre avis d'imposition et saisira ses montants : le tarif "
+                      "sera calculé ensuite, et vous en serez informé(e).")
         )
     if income.needs_agent:
         return TariffPreview(
-            pending=_(
-                "Vos revenus sont reçus : un agent de la commune vérifie qu'ils sont bien ceux de votre foyer "
-                "avant qu'ils servent à votre tarif. Il sera calculé ensuite, et vous en serez informé(e)."
-            )
+            pending=_("Vos revenus sont reçus : un agent de la commune vérifie qu'ils sont bien ceux de votre foyer "
+                      "avant qu'ils servent à votre tarif. Il sera calculé ensuite, et vous en serez informé(e).")
         )
     try:
         parsed = pricing.parse_grid(grid.data)
@@ -474,9 +459,7 @@ def pending_actions(household, today: date | None = None) -> list[PendingAction]
         PlaceOffer.objects.filter(dossier__child__household=household)
         .filter(
             Q(status=PlaceOffer.Status.OFFERED, deadline__gte=today)
-            | Q(
-                status=PlaceOffer.Status.ACCEPTED, contract__isnull=False, contract__confirmed_at__isnull=True
-            )
+            | Q(status=PlaceOffer.Status.ACCEPTED, contract__isnull=False, contract__confirmed_at__isnull=True)
         )
         .select_related("dossier__child", "establishment")
     )
@@ -486,9 +469,7 @@ def pending_actions(household, today: date | None = None) -> list[PendingAction]
         if offer.status == PlaceOffer.Status.OFFERED:
             actions.append(
                 PendingAction(
-                    label=_(
-                        "Une place vous est proposée pour %(child)s %(at_creche)s : acceptez-la ou refusez-la."
-                    )
+                    label=_("Une place vous est proposée pour %(child)s %(at_creche)s : acceptez-la ou refusez-la.")
                     % {"child": child, "at_creche": formats.a_le(offer.establishment.name)},
                     url=url,
                     action_label=_("Répondre à la proposition"),
@@ -508,16 +489,11 @@ def pending_actions(household, today: date | None = None) -> list[PendingAction]
         child__household=household, status__in=[Dossier.Status.DRAFT, Dossier.Status.AWAITING_DOCUMENTS]
     ).select_related("child", "service", "period")
     for dossier in editable:
-        values = {
-            "ref": dossier.reference,
-            "service": dossier.service.name,
-            "child": dossier.child.first_names,
-        }
+        values = {"ref": dossier.reference, "service": dossier.service.name, "child": dossier.child.first_names}
         if dossier.status == Dossier.Status.AWAITING_DOCUMENTS:
             actions.append(
                 PendingAction(
-                    label=_("Des pièces sont demandées pour la demande %(ref)s (%(service)s, %(child)s).")
-                    % values,
+                    label=_("Des pièces sont demandées pour la demande %(ref)s (%(service)s, %(child)s).") % values,
                     url=reverse("cantine:dossier_detail", args=[dossier.pk]) + "#titre-messages",
                     action_label=_("Voir les pièces demandées"),
                 )

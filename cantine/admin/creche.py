@@ -92,8 +92,4 @@ class CrecheContractAdmin(VisibleDossiersAdminMixin, ReadOnlyAdmin):
     @admin.display(description=_("mensualité"), ordering="monthly_fee")
     def fee(self, obj):
         return formats.euros(obj.monthly_fee)
-
-    exclude = [
-        "explanation",
-        "document",
-    ]  # they quote the household's income: shown with the fiscal data only
+    exclude = ["explanation", "document"]  # they quote the household's income: shown with the fiscal data only

@@ -138,16 +138,11 @@ class PlaceOfferForm(forms.Form):
         # The family's crèches in its order of preference, each named with its rank.
         ranks = dict(dossier.creche_choices.values_list("establishment", "rank"))
         field = self.fields["establishment"]
-        field.queryset = Establishment.objects.filter(crechechoice__dossier=dossier).order_by(
-            "crechechoice__rank"
-        )
-        field.label_from_instance = lambda creche: (
-            _("Choix n° %(rank)s : %(name)s")
-            % {
-                "rank": ranks[creche.pk],
-                "name": creche.name,
-            }
-        )
+        field.queryset = Establishment.objects.filter(crechechoice__dossier=dossier).order_by("crechechoice__rank")
+        field.label_from_instance = lambda creche: _("Choix n° %(rank)s : %(name)s") % {
+            "rank": ranks[creche.pk],
+            "name": creche.name,
+        }
         self.fields["start_date"].initial = dossier.creche_start_date
 
 

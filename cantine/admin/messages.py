@@ -15,11 +15,7 @@ from portal.models import AuditEntry
 class DossierStatusChangeAdmin(VisibleDossiersAdminMixin, ReadOnlyAdmin):
     dossier_lookup = "dossier__"
     list_display = ["dossier", "from_status", "to_status", "at", "actor"]
-    list_select_related = [
-        "dossier__child",
-        "dossier__service",
-        "actor",
-    ]  # one query for the page, not per row
+    list_select_related = ["dossier__child", "dossier__service", "actor"]  # one query for the page, not per row
     list_filter = ["to_status"]
     search_fields = ["dossier__child__last_name"]
 

@@ -61,9 +61,7 @@ class DeclarantsConfirmForm(forms.Form):
 
 class ChildrenCountForm(forms.Form):
     checked = forms.BooleanField(
-        label=_(
-            "J'ai vérifié que ces enfants sont à la charge du foyer (livret de famille, attestation CAF)."
-        ),
+        label=_("J'ai vérifié que ces enfants sont à la charge du foyer (livret de famille, attestation CAF)."),
         error_messages={"required": _("Cochez la case une fois la vérification faite.")},
     )
 
@@ -224,9 +222,9 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
             .values_list("pk", "state")
         )
         to_count = set(
-            Dossier.objects.filter(
-                selectors.children_to_count(), pk__in=[row.pk for row in rows]
-            ).values_list("pk", flat=True)
+            Dossier.objects.filter(selectors.children_to_count(), pk__in=[row.pk for row in rows]).values_list(
+                "pk", flat=True
+            )
         )
         for row in rows:
             row.income_state = states.get(row.pk)
@@ -371,9 +369,7 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
         if not added:
             return lines
         url = reverse("admin:cantine_dossier_count_children", args=[obj.pk])
-        return format_html(
-            '{}<br><a href="{}">{}</a>', lines, url, _("Vérifier et compter les enfants ajoutés")
-        )
+        return format_html('{}<br><a href="{}">{}</a>', lines, url, _("Vérifier et compter les enfants ajoutés"))
 
     @admin.display(description=_("jours de repas"))
     def canteen_days_text(self, obj):
@@ -427,8 +423,7 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
             (
                 (
                     reverse("admin:impot_client_taxnotice_change", args=[notice.pk]),
-                    _("Avis d'imposition envoyé le %(day)s")
-                    % {"day": _date(notice.uploaded_at, with_time=True)},
+                    _("Avis d'imposition envoyé le %(day)s") % {"day": _date(notice.uploaded_at, with_time=True)},
                     notice.get_status_display(),
                 )
                 for notice in income.notices
@@ -481,9 +476,7 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
 
         def count(dossier, data):
             services.dossier_children_count(dossier=dossier, agent=request.user, ip=client_ip(request))
-            return _("Demande %(ref)s : enfants ajoutés comptés, tarif recalculé.") % {
-                "ref": dossier.reference
-            }
+            return _("Demande %(ref)s : enfants ajoutés comptés, tarif recalculé.") % {"ref": dossier.reference}
 
         return self._dossier_action_view(
             request,

@@ -112,9 +112,7 @@ class TaxNoticeAdmin(DossierRowAdmin):
             raise PermissionDenied
         if notice.quarantined:  # not found clean by the antivirus yet: nobody at the commune opens it
             self.message_user(
-                request,
-                _("Cet avis est en quarantaine tant que l'antivirus ne l'a pas analysé."),
-                messages.WARNING,
+                request, _("Cet avis est en quarantaine tant que l'antivirus ne l'a pas analysé."), messages.WARNING
             )
             return redirect(reverse("admin:impot_client_taxnotice_change", args=[notice.pk]))
         form = NoticeFiguresForm(request.POST or None)
@@ -128,8 +126,7 @@ class TaxNoticeAdmin(DossierRowAdmin):
             else:
                 self.message_user(
                     request,
-                    _("Montants enregistrés pour la demande %s : son tarif est recalculé.")
-                    % notice.dossier.reference,
+                    _("Montants enregistrés pour la demande %s : son tarif est recalculé.") % notice.dossier.reference,
                 )
                 return redirect(reverse("admin:cantine_dossier_change", args=[notice.dossier_id]))
         context = {

@@ -164,9 +164,7 @@ def income_status(dossier) -> IncomeStatus:
     # At most one live consent per source (one_live_consent_per_dossier_and_source): both in one query.
     live = {
         consent.source: consent
-        for consent in Consent.objects.filter(
-            dossier=dossier, source__in=(DGFIP, CAF), withdrawn_at__isnull=True
-        )
+        for consent in Consent.objects.filter(dossier=dossier, source__in=(DGFIP, CAF), withdrawn_at__isnull=True)
     }
     return IncomeStatus(
         state=state.values_list("income_state", flat=True).get(),
@@ -201,9 +199,7 @@ def notice_get_for_user(*, user, pk) -> TaxNotice:
     """A notice for its family, or for an agent of its dossier's service allowed to see fiscal data and signed in
     with the second factor (as for the admin); 404 for anyone else. A notice shows every figure of a household.
     A notice the antivirus has not found clean yet (quarantined) is its family's only."""
-    notices = TaxNotice.objects.select_related("household").exclude(
-        file=""
-    )  # its file erased: nothing to serve
+    notices = TaxNotice.objects.select_related("household").exclude(file="")  # its file erased: nothing to serve
     mine = notices.filter(household__owner=user)
     if user.is_staff and user.is_verified() and roles.can_view_fiscal_data(user):
         scanned = notices.exclude(scan_status=TaxNotice.ScanStatus.PENDING)

@@ -239,9 +239,7 @@ def tax_notice_upload(*, user, dossier: Dossier, uploaded) -> TaxNotice:
     """Keep a notice the family sent, once its size, count, type and whole structure are checked
     (portal.documents). With an antivirus configured it is kept quarantined until `tax_notice_scan` finds it clean."""
     cantine_services.dossier_check_owner(dossier=dossier, user=user)
-    dossier = Dossier.objects.select_for_update().get(
-        pk=dossier.pk
-    )  # two uploads at once count one after the other
+    dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)  # two uploads at once count one after the other
     if TaxNotice.objects.filter(dossier=dossier).count() >= settings.TAX_NOTICE_MAX_PER_DOSSIER:
         raise _file_error(
             _(
@@ -258,9 +256,7 @@ def tax_notice_upload(*, user, dossier: Dossier, uploaded) -> TaxNotice:
         content_type=content_type,
         size=uploaded.size,
         uploaded_by=user,
-        scan_status=TaxNotice.ScanStatus.PENDING
-        if antivirus.configured()
-        else TaxNotice.ScanStatus.NOT_SCANNED,
+        scan_status=TaxNotice.ScanStatus.PENDING if antivirus.configured() else TaxNotice.ScanStatus.NOT_SCANNED,
     )
     notice.file.save("avis", uploaded, save=False)
     try:
@@ -418,10 +414,8 @@ def tax_notices_settled_erase(*, today: date | None = None) -> int:
     """A notice's file goes once an agent has typed its figures or the dossier is decided (accepted, refused or
     cancelled): the row stays, without its file, as the record of where the figures came from. Returns how many
     files went."""
-    settled = (
-        TaxNotice.objects.select_for_update()
-        .exclude(file="")
-        .filter(Q(status=TaxNotice.Status.CHECKED) | Q(dossier__status__in=SETTLED_STATUSES))
+    settled = TaxNotice.objects.select_for_update().exclude(file="").filter(
+        Q(status=TaxNotice.Status.CHECKED) | Q(dossier__status__in=SETTLED_STATUSES)
     )
     names = [notice.file.name for notice in settled]
     count = settled.update(file="")

@@ -76,8 +76,7 @@ class Dossier(models.Model):
             # narrow by.
             models.Index(fields=["submitted_at", "created_at", "-id"], name="dossier_review_order"),
             models.Index(
-                fields=["service", "status", "submitted_at", "created_at", "-id"],
-                name="dossier_service_status",
+                fields=["service", "status", "submitted_at", "created_at", "-id"], name="dossier_service_status"
             ),
             models.Index(fields=["period", "status"], name="dossier_period_status"),
         ]

@@ -33,11 +33,7 @@ def erasure_refusals(household, today: date | None = None) -> list[str]:
                 "La demande %(reference)s (%(service)s, %(child)s) est en cours d'instruction : attendez la "
                 "décision, ou annulez-la si elle est encore « envoyée »."
             )
-            % {
-                "reference": dossier.reference,
-                "service": dossier.service.name,
-                "child": dossier.child.first_names,
-            }
+            % {"reference": dossier.reference, "service": dossier.service.name, "child": dossier.child.first_names}
         )
     held = selectors.offers_holding_places(today=today).filter(dossier__child__household=household)
     for offer in held.select_related("dossier__child", "dossier__period", "establishment"):
@@ -85,11 +81,9 @@ def household_erase(household) -> dict[str, int]:
     removable = dossiers.annotate(audited=_with_audit()).filter(
         audited=False, place_offers__isnull=True, creche_contract__isnull=True
     )
-    counts["dossiers"] = (
-        Dossier.objects.filter(pk__in=list(removable.values_list("pk", flat=True)))
-        .delete()[1]
-        .get("cantine.Dossier", 0)
-    )
+    counts["dossiers"] = Dossier.objects.filter(pk__in=list(removable.values_list("pk", flat=True))).delete()[
+        1
+    ].get("cantine.Dossier", 0)
     # A contract kept for billing keeps its dates, rate and fee; the PDF frozen for the family, which names the
     # second parent and the account, goes with the account.
     counts["contract_documents"] = CrecheContract.objects.filter(
@@ -104,9 +98,7 @@ def drafts_purge(*, today: date | None = None) -> int:
     """Drafts untouched for RETENTION_DRAFT_DAYS go, with their consent, figures and notices (a draft an agent
     left a trace on stays: the audit log keeps its reference)."""
     today = today or timezone.localdate()
-    cutoff = timezone.make_aware(
-        datetime.combine(today - timedelta(days=settings.RETENTION_DRAFT_DAYS), time.min)
-    )
+    cutoff = timezone.make_aware(datetime.combine(today - timedelta(days=settings.RETENTION_DRAFT_DAYS), time.min))
     stale = (
         Dossier.objects.filter(status=Status.DRAFT, updated_at__lt=cutoff)
         .annotate(audited=_with_audit())

@@ -307,9 +307,7 @@ class TestOverridePage:
             "198.51.100.4",
         )
         page = agent_client.get(reverse("admin:cantine_dossier_change", args=[dossier.pk])).content.decode()
-        assert (
-            "2,00\xa0€ par repas" in page and "Décision du maire." in page and "4,61\xa0€ par repas" in page
-        )
+        assert "2,00\xa0€ par repas" in page and "Décision du maire." in page and "4,61\xa0€ par repas" in page
 
     def test_shows_the_services_refusal_and_changes_nothing(self, agent_client):
         dossier = submitted_with_quote()

@@ -331,6 +331,7 @@ class TestContract:
         assert dossier.status == Dossier.Status.ACCEPTED
         assert dossier.history.last().actor == made.decided_by
 
+
     def test_refusing_the_place_asks_for_confirmation_first(self, client):
         period, creche, session = setting()
         dossier = creche_dossier(period=period, start=START, birth_date=BABY)
@@ -345,9 +346,7 @@ class TestContract:
         assert dossier.place_offers.get().status == PlaceOffer.Status.OFFERED  # reading it changes nothing
         client.post(url)
         assert dossier.place_offers.get().status == PlaceOffer.Status.DECLINED
-        assert client.get(url).url == reverse(
-            "cantine:dossier_detail", args=[dossier.pk]
-        )  # nothing left to refuse
+        assert client.get(url).url == reverse("cantine:dossier_detail", args=[dossier.pk])  # nothing left to refuse
 
 
 class TestCommitteeAdmin:

@@ -342,15 +342,11 @@ class TestSharedWording:
         expected = [self.worded_alone(d, Kind.TARIFF_CHANGED, c) for d, c in zip(dossiers, contexts)]
         names, stop = self.renders(Kind.TARIFF_CHANGED)
         try:
-            messages = notifications.dossiers_notify(
-                kind=Kind.TARIFF_CHANGED, notices=list(zip(dossiers, contexts))
-            )
+            messages = notifications.dossiers_notify(kind=Kind.TARIFF_CHANGED, notices=list(zip(dossiers, contexts)))
         finally:
             stop()
         assert [(m.recipient, m.subject, m.body) for m in messages] == expected
-        assert len({d.reference for d in dossiers}) == 4 and all(
-            d.reference in m.body for d, m in zip(dossiers, messages)
-        )
+        assert len({d.reference for d in dossiers}) == 4 and all(d.reference in m.body for d, m in zip(dossiers, messages))
         assert "Situation suivie par le CCAS." in messages[1].body and "1,20\xa0€" in messages[1].body
         assert len(names) == 2 * 2  # two contexts (overridden or not), a subject and a body each
 
@@ -358,20 +354,11 @@ class TestSharedWording:
         draft = DossierFactory(period=review.period)
         dossiers = [review, draft]
         expected = [self.worded_alone(d, Kind.INCOME_WITHDRAWN, {}) for d in dossiers]
-        messages = notifications.dossiers_notify(
-            kind=Kind.INCOME_WITHDRAWN, notices=[(d, {}) for d in dossiers]
-        )
+        messages = notifications.dossiers_notify(kind=Kind.INCOME_WITHDRAWN, notices=[(d, {}) for d in dossiers])
         assert [(m.recipient, m.subject, m.body) for m in messages] == expected
-        assert (
-            "indiquez de nouveau comment" in messages[1].body
-            and "indiquez de nouveau" not in messages[0].body
-        )
+        assert "indiquez de nouveau comment" in messages[1].body and "indiquez de nouveau" not in messages[0].body
 
     def test_a_context_that_cannot_be_compared_is_worded_for_each(self, review):
-        context = {
-            "amount": Decimal("2.00"),
-            "unit": ["par repas"],
-            "justification": None,
-        }  # a list: unhashable
+        context = {"amount": Decimal("2.00"), "unit": ["par repas"], "justification": None}  # a list: unhashable
         messages = notifications.dossiers_notify(kind=Kind.TARIFF_CHANGED, notices=[(review, context)])
         assert review.reference in messages[0].body and "2,00\xa0€ ['par repas']" in messages[0].body

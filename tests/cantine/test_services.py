@@ -83,10 +83,7 @@ class TestCanteenDetails:
     def test_records_the_days_in_week_order(self):
         dossier = DossierFactory(canteen_days=[])
         services.dossier_set_canteen_details(
-            dossier=dossier,
-            user=dossier.child.household.owner,
-            establishment=dossier.establishment,
-            days=["fri", "mon", "thu"],
+            dossier=dossier, user=dossier.child.household.owner, establishment=dossier.establishment, days=["fri", "mon", "thu"]
         )
         dossier.refresh_from_db()
         assert dossier.canteen_days == ["mon", "thu", "fri"]
@@ -95,10 +92,7 @@ class TestCanteenDetails:
         dossier = DossierFactory()
         with pytest.raises(ValidationError) as error:
             services.dossier_set_canteen_details(
-                dossier=dossier,
-                user=dossier.child.household.owner,
-                establishment=EstablishmentFactory(),
-                days=[],
+                dossier=dossier, user=dossier.child.household.owner, establishment=EstablishmentFactory(), days=[]
             )
         assert set(error.value.message_dict) == {"establishment", "days"}
 
@@ -106,10 +100,7 @@ class TestCanteenDetails:
         dossier = make_dossier(Status.SUBMITTED)
         with pytest.raises(ValidationError, match="ne peut plus être modifiée"):
             services.dossier_set_canteen_details(
-                dossier=dossier,
-                user=dossier.child.household.owner,
-                establishment=dossier.establishment,
-                days=["mon"],
+                dossier=dossier, user=dossier.child.household.owner, establishment=dossier.establishment, days=["mon"]
             )
 
 
@@ -287,9 +278,4 @@ class TestOwnership:
             self.ACTIONS[action](dossier, stranger)
         assert error.value.code == "not_owner"
         dossier.refresh_from_db()
-        assert (
-            dossier.status,
-            dossier.canteen_days,
-            dossier.history.count(),
-            Dossier.objects.count(),
-        ) == before
+        assert (dossier.status, dossier.canteen_days, dossier.history.count(), Dossier.objects.count()) == before

@@ -173,9 +173,7 @@ def test_cancelling_an_accepted_dossier_is_refused_with_a_message(family_client,
 
 def test_submitted_dossier_cannot_be_edited(family_client, household, make_dossier):
     dossier = make_dossier(Status.SUBMITTED, child=ChildFactory(household=household))
-    response = family_client.post(
-        reverse("cantine:dossier_edit_details", args=[dossier.pk]), {"days": ["mon"]}
-    )
+    response = family_client.post(reverse("cantine:dossier_edit_details", args=[dossier.pk]), {"days": ["mon"]})
     assert response.url == reverse("cantine:dossier_detail", args=[dossier.pk])
     dossier.refresh_from_db()
     assert dossier.canteen_days == ["mon", "tue", "thu", "fri"]

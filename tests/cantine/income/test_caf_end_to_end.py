@@ -121,9 +121,9 @@ def test_the_local_demo_family_gets_its_tariffs_once_an_agent_confirmed(caf_sand
     assert (data.route, data.annual_resources, data.children) == ("participation_familiale_eaje", 38500, 2)
     benefits.benefit_data_confirm(agent=agent, benefit_data=data)
     quote = quoted(creche)
-    assert quote.income_source == "caf" and "38 500 € ÷ 12 = 3 208,33 €" in " ".join(
-        quote.explanation
-    ).replace("\xa0", " ")
+    assert quote.income_source == "caf" and "38 500 € ÷ 12 = 3 208,33 €" in " ".join(quote.explanation).replace(
+        "\xa0", " "
+    )
 
 
 def test_a_family_unknown_to_the_caf_goes_on_to_dgfip(caf_sandbox):

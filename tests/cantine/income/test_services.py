@@ -45,9 +45,7 @@ class TestConsent:
         services._tax_data_store(
             consent=first, situation=situation_for(holder), numero_fiscal="3999990000025"
         )
-        second = grant(
-            dossier, mode="franceconnect"
-        )  # another answer (the same one again is the first: a double click)
+        second = grant(dossier, mode="franceconnect")  # another answer (the same one again is the first: a double click)
         first.refresh_from_db()
         assert first.withdrawn_at is not None and second.is_live
         assert not TaxData.objects.exists()

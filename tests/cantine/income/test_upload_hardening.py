@@ -52,9 +52,7 @@ class UnreadableBody(io.RawIOBase):
 
 
 class TestRefusedBeforeTheBodyIsRead:
-    def test_an_announced_60_mb_upload_goes_back_to_the_form_with_a_french_message(
-        self, family_client, dossier
-    ):
+    def test_an_announced_60_mb_upload_goes_back_to_the_form_with_a_french_message(self, family_client, dossier):
         response = family_client.post(
             upload_url(dossier),
             data=b"",
@@ -107,9 +105,7 @@ class TestStreamingLimit:
         page = unescape(response.content.decode())
         assert "Le fichier dépasse" in page and "Ce champ est obligatoire" not in page
         assert not TaxNotice.objects.exists()
-        assert (
-            os.listdir(temporary) == []
-        )  # the temporary file of the first chunks went with the skipped file
+        assert os.listdir(temporary) == []  # the temporary file of the first chunks went with the skipped file
         assert opened  # it was a temporary file indeed, then removed
 
     def test_a_file_under_the_limit_goes_through(self, family_client, dossier, settings):
@@ -158,26 +154,14 @@ class TestWholeStructure:
     @pytest.mark.parametrize(
         ("content", "code"),
         [
-            pytest.param(
-                b"%PDF-1.7\n<html><body><script>alert(1)</script></body></html>",
-                "hidden_content",
-                id="pdf-header-then-html",
-            ),
-            pytest.param(
-                b"%PDF-1.7\n" + b"%" * 2000 + b"\n<p>bonjour</p>\n%%EOF\n",
-                "malformed",
-                id="pdf-header-then-no-pdf",
-            ),
-            pytest.param(
-                documents.pdf(pages=3) + b"<html><body>bonjour</body></html>",
-                "trailing_data",
-                id="pdf-then-html",
-            ),
-            pytest.param(
-                documents.pdf(pages=3) + b"\n<script>alert(1)</script>",
-                "hidden_content",
-                id="pdf-then-script",
-            ),
+            pytest.param(b"%PDF-1.7\n<html><body><script>alert(1)</script></body></html>", "hidden_content",
+                         id="pdf-header-then-html"),
+            pytest.param(b"%PDF-1.7\n" + b"%" * 2000 + b"\n<p>bonjour</p>\n%%EOF\n", "malformed",
+                         id="pdf-header-then-no-pdf"),
+            pytest.param(documents.pdf(pages=3) + b"<html><body>bonjour</body></html>", "trailing_data",
+                         id="pdf-then-html"),
+            pytest.param(documents.pdf(pages=3) + b"\n<script>alert(1)</script>", "hidden_content",
+                         id="pdf-then-script"),
             pytest.param(documents.pdf_with_javascript(), "active_content", id="pdf-javascript"),
             pytest.param(documents.pdf_with_attachment(), "active_content", id="pdf-attachment"),
             pytest.param(PDF[: len(PDF) // 2], "malformed", id="pdf-truncated"),
@@ -225,11 +209,7 @@ def clamd(settings, socket_dir):
 @pytest.fixture
 def clamd_down(settings, socket_dir):
     """clamd configured, and nothing listening."""
-    settings.CLAMD_SOCKET, settings.CLAMD_HOST, settings.CLAMD_TIMEOUT = (
-        str(socket_dir / "clamd.sock"),
-        "",
-        1.0,
-    )
+    settings.CLAMD_SOCKET, settings.CLAMD_HOST, settings.CLAMD_TIMEOUT = str(socket_dir / "clamd.sock"), "", 1.0
 
 
 def fiscal_agent(client, agent):
@@ -252,9 +232,7 @@ class TestAntivirus:
     ):
         infected = png_with_text(EICAR)
         with django_capture_on_commit_callbacks(execute=True):
-            response = family_client.post(
-                upload_url(dossier), {"file": SimpleUploadedFile("avis.png", infected)}
-            )
+            response = family_client.post(upload_url(dossier), {"file": SimpleUploadedFile("avis.png", infected)})
         assert response.status_code == 400
         assert "L'antivirus a détecté un virus" in unescape(response.content.decode())
         assert not TaxNotice.objects.exists()
