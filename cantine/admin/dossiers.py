@@ -321,9 +321,6 @@ class DossierAdmin(DossierReviewAdminMixin, BillingExportAdminMixin, admin.Model
     def accept(self, request, queryset):
         self._bulk(request, queryset, Dossier.Status.ACCEPTED)
 
-    @admin.action(
-        description=_("Recalculer le tarif (grille en vigueur, revenus actuels)"), permissions=["change"]
-    )
     @admin.action(description=_("Actualiser auprès de la CAF ou de la MSA"), permissions=["change"])
     def refresh_benefits(self, request, queryset):
         """Ask the CAF or the MSA again (the QF changes monthly), with the family's live authorisation."""
@@ -341,6 +338,9 @@ class DossierAdmin(DossierReviewAdminMixin, BillingExportAdminMixin, admin.Model
             % {"done": done, "failed": failed},
         )
 
+    @admin.action(
+        description=_("Recalculer le tarif (grille en vigueur, revenus actuels)"), permissions=["change"]
+    )
     def recompute_tariff(self, request, queryset):
         """Up to a page of dossiers at once; more (« select all » over thousands) go to the task worker."""
         if queryset.count() > INLINE_REQUOTE_MAX:

@@ -5,6 +5,7 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
+from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -178,6 +179,20 @@ class TestRecompute:
             REMOTE_ADDR="198.51.100.4",
         )
         assert AuditEntry.objects.get(dossier=dossier).ip_address == "198.51.100.4"
+
+    def test_the_list_offers_each_action_under_its_own_name(self, agent_client):
+        submitted_with_quote()
+        page = agent_client.get(reverse("admin:cantine_dossier_changelist")).content.decode()
+        assert '<option value="recompute_tariff">Recalculer le tarif (grille en vigueur, revenus actuels)</option>' in page
+        assert '<option value="refresh_benefits">Actualiser auprès de la CAF ou de la MSA</option>' in page
+
+    def test_staff_who_cannot_change_dossiers_are_offered_no_recomputation(self, rf):
+        viewer = UserFactory(is_staff=True)
+        viewer.user_permissions.add(Permission.objects.get(codename="view_dossier"))
+        request = rf.get(reverse("admin:cantine_dossier_changelist"))
+        request.user = viewer
+        actions = admin.site._registry[Dossier].get_actions(request)
+        assert "recompute_tariff" not in actions and "refresh_benefits" not in actions
 
     @pytest.mark.parametrize("closing", ["cancel", "reject"])
     def test_a_closed_dossier_is_never_quoted_again_nor_its_family_told(self, agent_client, agent, closing):
