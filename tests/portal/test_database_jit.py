@@ -1,5 +1,6 @@
 """PostgreSQL runs the portal's queries without JIT compilation (portal.settings.base): the income state's EXISTS
-subqueries made PostgreSQL compile each batch job's query for seconds. SQLite is left as it is."""
+subqueries made PostgreSQL compile each batch job's query for seconds; and with random reads priced as on an SSD or
+from RAM, so that it reads a few rows through their index rather than a whole table. SQLite is left as it is."""
 
 import json
 
@@ -20,17 +21,25 @@ def options(database_url):
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def test_postgresql_connections_turn_jit_off_and_keep_the_options_given():
-    assert options("postgres://portail@db.example/portail")["options"] == "-c jit=off"
+def test_postgresql_connections_turn_jit_off_price_random_reads_and_keep_the_options_given():
+    default = "-c jit=off -c random_page_cost=1.1"
+    assert options("postgres://portail@db.example/portail")["options"] == default
     given = options("postgres://portail@db.example/portail?options=-c%20statement_timeout%3D5000")
-    assert given["options"] == "-c statement_timeout=5000 -c jit=off"
+    assert given["options"] == f"-c statement_timeout=5000 {default}"
     assert "options" not in options("sqlite:////tmp/portail.sqlite3")
 
 
+def test_the_random_read_cost_moves_with_the_environment(monkeypatch):
+    monkeypatch.setitem(PRODUCTION_ENV, "DATABASE_RANDOM_PAGE_COST", "2")
+    assert options("postgres://portail@db.example/portail")["options"] == "-c jit=off -c random_page_cost=2.0"
+
+
 @pytest.mark.django_db
-def test_the_test_database_runs_without_jit():
+def test_the_test_database_runs_without_jit_and_with_the_random_read_cost():
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only")
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone() == ("off",)
+        cursor.execute("SHOW random_page_cost")
+        assert cursor.fetchone() == ("1.1",)
