@@ -3,6 +3,7 @@
 Every value can be moved by an environment variable, so the systemd unit or `make prod-check` need no other file.
 The WSGI application is portal.wsgi, whose default settings are production's (portal.settings.base)."""
 
+import gc
 import os
 
 wsgi_app = "portal.wsgi:application"
@@ -30,14 +31,25 @@ max_requests_jitter = max_requests // 10
 preload_app = os.environ.get("GUNICORN_PRELOAD", "true").lower() in ("1", "true", "yes")
 
 
+# What a worker holds from its start (Django, the portal, the warm-up's URLconf, catalogues and templates, some 170 000
+# objects) is frozen out of the garbage collector's reach: each full collection walked them all, 100 ms in the middle
+# of one request in ten on the agents' list (its p95 at 170 ms for a p50 of 67 ms; 92 ms frozen). Frozen in the master
+# before each fork too, so that collections in the workers do not write to the memory pages they share with it.
+
+
+def pre_fork(server, worker):
+    gc.freeze()
+
+
 def post_worker_init(worker):
     """Each worker (at start, and when max_requests recycles it) loads the URLconf, catalogues and layout before it
-    accepts a connection, so no family's request pays a second for it. (Another application given on the command
-    line, make bench's bare page, has nothing to warm.)"""
+    accepts a connection, so no family's request pays a second for it (another application given on the command
+    line, make bench's bare page, has nothing to warm), then freezes what it holds."""
     if worker.app.app_uri == wsgi_app:
         from portal.wsgi import warm_up
 
         warm_up()
+    gc.freeze()
 
 
 # The reverse proxy's X-Forwarded-* headers are trusted from these addresses only.

@@ -3,6 +3,7 @@ sessions in the cache and the database, JSON log lines, gunicorn's workers from 
 addresses nor query strings. `make prod-check` (bin/prod_check.py) runs the whole profile against PostgreSQL and
 Redis; these are the pieces, each able to fail."""
 
+import gc
 import json
 import logging
 import os
@@ -130,6 +131,23 @@ def test_each_portal_worker_warms_up_before_taking_requests(monkeypatch):
     assert warmed == []
     hook(Worker("portal.wsgi:application"))
     assert warmed == [True]
+
+
+def test_each_worker_freezes_what_it_holds_from_its_start_out_of_the_collectors_reach(monkeypatch):
+    """The master before each fork, the worker once warmed up: the garbage collector's full passes skip them."""
+    import portal.wsgi
+
+    monkeypatch.setattr(portal.wsgi, "warm_up", lambda: None)
+    config = gunicorn_config(monkeypatch)
+    gc.unfreeze()
+    try:
+        config["pre_fork"](server=None, worker=None)
+        assert gc.get_freeze_count() > 0
+        gc.unfreeze()
+        config["post_worker_init"](type("Worker", (), {"app": type("App", (), {"app_uri": "bench.bare:application"})()}))
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
 
 
 def test_the_warm_up_touches_neither_the_database_nor_the_cache(monkeypatch):
