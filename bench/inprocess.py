@@ -4,7 +4,7 @@ settings `make bench` serves (portal.settings.dev without DEBUG), under cProfile
     DATABASE_URL=postgres://…/portail_bench python bench/inprocess.py [page name substring] [requests]
 
 Prints, for each page of bench/pages.py whose name holds the substring, the mean time per request, the queries per
-request and cProfile's top functions by cumulative and by own time; with PROFILE_QUERIES=1, each query's time too."""
+request and cProfile's top functions by cumulative and by own time; with PROFILE_QUERIES=1, each query's time too (=full: and its whole text)."""
 
 import cProfile
 import io
@@ -90,9 +90,10 @@ def main():
             f"\n=== {target.name}: {status}, {plain * 1e3:.2f} ms/request ({elapsed * 1e3:.2f} under cProfile), "
             f"{len(counted)} queries"
         )
-        if os.environ.get("PROFILE_QUERIES") == "1":  # each query's time and its start, slowest first
+        shown = os.environ.get("PROFILE_QUERIES")
+        if shown in ("1", "full"):  # each query's time and its start (its whole text: "full"), slowest first
             for seconds, sql in sorted(counted, reverse=True):
-                print(f"  {seconds * 1e3:7.1f} ms  {sql[:150]}")
+                print(f"  {seconds * 1e3:7.1f} ms  {sql if shown == 'full' else sql[:150]}")
         for order in ("cumulative", "tottime") if os.environ.get("PROFILE_STATS", "1") == "1" else ():
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(28)

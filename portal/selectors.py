@@ -16,11 +16,12 @@ from portal.demarches import DataItem, DataSection, PendingAction, demarches
 from portal.models import Adult, Child, Household, SignIn
 
 
-def holder_name(household: str = "child__household") -> Subquery:
+def holder_name(household: str = "child__household", *, lookup: str = "household") -> Subquery:
     """The household's holder worded as Adult.__str__ does (« prénoms nom »), an expression on rows that reach the
-    household by the lookup `household`: the agents' list and the billing export read it without an Adult per row."""
+    household by the lookup `household` (the adult's `lookup` equal to it): the agents' list and the billing export
+    read it without an Adult per row."""
     holder = (
-        Adult.objects.filter(household=OuterRef(household), role=Adult.Role.HOLDER)
+        Adult.objects.filter(**{lookup: OuterRef(household)}, role=Adult.Role.HOLDER)
         .order_by("pk")
         .annotate(name=Concat("first_names", Value(" "), "last_name", output_field=CharField()))
     )

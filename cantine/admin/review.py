@@ -23,7 +23,7 @@ from cantine.admin.paginators import EstimatedCountPaginator
 from cantine.income import benefits
 from cantine.income import services as income_services
 from cantine.income.selectors import DECLARANTS_TO_CHECK, income_state, income_status
-from cantine.models import CrecheChoice, Dossier, PlaceOffer, Service
+from cantine.models import CrecheChoice, Dossier, DossierQuote, PlaceOffer, Service
 from cantine.roles import VisibleDossiersAdminMixin, can_see_service
 from impot_client.models import TaxData
 from portal import formats
@@ -164,17 +164,21 @@ class DossierReviewAdminMixin(VisibleDossiersAdminMixin):
         )
 
     def get_queryset(self, request):
+        """The list's columns as subqueries on the dossier's own keys, never joins: the count and the page's keys
+        (EstimatedCountPaginator) then read the dossiers alone, and PostgreSQL computes the columns for the page's
+        rows only."""
+        quote = DossierQuote.objects.filter(dossier=OuterRef("pk"))
         return (
             super()
             .get_queryset(request)
             .annotate(
                 family_name=Coalesce(
-                    holder_name(),
-                    Subquery(User.objects.filter(household=OuterRef("child__household")).values("email")[:1]),
+                    holder_name("child", lookup="household__children"),
+                    Subquery(User.objects.filter(household__children=OuterRef("child")).values("email")[:1]),
                     output_field=CharField(),
                 ),
-                tariff_amount=Coalesce("quote__overridden_amount", "quote__amount"),
-                tariff_unit=F("quote__unit"),
+                tariff_amount=Subquery(quote.values(billed=Coalesce("overridden_amount", "amount"))[:1]),
+                tariff_unit=Subquery(quote.values("unit")[:1]),
             )
         )
 
