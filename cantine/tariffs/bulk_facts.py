@@ -45,7 +45,7 @@ def income_states(dossiers) -> dict[int, str]:
 
 
 # Longer than any transaction that writes a consent takes to commit: a consent whose time was taken before a job read
-# the states, and committed after, is still found by states_refreshed.
+# the states, and committed after, is still found by JobStates.for_chunk.
 CONSENT_COMMIT_MARGIN = timedelta(minutes=5)
 
 
