@@ -60,8 +60,11 @@ class FlagFilter(TableFilter):
         candidates = self.candidates(value)
         if candidates is None:  # a column of the dossier itself
             return queryset.filter(**lookup)
-        flagged = (
-            Dossier.objects.filter(pk__in=candidates).annotate(income_state=income_state()).filter(**lookup)
+        flagged = (  # unordered: the list orders them
+            Dossier.objects.filter(pk__in=candidates)
+            .annotate(income_state=income_state())
+            .filter(**lookup)
+            .order_by()
         )
         # Their keys, read here (a few thousand at most): as a subquery, PostgreSQL cannot tell how few they are
         # and joins the whole list to them; as one array it can.

@@ -192,6 +192,13 @@ class TestList:
         counts = [query["sql"] for query in queries.captured_queries if query["sql"].startswith("SELECT COUNT(*)")]
         assert counts and not any("JOIN" in sql for sql in counts)
 
+    @pytest.mark.parametrize("column", ["1", "2", "5", "8", "-8", "10"])  # reference, family, period, tariff, age
+    def test_pages_sorted_on_any_column_show_each_dossier_once(self, agent_client, monkeypatch, column):
+        monkeypatch.setattr(admin.site._registry[Dossier], "list_per_page", 2)
+        dossiers = [sent_days_ago(submitted(DossierFactory()), days) for days in (4, 2, 6)] + [DossierFactory()]
+        shown = [row.pk for number in (1, 2) for row in client_rows(agent_client, o=column, p=number)]
+        assert sorted(shown) == sorted(dossier.pk for dossier in dossiers)
+
     def test_twenty_dossiers_cost_a_few_queries_the_same_as_two(self, client, django_assert_max_num_queries):
         client.force_login(staff(group=roles.MANAGERS))
         period = PeriodFactory()
